@@ -1,0 +1,72 @@
+"""Figures of a run. Each function takes data and an optional matplotlib ``ax`` and returns the ``ax``.
+
+Statistics come from :mod:`analysis.stats`; file names are chosen by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+OUTCOME_KEYS = ("p_consensus", "p_vote", "p_failed", "p_adopted")
+OUTCOME_LABELS = {"p_consensus": "consensus", "p_vote": "vote", "p_failed": "failed", "p_adopted": "adopted"}
+OUTCOME_COLOURS = {"p_consensus": "#1b9e77", "p_vote": "#7570b3", "p_failed": "#d95f02", "p_adopted": "#333333"}
+
+
+def _axes(ax: Any) -> Any:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def plot_outcome_shares(summary: Mapping[str, Any], ax: Any = None) -> Any:
+    """Bar chart of P(consensus), P(vote), P(failed) and P(adopted) with their 95% intervals."""
+    ax = _axes(ax)
+    p = np.array([summary[k] for k in OUTCOME_KEYS])
+    low = np.array([summary["ci95"][k][0] for k in OUTCOME_KEYS])
+    high = np.array([summary["ci95"][k][1] for k in OUTCOME_KEYS])
+    x = np.arange(len(OUTCOME_KEYS))
+    ax.bar(x, p, color=[OUTCOME_COLOURS[k] for k in OUTCOME_KEYS])
+    ax.errorbar(x, p, yerr=[p - low, high - p], fmt="none", ecolor="black", capsize=4)
+    ax.set_xticks(x, [OUTCOME_LABELS[k] for k in OUTCOME_KEYS])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("probability (95% Wilson interval)")
+    ax.set_title(f"{summary['scenario']}: outcomes of {summary['replicates']:,} replicates")
+    return ax
+
+
+def plot_policy_map(
+    ideal_points: np.ndarray,
+    power: np.ndarray,
+    final_texts: np.ndarray,
+    outcomes: Sequence[str],
+    issue_labels: Sequence[str] = ("issue 1", "issue 2"),
+    delegation_labels: Sequence[str] | None = None,
+    ax: Any = None,
+) -> Any:
+    """Final texts of the replicates on the first two issues, over the delegations' ideal points sized by power.
+
+    ``ideal_points`` (N, 2), ``power`` (N,), ``final_texts`` (R, 2) and one outcome label per replicate.
+    """
+    ax = _axes(ax)
+    outcomes = np.asarray(outcomes)
+    for key in ("p_consensus", "p_vote", "p_failed"):
+        label = OUTCOME_LABELS[key]
+        chosen = final_texts[outcomes == label]
+        if len(chosen):
+            ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=OUTCOME_COLOURS[key], label=f"text: {label}")
+    sizes = 400 * power / power.max()
+    ax.scatter(ideal_points[:, 0], ideal_points[:, 1], s=sizes, facecolors="none", edgecolors="black", linewidths=1)
+    for i, label in enumerate(delegation_labels or []):
+        ax.annotate(label, ideal_points[i], fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(issue_labels[0])
+    ax.set_ylabel(issue_labels[1])
+    ax.legend(loc="best", fontsize=7, markerscale=2)
+    ax.set_title("final texts over ideal points (circle area = power)")
+    return ax

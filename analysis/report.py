@@ -1,0 +1,35 @@
+"""A short, readable terminal report of a run's summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ROWS = (("p_consensus", "adopted by consensus"), ("p_vote", "adopted by vote"), ("p_failed", "failed"),
+        ("p_adopted", "adopted (either way)"))
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
+    """The summary as a small table: likelihoods with 95% intervals, then rounds, final text and blockers."""
+    lines = [f"{title or summary['scenario']}",
+             f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
+             f"fallback: {summary.get('fallback')}", ""]
+    lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
+    for key, label in ROWS:
+        low, high = summary["ci95"][key]
+        lines.append(f"  {label:<24}{summary[key]:>7.3f}   [{low:.3f}, {high:.3f}]")
+    lines.append("")
+    lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'], 1)}")
+    text = ", ".join(f"{k} {v:.2f}" for k, v in summary["final_text_mean"].items())
+    lines.append(f"  mean final text: {text}")
+    blockers = summary["top_blockers"]
+    if blockers:
+        listed = ", ".join(f"{b['name']} ({b['share']:.1%})" for b in blockers)
+        lines.append(f"  most often blocking at the deadline: {listed}")
+    else:
+        lines.append("  no delegation blocks at the deadline in any replicate")
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""The ``treatysim`` command: a thin Hydra entry point around :func:`sim.runner.run`.
+
+Bad input (a wrong scenario file, a bad override) prints one clear line per problem and exits with code 2, no
+traceback (set ``TREATYSIM_DEBUG=1`` to see one). Ctrl-C stops cleanly: files already written are complete.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import EXIT_USAGE, ScenarioError
+
+EXIT_INTERRUPTED = 130
+CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    """Hand Hydra's config to the plain runner as plain data."""
+    from hydra.core.hydra_config import HydraConfig
+
+    output_dir = Path(HydraConfig.get().runtime.output_dir)
+    run_and_report(OmegaConf.to_container(cfg, resolve=True), output_dir)  # type: ignore[arg-type]
+
+
+def run_and_report(data: dict, output_dir: Path) -> None:
+    """Validate, run, print the report; turn bad input and Ctrl-C into clean exits."""
+    from analysis.report import format_summary
+    from sim.config import parse_run_config
+    from sim.runner import run
+
+    debug = bool(os.environ.get("TREATYSIM_DEBUG"))
+    try:
+        config = parse_run_config(data)
+        summary = run(config, output_dir)
+    except ScenarioError as exc:
+        if debug:
+            raise
+        print(exc.format(), file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        print(f"treatysim: interrupted; nothing incomplete was left in {output_dir}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    print(format_summary(summary, summary.get("title", "")))
+    print(f"\n  written to {output_dir}/")
+
+
+def main() -> None:
+    """Console entry point."""
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Run settings, validated: what ``conf/config.yaml`` and the command line say, as a frozen pydantic model.
+
+Hydra stays at the edge: the entry point turns its config into plain containers and hands them to
+:func:`parse_run_config`; scenario overrides (``procedure.rounds=20``) are merged into the scenario and validated
+with it, so a bad override reads like a bad scenario file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError, describe_pydantic_error, format_location
+
+SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty")
+
+
+class RunConfig(BaseModel):
+    """One run: which scenario, how many replicates, which master seed, and overrides of the scenario."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: Annotated[str, Field(min_length=1)]
+    replicates: Annotated[int, Field(ge=1, le=100_000_000)] = 2000
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 20240809
+    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 2048
+    figures: bool = True
+    procedure: dict[str, Any] = {}
+    chair: dict[str, Any] = {}
+    uncertainty: dict[str, Any] = {}
+
+    def scenario_overrides(self) -> dict[str, dict[str, Any]]:
+        """The scenario knobs set on the command line (``null`` means: as the scenario file says)."""
+        out = {}
+        for section in SCENARIO_SECTIONS:
+            values = {k: v for k, v in getattr(self, section).items() if v is not None}
+            if values:
+                out[section] = values
+        return out
+
+
+def parse_run_config(data: Mapping[str, Any]) -> RunConfig:
+    """Validate plain run settings (Hydra's own ``hydra`` key is ignored); errors are :class:`ScenarioError`."""
+    data = {k: v for k, v in data.items() if k != "hydra"}
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [(format_location(e["loc"]), describe_pydantic_error(e)) for e in exc.errors()]
+        raise ScenarioError("run settings", problems) from None

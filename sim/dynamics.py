@@ -1,0 +1,123 @@
+"""The negotiation dynamics, written once as small pure functions over arrays.
+
+Every function broadcasts over leading axes, so the same code serves one run of the Mesa model (shapes (N, K))
+and a batch of replicates in the Monte Carlo engine (shapes (R, N, K)). Reductions run along fixed axes, so a
+replicate gives the same numbers alone or in a batch. The equations, with references, are in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CONSENSUS, VOTE, FAILED = 0, 1, 2
+OUTCOMES = ("consensus", "vote", "failed")
+
+
+def utility(text: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """Salience-weighted city-block utility of a text: u_i(p) = 1 − Σ_k s_ik |p_k − x_ik|, on [0, 1].
+
+    The linear-loss utility of spatial bargaining models (e.g. Bueno de Mesquita & Stokman 1994; Thomson et
+    al. 2006). ``text`` (..., K) against ``position``/``salience`` (..., N, K) gives (..., N).
+    """
+    return 1.0 - (salience * np.abs(text[..., None, :] - position)).sum(axis=-1)
+
+
+def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarray) -> np.ndarray:
+    """The compromise model: the power × salience weighted mean of the ideal points, per issue.
+
+    Van den Bos (1991), Achen (2006) in *The European Union Decides*. (..., N, K) → (..., K).
+    """
+    weight = power[..., :, None] * salience
+    return (weight * position).sum(axis=-2) / weight.sum(axis=-2)
+
+
+def acceptance_threshold(
+    progress: float, reservation: np.ndarray, floor: np.ndarray, beta: np.ndarray
+) -> np.ndarray:
+    """Time-dependent reservation r_i(t) = r_i − (r_i − r_i^min) (t/T)^(1/β_i) (Faratin, Sierra & Jennings 1998).
+
+    ``progress`` is t/T in [0, 1]; β < 1 holds out until the deadline (Boulware), β > 1 concedes early.
+    """
+    return reservation - (reservation - floor) * progress ** (1.0 / beta)
+
+
+def pool_blocs(values: np.ndarray, bloc_index: np.ndarray, n_blocs: int, power: np.ndarray) -> np.ndarray:
+    """Members of a coordinated bloc take the bloc's power-weighted mean value (one common EU position, say).
+
+    ``values`` (..., N); ``bloc_index`` (N,) with −1 for delegations outside any coordinated bloc.
+    """
+    if n_blocs == 0:
+        return values
+    member = bloc_index[None, :] == np.arange(n_blocs)[:, None]  # (B, N)
+    weight = member * power  # (B, N)
+    bloc_mean = (values[..., None, :] * weight).sum(axis=-1) / weight.sum(axis=-1)  # (..., B)
+    return np.where(bloc_index >= 0, bloc_mean[..., np.maximum(bloc_index, 0)], values)
+
+
+def objections(util: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """A delegation objects to a text that gives it less than its current threshold."""
+    return util < threshold
+
+
+def blocking(objecting: np.ndarray, can_block: np.ndarray) -> np.ndarray:
+    """Objections that stop consensus: those of delegations that can block."""
+    return objecting & can_block
+
+
+def consensus_reached(blocked: np.ndarray) -> np.ndarray:
+    """Consensus holds when no delegation that can block objects. (..., N) → (...)."""
+    return ~blocked.any(axis=-1)
+
+
+def accommodate_move(
+    text: np.ndarray, position: np.ndarray, util: np.ndarray, shortfall: np.ndarray, power: np.ndarray
+) -> np.ndarray:
+    """The single-negotiating-text chair's move: toward each objector just far enough to meet its demand.
+
+    Moving the text the fraction a of the way to x_i scales i's loss by (1 − a), so a_i = shortfall_i / (1 − u_i)
+    is the least move that makes objector i accept. The chair averages these moves over the objectors,
+    weighted by power — Cimmino's averaged relaxed projections onto the sets {p : u_i(p) ≥ r_i(t)}
+    (Cimmino 1938; Censor & Zenios 1997). The further short an objector is, the further it pulls.
+    ``shortfall`` (..., N) is r_i(t) − u_i(p) for blocking objectors and 0 otherwise; returns the move (..., K).
+    """
+    pulling = shortfall > 0.0
+    need = np.where(pulling, shortfall / np.where(pulling, 1.0 - util, 1.0), 0.0)
+    weight = power * pulling
+    total = weight.sum(axis=-1)
+    move = ((weight * need)[..., :, None] * (position - text[..., None, :])).sum(axis=-2)
+    return move / np.where(total > 0.0, total, 1.0)[..., None]
+
+
+def next_text(
+    text: np.ndarray,
+    strategy: str,
+    step: float,
+    position: np.ndarray,
+    salience: np.ndarray,
+    power: np.ndarray,
+    util: np.ndarray,
+    shortfall: np.ndarray,
+) -> np.ndarray:
+    """The chair's revision between rounds, scaled by ``step`` (the chair's boldness, in (0, 1]).
+
+    ``accommodate``: toward the blocking objectors (:func:`accommodate_move`); ``compromise``: ``step`` of the
+    way toward the compromise-model text of all delegations; ``hold``: no move (a take-it-or-leave-it chair).
+    """
+    if strategy == "hold":
+        return text
+    if strategy == "compromise":
+        return text + step * (compromise_text(position, salience, power) - text)
+    return text + step * accommodate_move(text, position, util, shortfall, power)
+
+
+def ballots(util: np.ndarray, floor: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each delegation's ballot on the last text: yes if u ≥ r(T), no if u < r(T) − band, else abstain.
+
+    Returns boolean ``(yes, no)`` arrays; abstention is neither.
+    """
+    return util >= floor, util < floor - band
+
+
+def vote_adopts(yes_votes: np.ndarray, no_votes: np.ndarray, threshold: float) -> np.ndarray:
+    """Adopted iff yes ≥ threshold × (yes + no) of those present and voting, with at least one yes."""
+    return (yes_votes > 0) & (yes_votes >= threshold * (yes_votes + no_votes))

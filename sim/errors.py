@@ -1,0 +1,81 @@
+"""The one error type users see: a problem with their input, said in one line per problem.
+
+Every wrong scenario file, bad override or bad run setting ends as a :class:`ScenarioError`. The command line prints
+it without a traceback and exits with code 2 (see ``sim.cli``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+class ScenarioError(Exception):
+    """Bad input: where it is (file, field path) and what was expected.
+
+    ``problems`` is a list of ``(location, message)`` pairs; ``source`` names the file (or ``"overrides"``).
+    """
+
+    def __init__(self, source: str, problems: Sequence[tuple[str, str]]):
+        self.source = str(source)
+        self.problems = list(problems)
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """One line per problem: ``source: location: message``."""
+        lines = []
+        for location, message in self.problems:
+            where = f"{self.source}: {location}: " if location else f"{self.source}: "
+            lines.append(where + message)
+        return "\n".join(lines)
+
+
+def format_location(loc: Iterable[Any]) -> str:
+    """Render a pydantic location tuple as a field path: ``('delegations', 3, 'position')`` → ``delegations[3].position``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_BOUND_WORDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("greater than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
+
+def describe_pydantic_error(err: dict[str, Any]) -> str:
+    """Turn one pydantic error dict into 'what was expected, got what' in plain words."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    if kind in _BOUND_WORDS:
+        word, key = _BOUND_WORDS[kind]
+        return f"must be {word} {ctx.get(key)}, got {_short(got)}"
+    if kind == "extra_forbidden":
+        return "unknown field" + (f" (did you mean '{ctx['suggestion']}'?)" if ctx.get("suggestion") else "")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_short(got)}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {_short(got)}"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
+    message = str(err.get("msg", kind))
+    message = message[0].lower() + message[1:] if message else message
+    if kind.endswith(("_type", "_parsing")) and got is not None:
+        message += f", got {_short(got)}"
+    return message

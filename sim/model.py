@@ -1,0 +1,153 @@
+"""The agent-based model (Mesa 3): one run, step by step — for the dashboard, teaching and checking the engine.
+
+One :class:`Delegation` agent per delegation; :meth:`NegotiationModel.step` is one round: every delegation
+weighs the chair's text, coordinated blocs settle a common line, and either consensus ends the talks or the
+chair revises the text. At the deadline the fallback decides. All arithmetic is :mod:`sim.dynamics`, the same
+pure functions the batched engine (:mod:`sim.engine`) calls, so replicate k of ``simulate(scenario, R, seed)``
+and ``NegotiationModel(scenario, seed, replicate=k)`` agree (``tests/test_runners_agree.py``).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import dynamics as dyn
+from sim.engine import opening_text
+from sim.inputs import Inputs, compile_setting, draw_inputs, replicate_rng
+from sim.scenario import Scenario
+
+
+class Delegation(mesa.Agent):
+    """A delegation: its (perturbed) ideal point, salience, power and concession schedule."""
+
+    def __init__(self, model: NegotiationModel, index: int, inputs: Inputs) -> None:
+        super().__init__(model)
+        setting = model.setting
+        self.index = index
+        self.delegation_id = setting.delegation_ids[index]
+        self.name = model.spec.delegations[index].name
+        self.position = inputs.position[index]
+        self.salience = inputs.salience[index]
+        # one-element arrays: the same ufunc code path as the batched engine's vectors
+        self.reservation = inputs.reservation[index : index + 1]
+        self.floor = inputs.floor[index : index + 1]
+        self.beta = setting.beta[index : index + 1]
+        self.power = float(setting.power[index])
+        self.can_block = bool(setting.can_block[index])
+        self.utility = float("nan")
+        self.threshold = float("nan")
+        self.objecting = False
+        self.blocking = False
+
+    def evaluate(self, text: np.ndarray, progress: float) -> None:
+        """Weigh the text: its utility to this delegation and the threshold it demands at this point in time."""
+        self.utility = dyn.utility(text, self.position[None, :], self.salience[None, :])[0]
+        self.threshold = dyn.acceptance_threshold(progress, self.reservation, self.floor, self.beta)[0]
+
+    def decide(self, utility: float, threshold: float) -> None:
+        """Accept or object, given the (bloc-pooled) utility and threshold."""
+        self.objecting = bool(dyn.objections(utility, threshold))
+        self.blocking = self.objecting and self.can_block
+
+
+class NegotiationModel(mesa.Model):
+    """One negotiation under ``scenario``, with replicate ``replicate``'s draw of the uncertain inputs."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0) -> None:
+        setting = compile_setting(scenario)
+        rng = replicate_rng(seed, replicate)
+        inputs = draw_inputs(setting, rng)  # first use of the replicate's generator, as in the engine
+        super().__init__(rng=rng)
+        self.spec, self.setting, self.seed, self.replicate = scenario, setting, seed, replicate
+        for index in range(len(setting.delegation_ids)):
+            Delegation(self, index, inputs)
+        self.delegations: list[Delegation] = sorted(self.agents, key=lambda a: a.index)
+        self.round = 0
+        self.text = opening_text(setting, inputs)
+        self.text_path = [self.text.copy()]
+        self.outcome: str | None = None
+        self.votes = {"yes": 0, "no": 0, "abstain": 0}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "round": "round",
+                **{f"text_{k}": self._text_reporter(i) for i, k in enumerate(setting.issue_ids)},
+                "objecting": lambda m: sum(d.objecting for d in m.delegations),
+                "blocking": lambda m: sum(d.blocking for d in m.delegations),
+            },
+            agent_reporters={"delegation": "delegation_id", "utility": "utility", "objecting": "objecting"},
+        )
+
+    @staticmethod
+    def _text_reporter(issue: int):
+        return lambda m: float(m.text[issue])
+
+    def step(self) -> None:
+        """One round: weigh the text, decide, then consensus, the fallback at the deadline, or a revised text."""
+        if not self.running:
+            return
+        rounds = self.setting.rounds
+        if rounds == 0:
+            self.conclude()
+            return
+        self.round += 1
+        self.agents.do("evaluate", self.text, self.round / rounds)
+        self.settle()
+        self.datacollector.collect(self)
+        if not any(d.blocking for d in self.delegations):
+            self.outcome, self.running = "consensus", False
+        elif self.round == rounds:
+            self.conclude()
+        else:
+            self.revise_text()
+
+    def settle(self) -> None:
+        """Coordinated blocs pool their members' views, then each delegation accepts or objects."""
+        pool = (self.setting.bloc_index, self.setting.n_blocs, self.setting.power)
+        util = dyn.pool_blocs(np.array([d.utility for d in self.delegations]), *pool)
+        threshold = dyn.pool_blocs(np.array([d.threshold for d in self.delegations]), *pool)
+        for d in self.delegations:
+            d.decide(util[d.index], threshold[d.index])
+        self._pooled = (util, threshold)
+
+    def revise_text(self) -> None:
+        """The chair's revision toward the blocking objectors (or per its strategy)."""
+        util, threshold = self._pooled
+        blocked = np.array([d.blocking for d in self.delegations])
+        position = np.array([d.position for d in self.delegations])
+        salience = np.array([d.salience for d in self.delegations])
+        shortfall = np.where(blocked, threshold - util, 0.0)
+        s = self.setting
+        self.text = dyn.next_text(self.text, s.strategy, s.step, position, salience, s.power, util, shortfall)
+        self.text_path.append(self.text.copy())
+
+    def conclude(self) -> None:
+        """The deadline: who still blocks, and the fallback vote if the rules provide one."""
+        self.agents.do("evaluate", self.text, 1.0)
+        self.settle()
+        self.running = False
+        self.outcome = "failed"
+        if not self.setting.vote_fallback:
+            return
+        util, threshold = self._pooled
+        yes, no = dyn.ballots(util, threshold, self.setting.abstention_band)
+        votes = self.setting.votes
+        self.votes = {"yes": int(yes @ votes), "no": int(no @ votes), "abstain": int(votes.sum() - (yes | no) @ votes)}
+        if dyn.vote_adopts(np.int64(self.votes["yes"]), np.int64(self.votes["no"]), self.setting.vote_threshold):
+            self.outcome = "vote"
+
+    def run(self) -> NegotiationModel:
+        """Step until the talks end; returns the model."""
+        while self.running:
+            self.step()
+        return self
+
+    @property
+    def final_round(self) -> int:
+        """The round the talks ended: the round of consensus, or the deadline."""
+        return self.round if self.outcome == "consensus" else self.setting.rounds
+
+    @property
+    def blockers(self) -> list[str]:
+        """Ids of the delegations blocking consensus (at the end, once the run is over)."""
+        return [d.delegation_id for d in self.delegations if d.blocking]

@@ -1,0 +1,218 @@
+"""The scenario schema: a frozen, validated description of one negotiation.
+
+A scenario file (``scenarios/NAME.yaml``) holds the domain data — issues, delegations, procedure, chair and the
+uncertainty of the inputs. :func:`sim.loading.load_scenario` reads it into a :class:`Scenario`; nothing downstream
+reads YAML. Every model forbids unknown keys (a misspelt key is an error, not a silent default) and is frozen.
+
+Scales: every position is on [0, 1] per issue (``low`` and ``high`` say what the ends mean); utilities are on
+[0, 1] too (see ``docs/model.md``), so ``reservation`` and ``outside_option`` are utilities a delegation demands.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+DelegationId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+#: Concession exponents β of the named styles (Faratin, Sierra & Jennings 1998): β < 1 holds out until the
+#: deadline (Boulware), β = 1 concedes evenly, β > 1 concedes early (Conceder).
+STYLE_EXPONENTS = {"boulware": 0.3, "linear": 1.0, "conceder": 3.0}
+Style = Union[Literal["boulware", "linear", "conceder"], Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)]]
+
+
+class Frozen(BaseModel):
+    """Base of every schema model: unknown keys are errors and instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Issue(Frozen):
+    """One policy dimension on [0, 1]; ``low`` and ``high`` say what the two ends mean."""
+
+    id: Identifier
+    label: str
+    low: str = ""
+    high: str = ""
+
+
+class Delegation(Frozen):
+    """A delegation (a state, or a group that speaks with one voice).
+
+    ``reservation`` is the utility it demands at the start and ``outside_option`` the utility of no agreement (its
+    BATNA), the floor it concedes to by the deadline; ``style`` is its concession pattern.
+    """
+
+    id: DelegationId
+    name: str
+    position: dict[str, Unit]
+    salience: dict[str, NonNegative]
+    power: Positive
+    reservation: Unit = 0.8
+    outside_option: Unit = 0.5
+    style: Style = "linear"
+    bloc: Identifier | None = None
+    can_block: bool = True
+    votes: Annotated[int, Field(ge=0, le=1000)] = 1
+
+    @field_validator("salience")
+    @classmethod
+    def _normalise_salience(cls, value: dict[str, float]) -> dict[str, float]:
+        total = math.fsum(value.values())
+        if total <= 0.0:
+            raise ValueError("salience must have at least one positive weight")
+        return {key: weight / total for key, weight in value.items()}
+
+    @model_validator(mode="after")
+    def _floor_below_reservation(self) -> Delegation:
+        if self.outside_option > self.reservation:
+            raise ValueError(
+                f"outside_option ({self.outside_option}) must not exceed reservation ({self.reservation})"
+            )
+        return self
+
+    @property
+    def beta(self) -> float:
+        """The concession exponent β of this delegation's style."""
+        return STYLE_EXPONENTS[self.style] if isinstance(self.style, str) else float(self.style)
+
+
+class Bloc(Frozen):
+    """A group of delegations. A ``coordinated`` bloc decides as one (the EU's single position, say)."""
+
+    id: Identifier
+    name: str = ""
+    members: tuple[DelegationId, ...] = ()
+    coordinated: bool = False
+
+
+class Procedure(Frozen):
+    """The rules: a deadline in rounds, consensus, and what happens without consensus at the deadline."""
+
+    rounds: Annotated[int, Field(ge=0, le=10_000)] = 10
+    decision_rule: Literal["consensus"] = "consensus"
+    fallback: Literal["none", "vote"] = "vote"
+    vote_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 2.0 / 3.0
+    abstention_band: Unit = 0.05
+
+
+class Chair(Frozen):
+    """How the chair drafts: an opening text and a strategy for revising it between rounds.
+
+    ``draft`` is the chair's opening text per issue; without one the chair opens with the compromise-model text.
+    Strategies: ``accommodate`` moves the text toward the objectors who can block (a single negotiating text),
+    ``compromise`` moves it toward the power- and salience-weighted compromise of all, ``hold`` never moves it.
+    """
+
+    strategy: Literal["accommodate", "compromise", "hold"] = "accommodate"
+    draft: dict[str, Unit] | None = None
+    step: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.5
+
+
+class Uncertainty(Frozen):
+    """How each replicate perturbs the inputs (standard deviations).
+
+    Positions and reservations in the bundled scenarios are analyst estimates on a 0–1 scale, good to about a
+    tenth, hence the defaults: ``position`` 0.05 (normal noise, clipped to [0, 1]), ``salience`` 0.2 (log-normal
+    multiplicative noise, renormalised), ``reservation`` 0.05 (one normal shift of reservation and outside option).
+    """
+
+    position: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
+    salience: Annotated[float, Field(ge=0.0, le=3.0, allow_inf_nan=False)] = 0.2
+    reservation: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
+
+
+class Scenario(Frozen):
+    """A whole negotiation: what is on the table, who sits at it, and under which rules."""
+
+    name: Identifier
+    title: str
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    issues: Annotated[tuple[Issue, ...], Field(min_length=1)]
+    delegations: Annotated[tuple[Delegation, ...], Field(min_length=1)]
+    blocs: tuple[Bloc, ...] = ()
+    procedure: Procedure = Procedure()
+    chair: Chair = Chair()
+    uncertainty: Uncertainty = Uncertainty()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems = consistency_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(issue.id for issue in self.issues)
+
+    @property
+    def delegation_ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.delegations)
+
+    def bloc_of(self) -> dict[str, str]:
+        """Each delegation's bloc id, from ``Delegation.bloc`` and ``Bloc.members`` alike."""
+        found = {d.id: d.bloc for d in self.delegations if d.bloc}
+        for bloc in self.blocs:
+            for member in bloc.members:
+                found[member] = bloc.id
+        return found
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({v for v in values if v in seen or seen.add(v)})
+
+
+def _key_problems(where: str, keys: set[str], issues: set[str]) -> list[str]:
+    out = []
+    if keys - issues:
+        out.append(f"{where}: unknown issue(s) {sorted(keys - issues)}; the issues are {sorted(issues)}")
+    if issues - keys:
+        out.append(f"{where}: missing issue(s) {sorted(issues - keys)}")
+    return out
+
+
+def consistency_problems(scenario: Scenario) -> list[str]:
+    """Cross-field checks, each problem naming its field path: ids unique, keys match issues, blocs resolve."""
+    problems = []
+    issue_ids = [i.id for i in scenario.issues]
+    delegation_ids = [d.id for d in scenario.delegations]
+    for dup in _duplicates(issue_ids):
+        problems.append(f"issues: duplicate issue id '{dup}'")
+    for dup in _duplicates(delegation_ids):
+        problems.append(f"delegations: duplicate delegation id '{dup}'")
+    issues = set(issue_ids)
+    for n, d in enumerate(scenario.delegations):
+        problems += _key_problems(f"delegations[{n}].position", set(d.position), issues)
+        problems += _key_problems(f"delegations[{n}].salience", set(d.salience), issues)
+    if scenario.chair.draft is not None:
+        problems += _key_problems("chair.draft", set(scenario.chair.draft), issues)
+    problems += _bloc_problems(scenario, set(delegation_ids))
+    return problems
+
+
+def _bloc_problems(scenario: Scenario, delegations: set[str]) -> list[str]:
+    problems = []
+    bloc_ids = [b.id for b in scenario.blocs]
+    for dup in _duplicates(bloc_ids):
+        problems.append(f"blocs: duplicate bloc id '{dup}'")
+    declared = {d.id: d.bloc for d in scenario.delegations if d.bloc}
+    member_of: dict[str, str] = {}
+    for n, bloc in enumerate(scenario.blocs):
+        for member in bloc.members:
+            if member not in delegations:
+                problems.append(f"blocs[{n}].members: '{member}' is not a delegation in this scenario")
+            elif member in member_of and member_of[member] != bloc.id:
+                problems.append(f"blocs[{n}].members: '{member}' is already in bloc '{member_of[member]}'")
+            elif declared.get(member, bloc.id) != bloc.id:
+                problems.append(f"blocs[{n}].members: '{member}' says its bloc is '{declared[member]}'")
+            member_of[member] = bloc.id
+    return problems
