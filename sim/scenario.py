@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 DelegationId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
@@ -24,7 +24,18 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 #: Concession exponents β of the named styles (Faratin, Sierra & Jennings 1998): β < 1 holds out until the
 #: deadline (Boulware), β = 1 concedes evenly, β > 1 concedes early (Conceder).
 STYLE_EXPONENTS = {"boulware": 0.3, "linear": 1.0, "conceder": 3.0}
-Style = Union[Literal["boulware", "linear", "conceder"], Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)]]
+
+
+def _check_style(value: object) -> str | float:
+    """A named style or a concession exponent β in (0, 100]."""
+    if isinstance(value, str) and value in STYLE_EXPONENTS:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value <= 100:
+        return float(value)
+    raise ValueError(f"must be boulware, linear, conceder or an exponent in (0, 100], got {value!r}")
+
+
+Style = Annotated[Union[str, float], PlainValidator(_check_style)]
 
 
 class Frozen(BaseModel):
@@ -112,7 +123,7 @@ class Chair(Frozen):
 
     strategy: Literal["accommodate", "compromise", "hold"] = "accommodate"
     draft: dict[str, Unit] | None = None
-    step: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.5
+    step: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
 
 class Uncertainty(Frozen):

@@ -1,0 +1,1 @@
+"""Test configuration: scenario builders live in ``tests.builders``."""

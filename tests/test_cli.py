@@ -1,0 +1,64 @@
+"""The ``treatysim`` command end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def treatysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("treatysim")
+    env = {k: v for k, v in os.environ.items() if k != "TREATYSIM_DEBUG"}
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_cli_runs_classroom_end_to_end(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = treatysim("scenario=classroom", "replicates=400", "seed=7", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("p_consensus", "p_vote", "p_failed", "p_adopted"):
+        low, high = summary["ci95"][key]
+        assert 0 <= low <= summary[key] <= high <= 1
+    assert summary["scenario"] == "classroom" and summary["replicates"] == 400 and summary["seed"] == 7
+    assert abs(summary["p_consensus"] + summary["p_vote"] + summary["p_failed"] - 1) < 1e-12
+    assert set(summary["final_text_mean"]) == {"scope", "safeguards"}
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 400 and table["replicate"].tolist() == list(range(400))
+    assert {"replicate", "seed", "outcome", "round", "text_scope", "text_safeguards", "yes", "no", "abstain"} <= set(
+        table.columns
+    )
+    assert set(table["outcome"]) <= {"consensus", "vote", "failed"}
+    shares = table["outcome"].value_counts(normalize=True)
+    assert abs(shares.get("consensus", 0) - summary["p_consensus"]) < 1e-12
+    for figure in ("outcome_shares.png", "policy_map.png"):
+        assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "adopted by consensus" in proc.stdout and "95% interval" in proc.stdout
+
+
+def test_cli_overrides_reach_the_scenario(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = treatysim("scenario=classroom", "replicates=50", "procedure.rounds=0", "procedure.fallback=none",
+                     "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rounds"] == 0 and summary["p_failed"] == 1.0
+    assert not (out / "policy_map.png").exists()
+
+
+def test_cli_rejects_a_wrong_scenario_file_with_one_clear_line(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "scenarios" / "classroom.yaml").read_text().replace("scope: 0.90", "scope: 1.40", 1)
+    bad.write_text(text)
+    proc = treatysim(f"scenario={bad}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{bad}: delegations[0].position.scope: must be at most 1" in proc.stderr
+    assert not (tmp_path / "run" / "summary.json").exists()

@@ -1,0 +1,37 @@
+"""Outcome statistics: the Wilson interval against known values and its invariants."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.stats import summarize, wilson_interval
+from sim import load_scenario, simulate
+
+
+def test_wilson_interval_known_values():
+    # Brown, Cai & DasGupta (2001): x = 0 of n = 10 gives [0, 0.2775]; 5 of 10 gives [0.2366, 0.7634]
+    low, high = wilson_interval(0, 10)
+    assert low == 0 and math.isclose(high, 0.2775, abs_tol=1e-4)
+    low, high = wilson_interval(5, 10)
+    assert math.isclose(low, 0.2366, abs_tol=1e-4) and math.isclose(high, 0.7634, abs_tol=1e-4)
+
+
+@given(n=st.integers(1, 100_000), data=st.data())
+def test_wilson_interval_contains_the_estimate_and_stays_in_unit_range(n, data):
+    x = data.draw(st.integers(0, n))
+    low, high = wilson_interval(x, n)
+    assert 0 <= low <= x / n <= high <= 1
+
+
+def test_summary_probabilities_add_up_and_blockers_are_ranked():
+    results = simulate(load_scenario("classroom"), 500, 3)
+    s = summarize(results)
+    assert math.isclose(s["p_consensus"] + s["p_vote"] + s["p_failed"], 1.0)
+    assert math.isclose(s["p_adopted"], s["p_consensus"] + s["p_vote"])
+    shares = [b["share"] for b in s["top_blockers"]]
+    assert shares == sorted(shares, reverse=True) and all(0 < x <= 1 for x in shares)
+    expected = {d: float(results.blockers[:, i].mean()) for i, d in enumerate(results.delegation_ids)}
+    assert all(math.isclose(b["share"], expected[b["id"]]) for b in s["top_blockers"])
