@@ -68,6 +68,7 @@ class NegotiationModel(mesa.Model):
         self.text_path = [self.text.copy()]
         self.outcome: str | None = None
         self.votes = {"yes": 0, "no": 0, "abstain": 0}
+        self.played: dict[int, tuple[bool, np.ndarray | None]] = {}  # see play(); empty unless someone plays
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
@@ -82,10 +83,28 @@ class NegotiationModel(mesa.Model):
     def _text_reporter(issue: int):
         return lambda m: float(m.text[issue])
 
+    def play(self, delegation_id: str, objecting: bool, counter_text: np.ndarray | None = None) -> None:
+        """A person plays ``delegation_id`` in the next round (the classroom dashboard's hook).
+
+        Its accept/object decision (and, at the deadline, its ballot: yes or no) is ``objecting`` instead of the
+        model's; ``counter_text`` (one value per issue) is what it asks for instead: if it blocks, the chair
+        accommodates it as if its ideal point were the counter-text and it needed the whole way there. Applies to
+        the next :meth:`step` only. Without any call the model runs exactly as before.
+        """
+        index = self.setting.delegation_ids.index(delegation_id)
+        text = None if counter_text is None else np.clip(np.asarray(counter_text, dtype=float), 0.0, 1.0)
+        self.played[index] = (bool(objecting), text)
+
     def step(self) -> None:
         """One round: weigh the text, decide, then consensus, the fallback at the deadline, or a revised text."""
         if not self.running:
             return
+        try:
+            self._step()
+        finally:
+            self.played = {}
+
+    def _step(self) -> None:
         rounds = self.setting.rounds
         if rounds == 0:
             self.conclude()
@@ -108,6 +127,9 @@ class NegotiationModel(mesa.Model):
         threshold = dyn.pool_blocs(np.array([d.threshold for d in self.delegations]), *pool)
         for d in self.delegations:
             d.decide(util[d.index], threshold[d.index])
+        for index, (objecting, _) in self.played.items():
+            d = self.delegations[index]
+            d.objecting, d.blocking = objecting, objecting and d.can_block
         self._pooled = (util, threshold)
 
     def revise_text(self) -> None:
@@ -117,6 +139,9 @@ class NegotiationModel(mesa.Model):
         position = np.array([d.position for d in self.delegations])
         salience = np.array([d.salience for d in self.delegations])
         shortfall = np.where(blocked, threshold - util, 0.0)
+        for index, (_, counter) in self.played.items():
+            if counter is not None and blocked[index]:
+                position[index], shortfall[index] = counter, 1.0 - util[index]  # the whole way to the counter-text
         s = self.setting
         self.text = dyn.next_text(self.text, s.strategy, s.step, position, salience, s.power, util, shortfall)
         self.text_path.append(self.text.copy())
@@ -131,6 +156,8 @@ class NegotiationModel(mesa.Model):
             return
         util, threshold = self._pooled
         yes, no = dyn.ballots(util, threshold, self.setting.abstention_band)
+        for index, (objecting, _) in self.played.items():
+            yes[index], no[index] = not objecting, objecting
         votes = self.setting.votes
         self.votes = {"yes": int(yes @ votes), "no": int(no @ votes), "abstain": int(votes.sum() - (yes | no) @ votes)}
         if dyn.vote_adopts(np.int64(self.votes["yes"]), np.int64(self.votes["no"]), self.setting.vote_threshold):
