@@ -23,13 +23,17 @@ CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 def hydra_main(cfg: DictConfig) -> None:
     """Hand Hydra's config to the plain runner as plain data."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
-    run_and_report(OmegaConf.to_container(cfg, resolve=True), output_dir)  # type: ignore[arg-type]
+    hydra_config = HydraConfig.get()
+    output_dir = Path(hydra_config.runtime.output_dir)
+    resume = hydra_config.mode == RunMode.MULTIRUN  # a rerun sweep skips the jobs it already completed
+    run_and_report(OmegaConf.to_container(cfg, resolve=True), output_dir, resume)  # type: ignore[arg-type]
 
 
-def run_and_report(data: dict, output_dir: Path) -> None:
-    """Validate, run, print the report; turn bad input and Ctrl-C into clean exits."""
+def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
+    """Validate, run (``resume``: keep complete results of the same settings), print the report; turn bad input
+    and Ctrl-C into clean exits."""
     from analysis.report import format_summary
     from sim.config import parse_run_config
     from sim.runner import run
@@ -37,7 +41,7 @@ def run_and_report(data: dict, output_dir: Path) -> None:
     debug = bool(os.environ.get("TREATYSIM_DEBUG"))
     try:
         config = parse_run_config(data)
-        summary = run(config, output_dir)
+        summary = run(config, output_dir, resume=resume)
     except ScenarioError as exc:
         if debug:
             raise

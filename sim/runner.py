@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from sim.config import RunConfig
-from sim.engine import simulate
+from sim.engine import simulate, simulate_chunk
 from sim.io import atomic_write, atomic_write_json
+from sim.inputs import compile_setting
 from sim.loading import load_scenario, with_overrides
-from sim.results import Results
+from sim.results import Results, concatenate
 from sim.scenario import Scenario
 
 RESULTS_FILE = "results.csv"
 SUMMARY_FILE = "summary.json"
+CONFIG_FILE = "config.json"
+log = logging.getLogger(__name__)
 FIGURES = ("outcome_shares.png", "policy_map.png")
 
 
@@ -23,21 +29,65 @@ def prepare_scenario(config: RunConfig) -> Scenario:
     return with_overrides(scenario, config.scenario_overrides(), source=f"overrides of {config.scenario}")
 
 
-def run(config: RunConfig, output_dir: Path) -> dict[str, Any]:
-    """Simulate, then write ``results.csv``, the figures and, last, ``summary.json`` (its presence marks a complete run)."""
+def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, Any]:
+    """Simulate, then write ``config.json``, ``results.csv``, the figures and, last, ``summary.json`` (its presence
+    marks a complete run). With ``resume``, a directory that already holds this run's complete results is left as
+    it is and its summary returned (see :func:`completed_summary`)."""
     from analysis.stats import summarize
 
     scenario = prepare_scenario(config)
-    results = simulate(scenario, config.replicates, config.seed, chunk_size=config.chunk_size)
+    record = run_record(config, scenario)
+    output_dir = Path(output_dir)
+    if resume and (done := completed_summary(output_dir, record)) is not None:
+        log.info("skipped: %s already holds the complete results of this run", output_dir)
+        return done
+    results = simulate_with_progress(scenario, config)
     names = {d.id: d.name for d in scenario.delegations}
     summary = {"title": scenario.title, **summarize(results, names)}
-    output_dir = Path(output_dir)
     (output_dir / SUMMARY_FILE).unlink(missing_ok=True)  # an older run's summary must not vouch for new files
+    atomic_write_json(output_dir / CONFIG_FILE, record)
     write_results_table(results, output_dir / RESULTS_FILE)
     if config.figures:
         write_figures(scenario, results, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
+
+
+def run_record(config: RunConfig, scenario: Scenario) -> dict[str, Any]:
+    """What ``config.json`` holds: the validated run settings and the effective scenario (name, content hash)."""
+    digest = hashlib.sha256(scenario.model_dump_json().encode("utf-8")).hexdigest()
+    return {"run": config.model_dump(mode="json"), "scenario": {"name": scenario.name, "sha256": digest}}
+
+
+def completed_summary(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The summary of a complete earlier run with the same ``record`` in ``output_dir``, else ``None``.
+
+    Complete means ``summary.json`` (written last and atomically) is present and ``config.json`` equals ``record``:
+    a half-written run has no summary, and a run of other settings has another record.
+    """
+    try:
+        stored = json.loads((Path(output_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
+        summary = json.loads((Path(output_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if stored == json.loads(json.dumps(record)) else None
+
+
+def simulate_with_progress(scenario: Scenario, config: RunConfig) -> Results:
+    """:func:`sim.engine.simulate`, chunk by chunk under a progress bar on a terminal (silent otherwise).
+
+    The same numbers as ``simulate``: replicate k depends only on ``(seed, k)``, not on the chunking.
+    """
+    from tqdm import tqdm
+
+    size, total = config.chunk_size, config.replicates
+    starts = range(0, total, size)
+    if len(starts) == 1:
+        return simulate(scenario, total, config.seed, chunk_size=size)
+    setting = compile_setting(scenario)
+    bar = tqdm(starts, desc=f"{scenario.name}: chunks of {size:,} replicates", unit="chunk", disable=None, leave=False)
+    parts = [simulate_chunk(setting, scenario.name, config.seed, range(s, min(s + size, total))) for s in bar]
+    return concatenate(parts)
 
 
 def write_results_table(results: Results, path: Path) -> Path:
