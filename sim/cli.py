@@ -25,6 +25,7 @@ def hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    _task["started"] = True
     hydra_config = HydraConfig.get()
     output_dir = Path(hydra_config.runtime.output_dir)
     resume = hydra_config.mode == RunMode.MULTIRUN  # a rerun sweep skips the jobs it already completed
@@ -54,9 +55,47 @@ def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
     print(f"\n  written to {output_dir}/")
 
 
+_task = {"started": False}
+
+
 def main() -> None:
-    """Console entry point."""
-    hydra_main()
+    """Console entry point. Hydra exits with 1 when it cannot compose the config (an unknown key, a malformed
+    override): that is bad input too, so it exits with 2, after a hint naming the closest known setting."""
+    try:
+        hydra_main()
+    except SystemExit as exc:
+        if exc.code == 1 and not _task["started"]:
+            for hint in override_hints(sys.argv[1:]):
+                print(f"treatysim: {hint}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+        raise
+
+
+def known_settings() -> list[str]:
+    """Every settable key of ``conf/config.yaml``, dotted (``procedure.rounds``)."""
+    def walk(node: object, prefix: str) -> list[str]:
+        if not isinstance(node, dict):
+            return [prefix]
+        return [key for k, v in node.items() for key in walk(v, f"{prefix}.{k}" if prefix else str(k))]
+
+    conf = OmegaConf.to_container(OmegaConf.load(Path(CONF_DIR) / "config.yaml"))
+    return [k for k in walk({k: v for k, v in conf.items() if k not in ("defaults", "hydra")}, "")]  # type: ignore[union-attr]
+
+
+def override_hints(args: list[str]) -> list[str]:
+    """For each ``key=value`` override whose key is not a setting, a line with the closest known setting."""
+    import difflib
+
+    known = known_settings()
+    hints = []
+    for arg in args:
+        key = arg.split("=", 1)[0]
+        if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+        hints.append(f"unknown setting '{key}'{suggestion}; the settings and their defaults are in conf/config.yaml")
+    return hints or ["the command line could not be read (see above); settings are in conf/config.yaml"]
 
 
 if __name__ == "__main__":

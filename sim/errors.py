@@ -66,6 +66,8 @@ def describe_pydantic_error(err: dict[str, Any]) -> str:
         return f"must be {word} {ctx.get(key)}, got {_short(got)}"
     if kind == "extra_forbidden":
         return "unknown field" + (f" (did you mean '{ctx['suggestion']}'?)" if ctx.get("suggestion") else "")
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
     if kind == "missing":
         return "required field is missing"
     if kind == "finite_number":

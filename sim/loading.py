@@ -6,13 +6,16 @@ the user's own file. YAML is parsed with the safe loader only: nothing in a scen
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+import typing
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError, describe_pydantic_error, format_location
 from sim.scenario import Scenario
@@ -33,18 +36,32 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+
 def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
-    """Resolve a bundled scenario's name or a path to a ``.yaml`` file; a bad name is a :class:`ScenarioError`."""
-    text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+    """Resolve a bundled scenario's name, or the path of the user's own ``.yaml``/``.yml`` file.
+
+    A name is letters, digits, ``_`` and ``-`` only, so it can never reach outside ``scenarios/``; anything else
+    that is not a path to a YAML file is refused. Problems are :class:`ScenarioError` listing the bundled names.
+    """
+    text = str(name_or_path).strip()
+    names = available_scenarios()
+    listing = ", ".join(names) if names else "none found"
+    if text.endswith((".yaml", ".yml")):
         path = Path(text).expanduser()
         if not path.is_file():
             raise ScenarioError(text, [("", "no such scenario file")])
         return path
-    names = available_scenarios()
+    if not text:
+        raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
+    if not SCENARIO_NAME.match(text):
+        raise ScenarioError(text, [("", "not a bundled scenario name (letters, digits, '_' and '-') nor a path "
+                                        f"ending in .yaml; the bundled scenarios are: {listing}")])
     if text not in names:
-        hint = ", ".join(names) if names else "none found"
-        raise ScenarioError(text, [("", f"unknown scenario name; the bundled scenarios are: {hint}")])
+        close = difflib.get_close_matches(text, names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ScenarioError(text, [("", f"unknown scenario name{hint}; the bundled scenarios are: {listing}")])
     return scenarios_dir() / f"{text}.yaml"
 
 
@@ -75,8 +92,52 @@ def validate_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [(format_location(e["loc"]), describe_pydantic_error(e)) for e in exc.errors()]
+        errors = _without_echoes(exc.errors())
+        problems = [(format_location(e["loc"]), _describe(e)) for e in errors]
         raise ScenarioError(source, _split_joined(problems)) from None
+
+
+def _without_echoes(errors: list[Any]) -> list[Any]:
+    """Drop a list's "too short" error when its items failed: the items' own errors say what is wrong."""
+    lists_with_bad_items = {
+        tuple(e["loc"][:i]) for e in errors for i, part in enumerate(e["loc"]) if isinstance(part, int)
+    }
+    return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in lists_with_bad_items)]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """Pydantic's error in plain words, with a "did you mean" for a misspelt field."""
+    if error.get("type") == "extra_forbidden":
+        known = known_fields(Scenario, error["loc"][:-1])
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown field{hint}; expected one of: {', '.join(known)}"
+    return describe_pydantic_error(error)
+
+
+def known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed at ``loc`` (a pydantic location) inside ``model``: walks nested models and lists."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        nested = _model_in(field.annotation)
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _split_joined(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
