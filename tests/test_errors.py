@@ -1,0 +1,136 @@
+"""Every kind of bad input gets a clear error: the file, the field path or line, what was expected; exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.errors import ScenarioError
+from sim.loading import MAX_SCENARIO_BYTES, load_scenario
+from tests.builders import delegation, scenario_dict
+from tests.test_cli import treatysim
+
+GOOD = scenario_dict([delegation("A", 0.2, 0.3), delegation("B", 0.7, 0.6)])
+
+
+def write(tmp_path: Path, text: str, name: str = "mine.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def load_error(path: Path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    message = info.value.format()
+    assert message.startswith(str(path)), message
+    return message
+
+
+def doc_with(change) -> str:
+    doc = yaml.safe_load(yaml.safe_dump(GOOD))
+    change(doc)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+FILE_CASES = {
+    "yaml syntax": ("name: x\nissues: [a, b\n", ["line 3", "YAML syntax error"]),
+    "empty file": ("", ["empty"]),
+    "comment only": ("# nothing here\n", ["empty"]),
+    "a list": ("- a\n- b\n", ["expected a mapping", "list"]),
+    "unknown key": (doc_with(lambda d: d.update(titel="x")), ["titel: unknown field (did you mean 'title'?)"]),
+    "wrong type": (doc_with(lambda d: d["delegations"][0].update(power="lots")), ["delegations[0].power", "'lots'"]),
+    "out of range": (doc_with(lambda d: d["delegations"][1]["position"].update(safeguards=-0.2)),
+                     ["delegations[1].position.safeguards: must be at least 0"]),
+    "nan": (doc_with(lambda d: d["delegations"][0].update(power=".nan")).replace("'.nan'", ".nan"),
+            ["delegations[0].power: must be a finite number"]),
+    "inf": (doc_with(lambda d: d["delegations"][0].update(reservation=".inf")).replace("'.inf'", ".inf"),
+            ["delegations[0].reservation"]),
+    "salience keys": (doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1, "privacy": 1})),
+                      ["delegations[0].salience: unknown issue(s) ['privacy']"]),
+    "duplicate delegation": (doc_with(lambda d: d["delegations"][1].update(id="A")), ["duplicate delegation id 'A'"]),
+    "duplicate issue": (doc_with(lambda d: d["issues"][1].update(id="scope")), ["duplicate issue id 'scope'"]),
+    "bloc member missing": (doc_with(lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "FRA"]}])),
+                            ["blocs[0].members: 'FRA' is not a delegation"]),
+    "no delegations": (doc_with(lambda d: d.update(delegations=[])), ["delegations: must have at least 1"]),
+    "python object tag": ("!!python/object/apply:os.system ['echo hacked']\n", ["YAML"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_bad_scenario_files_are_reported_with_file_and_field(tmp_path, case):
+    text, expected = FILE_CASES[case]
+    message = load_error(write(tmp_path, text))
+    for words in expected:
+        assert words in message, message
+    assert "Traceback" not in message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path):
+    path = write(tmp_path, "# " + "x" * MAX_SCENARIO_BYTES + "\n")
+    assert "limit" in load_error(path)
+
+
+def test_safe_loading_never_runs_code(tmp_path):
+    marker = tmp_path / "pwned"
+    path = write(tmp_path, f"!!python/object/apply:os.system ['touch {marker}']\n")
+    load_error(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("name, words", [
+    ("", "no scenario given"),
+    ("nonexistent", "the bundled scenarios are: "),
+    ("clasroom", "did you mean 'classroom'?"),
+    ("../../etc/passwd", "not a bundled scenario name"),
+    ("..", "not a bundled scenario name"),
+    ("missing/file.yaml", "no such scenario file"),
+])
+def test_bad_scenario_names(name, words):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(name)
+    assert words in info.value.format()
+
+
+CLI_CASES = {
+    "unknown scenario": (["scenario=nope"], "the bundled scenarios are: "),
+    "path traversal": (["scenario=../../../etc/passwd"], "not a bundled scenario name"),
+    "unknown override key": (["scenario=classroom", "procedur.rounds=3"], "did you mean 'procedure.rounds'?"),
+    "wrong override type": (["scenario=classroom", "replicates=many"], "replicates: input should be a valid integer"),
+    "negative replicates": (["scenario=classroom", "replicates=-5"], "replicates: must be at least 1, got -5"),
+    "out-of-range scenario override": (["scenario=classroom", "procedure.vote_threshold=1.5"],
+                                       "procedure.vote_threshold: must be at most 1"),
+    "bad chair strategy": (["scenario=classroom", "chair.strategy=bribe"], "chair.strategy: must be one of"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_the_cli_exits_2_with_a_clear_message_and_no_traceback(tmp_path, case):
+    args, words = CLI_CASES[case]
+    out = tmp_path / "run"
+    proc = treatysim(*args, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert words in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (out / "summary.json").exists()
+
+
+def test_the_cli_reports_a_bad_file_by_path_and_line(tmp_path):
+    bad = write(tmp_path, "name: x\ntitle: [unclosed\n")
+    proc = treatysim(f"scenario={bad}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{bad}: line 3, column 1: YAML syntax error" in proc.stderr, proc.stderr
+
+
+def test_debug_switch_shows_the_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("treatysim")
+    env = {**os.environ, "TREATYSIM_DEBUG": "1", "HYDRA_FULL_ERROR": "1"}
+    proc = subprocess.run([str(exe), "scenario=nope", f"hydra.run.dir={tmp_path}"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "ScenarioError" in proc.stderr
