@@ -154,9 +154,15 @@ def _split_joined(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
-    """Load a bundled scenario by name, or the user's own YAML file by path, into a validated :class:`Scenario`."""
+    """Load a bundled scenario by name, or the user's own YAML file by path, into a validated :class:`Scenario`.
+
+    A file with ``extends:`` is its parent plus its overrides (:mod:`sim.inheritance`).
+    """
+    from sim.inheritance import resolve_extends
+
     path = scenario_path(name_or_path)
-    return validate_scenario(read_yaml_mapping(path), str(path if not _is_bundled(path) else _display(path)))
+    source = str(path if not _is_bundled(path) else _display(path))
+    return validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
 
 
 def _is_bundled(path: Path) -> bool:

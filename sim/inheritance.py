@@ -1,0 +1,153 @@
+"""Scenario inheritance: ``extends: uncc2024`` plus a few overrides, so a what-if stays a few lines long.
+
+A scenario file with ``extends:`` names its parent — a bundled scenario's name, or a path (ending in ``.yaml`` or
+containing ``/``) relative to the child file's folder. The parent is read (and its own ``extends`` resolved, to any
+depth), then the child's keys are applied to it, and the result is validated like any scenario by
+:func:`sim.loading.load_scenario`. The rules (also in ``scenarios/README.md``):
+
+- mappings (``procedure``, ``chair``, ``uncertainty``, ``chair.draft``, a delegation's ``position`` ...) merge key by
+  key: the child changes only the keys it names;
+- scalars (``name``, ``title``, ``description`` ...) are replaced;
+- ``sources`` is appended to the parent's (a what-if rests on its parent's evidence plus its own);
+- ``delegations``, ``blocs`` and ``issues`` given as a **list** replace the parent's list whole; given as a
+  **mapping keyed by id** they patch the named entries (``USA: {outside_option: 0.6}``), and ``ID: null`` removes
+  one. In ``delegations`` a key ``"@BLOC"`` patches every member of bloc ``BLOC``; bloc patches apply first, so a
+  patch of a single delegation wins over its bloc's. A removed delegation also leaves the blocs it was in.
+
+An unknown parent, an id that is not in the parent, or a cycle of ``extends`` is a :class:`ScenarioError` naming
+the file and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ScenarioError
+
+#: Keys whose list can be patched by id when the child gives a mapping.
+KEYED_LISTS = ("issues", "blocs", "delegations")
+#: The longest chain of ``extends`` followed before giving up.
+MAX_DEPTH = 20
+
+
+def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario mapping of the file at ``path`` with its ``extends`` chain applied (unchanged without one)."""
+    if "extends" not in data:
+        return dict(data)
+    chain = chain + (path.resolve(),)
+    parent_path = parent_of(data["extends"], path, source)
+    if parent_path.resolve() in chain:
+        names = " -> ".join(p.name for p in chain + (parent_path.resolve(),))
+        raise ScenarioError(source, [("extends", f"cycle of extends: {names}")])
+    if len(chain) >= MAX_DEPTH:
+        raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
+    from sim.loading import read_yaml_mapping
+
+    parent_source = display(parent_path)
+    parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
+    child = {key: value for key, value in data.items() if key != "extends"}
+    return apply_overrides(parent, child, source)
+
+
+def parent_of(reference: Any, child_path: Path, source: str) -> Path:
+    """The parent file named by ``extends``: a bundled name, or a path relative to the child's folder."""
+    from sim.loading import scenario_path
+
+    if not isinstance(reference, str) or not reference.strip():
+        raise ScenarioError(source, [("extends", f"expected a scenario name or a relative path, got {reference!r}")])
+    text = reference.strip()
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        target = (child_path.parent / text).expanduser()
+        if not target.is_file():
+            raise ScenarioError(source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")])
+        return target
+    try:
+        return scenario_path(text)
+    except ScenarioError as exc:
+        reason = exc.problems[0][1] if exc.problems else "unknown scenario"
+        raise ScenarioError(source, [("extends", f"unknown parent '{text}': {reason}")]) from None
+
+
+def display(path: Path) -> str:
+    """How a scenario file is named in messages: ``scenarios/NAME.yaml`` when bundled, else its path."""
+    from sim.loading import scenarios_dir
+
+    bundled = path.resolve().parent == scenarios_dir().resolve()
+    return f"scenarios/{path.name}" if bundled else str(path)
+
+
+def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The parent mapping with the child's overrides applied by the rules in the module docstring."""
+    from sim.loading import merge
+
+    out = dict(parent)
+    for key, value in child.items():
+        if key == "sources" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = list(out[key]) + list(value)
+        elif key in KEYED_LISTS and isinstance(value, Mapping):
+            out = patch_keyed_list(out, key, value, source)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def patch_keyed_list(data: dict[str, Any], key: str, patches: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Patch the entries of ``data[key]`` (a list of mappings with ``id``) named by ``patches``; ``null`` removes."""
+    from sim.loading import merge
+
+    entries = [dict(e) for e in data.get(key) or [] if isinstance(e, Mapping)]
+    index = {e.get("id"): n for n, e in enumerate(entries)}
+    targets = expand_targets(data, key, patches, index, source)
+    removed = set()
+    for entry_id, patch in targets:
+        if patch is None:
+            removed.add(entry_id)
+        elif isinstance(patch, Mapping):
+            entries[index[entry_id]] = merge(entries[index[entry_id]], patch)
+        else:
+            raise ScenarioError(source, [(f"{key}.{entry_id}", f"expected a mapping of fields or null, got {patch!r}")])
+    out = dict(data)
+    out[key] = [e for e in entries if e.get("id") not in removed]
+    if key == "delegations" and removed:
+        out["blocs"] = [_without_members(b, removed) for b in out.get("blocs") or []]
+    return out
+
+
+def expand_targets(data: Mapping[str, Any], key: str, patches: Mapping[str, Any], index: Mapping[Any, int],
+                   source: str) -> list[tuple[str, Any]]:
+    """``(id, patch)`` pairs in the order they apply: ``"@BLOC"`` patches (delegations only) first, then single ids."""
+    by_bloc, single = [], []
+    for name, patch in patches.items():
+        name = str(name)
+        if key == "delegations" and name.startswith("@"):
+            members = bloc_members(data, name[1:])
+            if members is None:
+                raise ScenarioError(source, [(f"{key}.{name}", f"no bloc '{name[1:]}' in the parent scenario")])
+            by_bloc += [(m, patch) for m in members if m in index]
+        elif name in index:
+            single.append((name, patch))
+        else:
+            known = ", ".join(sorted(str(i) for i in index)[:12])
+            raise ScenarioError(source, [(f"{key}.{name}", f"no {key[:-1]} '{name}' in the parent scenario "
+                                                           f"(some ids there: {known}, ...)")])
+    return by_bloc + single
+
+
+def bloc_members(data: Mapping[str, Any], bloc_id: str) -> list[str] | None:
+    """Members of bloc ``bloc_id``: listed in ``blocs`` or naming it in their ``bloc`` field; None if no such bloc."""
+    blocs = [b for b in data.get("blocs") or [] if isinstance(b, Mapping) and b.get("id") == bloc_id]
+    listed = [m for b in blocs for m in b.get("members") or []]
+    declared = [d.get("id") for d in data.get("delegations") or [] if isinstance(d, Mapping) and d.get("bloc") == bloc_id]
+    if not blocs and not declared:
+        return None
+    return list(dict.fromkeys(listed + declared))
+
+
+def _without_members(bloc: Any, removed: set[str]) -> Any:
+    if not isinstance(bloc, Mapping) or not isinstance(bloc.get("members"), list):
+        return bloc
+    return {**bloc, "members": [m for m in bloc["members"] if m not in removed]}
