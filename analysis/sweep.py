@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 PROBABILITIES = ("p_consensus", "p_vote", "p_failed", "p_adopted")
 RULES = ("rounds", "fallback", "chair_strategy", "vote_threshold")
 FIXED = ("job", "scenario", "replicates", "seed")
+NOT_PARAMETERS = ("figures", "chunk_size")  # settings that do not change the results
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def swept_parameters(jobs: list[Job]) -> list[str]:
     named = {o.split("=", 1)[0].lstrip("+~") for job in jobs for o in job.overrides}
     varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
     chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
-    return [k for k in chosen if k not in FIXED]
+    return [k for k in chosen if k not in FIXED + NOT_PARAMETERS]
 
 
 def _job_columns(job: Job, swept: list[str]) -> dict[str, Any]:
@@ -258,15 +259,18 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     from analysis import sweep_plots as plots
+    from analysis.plots import OUTCOME_COLOURS
 
     table, replicates = summary_table(jobs), replicate_table(jobs)
     scenarios = sorted(table["scenario"].unique())
     written = []
     for parameter in [p for p in swept_parameters(jobs) if p != "scenario"]:
-        curves = adoption_by(table, parameter)
         fig, axes = _facets(len(scenarios))
-        for scenario, ax in zip(scenarios, axes):
-            plots.plot_adoption_curve(curves[curves["scenario"] == scenario], parameter, ax=ax).set_title(scenario)
+        for key in ("p_adopted", "p_consensus"):
+            curves = adoption_by(table, parameter, key)
+            for scenario, ax in zip(scenarios, axes):
+                plots.plot_adoption_curve(curves[curves["scenario"] == scenario], parameter, ax=ax,
+                                          label=f"P({key[2:]})", colour=OUTCOME_COLOURS[key]).set_title(scenario)
         written.append(_save(fig, out_dir / f"adoption_by_{parameter.replace('.', '_')}.png"))
     fig, axes = _facets(1, 7, 1.6 + 0.5 * len(scenarios))
     plots.plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0])

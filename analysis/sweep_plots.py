@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def plot_adoption_curve(curve: pd.DataFrame, parameter: str, ax: Any = None, label: str = "P(adopted)") -> Any:
-    """P(adopted) against one swept parameter with its 95% band; ``curve`` is one scenario's rows of
-    :func:`analysis.sweep.adoption_by`. Numeric values go on a numeric axis, others are spaced evenly."""
+def plot_adoption_curve(
+    curve: pd.DataFrame, parameter: str, ax: Any = None, label: str = "P(adopted)", colour: str | None = None
+) -> Any:
+    """P(adopted) (or the probability ``label`` names) against one swept parameter with its 95% band; ``curve``
+    is one scenario's rows of :func:`analysis.sweep.adoption_by`. Numeric values go on a numeric axis, others are
+    spaced evenly. Call it again on the same ``ax`` to add another probability."""
     ax = _axes(ax)
+    colour = colour or OUTCOME_COLOURS["p_adopted"]
     values = curve[parameter].tolist()
     try:
         x = np.array([float(v) for v in values])
@@ -26,13 +30,13 @@ def plot_adoption_curve(curve: pd.DataFrame, parameter: str, ax: Any = None, lab
     except ValueError:
         x, ticks = np.arange(len(values), dtype=float), values
     p, low, high = (curve[k].to_numpy(dtype=float) for k in ("p", "low", "high"))
-    ax.fill_between(x, low, high, color=OUTCOME_COLOURS["p_adopted"], alpha=0.2, linewidth=0, label="95% interval")
-    ax.plot(x, p, marker="o", color=OUTCOME_COLOURS["p_adopted"], label=label)
+    ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+    ax.plot(x, p, marker="o", color=colour, label=f"{label} (95% band)")
     if ticks is not None:
         ax.set_xticks(x, ticks)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(parameter)
-    ax.set_ylabel(label)
+    ax.set_ylabel("probability")
     ax.legend(loc="best", fontsize=7)
     return ax
 
