@@ -28,7 +28,10 @@ def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarra
     Van den Bos (1991), Achen (2006) in *The European Union Decides*. (..., N, K) → (..., K).
     """
     weight = power[..., :, None] * salience
-    return (weight * position).sum(axis=-2) / weight.sum(axis=-2)
+    total = weight.sum(axis=-2)
+    by_power = (power[..., :, None] * position).sum(axis=-2) / power.sum(axis=-1)[..., None]
+    # an issue nobody cares about: the power-weighted mean of the ideal points
+    return np.where(total > 0.0, (weight * position).sum(axis=-2) / np.where(total > 0.0, total, 1.0), by_power)
 
 
 def acceptance_threshold(

@@ -53,8 +53,8 @@ def compile_setting(scenario: Scenario) -> Setting:
     """Turn a :class:`Scenario` into a :class:`Setting` (arrays in scenario order)."""
     issues = scenario.issue_ids
     ds = scenario.delegations
-    coordinated = [b.id for b in scenario.blocs if b.coordinated]
     bloc_of = scenario.bloc_of()
+    coordinated = [b.id for b in scenario.blocs if b.coordinated and b.id in bloc_of.values()]
     bloc_index = np.array([coordinated.index(bloc_of[d.id]) if bloc_of.get(d.id) in coordinated else -1 for d in ds])
     chair, proc, unc = scenario.chair, scenario.procedure, scenario.uncertainty
     return Setting(
