@@ -70,3 +70,27 @@ def plot_policy_map(
     ax.legend(loc="best", fontsize=7, markerscale=2)
     ax.set_title("final texts over ideal points (circle area = power)")
     return ax
+
+
+def plot_scenario_comparison(summaries: Sequence[Mapping[str, Any]], ax: Any = None) -> Any:
+    """One bar per scenario, split into P(consensus), P(vote) and P(failed); P(adopted) with its 95% interval on top.
+
+    ``summaries`` are :func:`analysis.stats.summarize` outputs, drawn top to bottom in the order given.
+    """
+    ax = _axes(ax)
+    y = np.arange(len(summaries))[::-1]
+    left = np.zeros(len(summaries))
+    for key in ("p_consensus", "p_vote", "p_failed"):
+        share = np.array([s[key] for s in summaries])
+        ax.barh(y, share, left=left, color=OUTCOME_COLOURS[key], label=OUTCOME_LABELS[key], height=0.6)
+        left += share
+    adopted = np.array([s["p_adopted"] for s in summaries])
+    low = np.array([s["ci95"]["p_adopted"][0] for s in summaries])
+    high = np.array([s["ci95"]["p_adopted"][1] for s in summaries])
+    ax.errorbar(adopted, y, xerr=[adopted - low, high - adopted], fmt="|", color=OUTCOME_COLOURS["p_adopted"],
+                markersize=14, capsize=4, label="adopted (95% interval)")
+    ax.set_yticks(y, [str(s["scenario"]) for s in summaries])
+    ax.set_xlim(0, 1.02)
+    ax.set_xlabel("probability")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
+    return ax

@@ -1,0 +1,139 @@
+"""``treatysim-compare``: several scenarios side by side — one table and one figure.
+
+::
+
+    treatysim-compare uncc2024 uncc2024_feb bbnj2023      # bundled names or paths to .yaml files
+    treatysim-compare                                     # every bundled scenario
+    treatysim-compare uncc2024 uncc2024_no_vote -n 5000 --seed 7 --out outputs/compare
+
+Every scenario runs with the same replicates and master seed. The table (printed, and written as
+``comparison.csv``) has one row per scenario: P(consensus), P(vote), P(failed), P(adopted), each with its 95%
+Wilson interval, and the most likely outcome; ``comparison.png`` draws them (:func:`analysis.plots.plot_scenario_comparison`).
+A bad scenario name or file prints one line per problem and exits with code 2, before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sim.errors import EXIT_USAGE, ScenarioError
+
+KEYS = ("p_consensus", "p_vote", "p_failed", "p_adopted")
+HEADERS = {"p_consensus": "P(consensus)", "p_vote": "P(vote)", "p_failed": "P(failed)", "p_adopted": "P(adopted)"}
+TABLE_FILE, FIGURE_FILE = "comparison.csv", "comparison.png"
+
+
+def most_likely_outcome(summary: Mapping[str, Any]) -> str:
+    """The outcome with the highest probability: ``consensus``, ``vote`` or ``failed`` (ties: in that order)."""
+    return max(("consensus", "vote", "failed"), key=lambda outcome: summary[f"p_{outcome}"])
+
+
+def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:
+    """Load every scenario first (so a bad name fails before any run), then simulate and summarise each."""
+    from analysis.stats import summarize
+    from sim.engine import simulate
+    from sim.loading import load_scenario
+
+    scenarios = [load_scenario(name) for name in names]
+    return [summarize(simulate(s, replicates, seed), {d.id: d.name for d in s.delegations}) for s in scenarios]
+
+
+def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison table as plain rows: scenario, each probability with its interval, the most likely outcome."""
+    rows = []
+    for s in summaries:
+        row: dict[str, Any] = {"scenario": s["scenario"], "replicates": s["replicates"], "seed": s["seed"]}
+        for key in KEYS:
+            row[key], (row[f"{key}_low"], row[f"{key}_high"]) = s[key], s["ci95"][key]
+        row["most_likely"] = most_likely_outcome(s)
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows as an aligned text table, each probability followed by its 95% interval."""
+    width = max([len("scenario")] + [len(str(r["scenario"])) for r in rows])
+    cell = 23
+    head = f"{'scenario':<{width}}  " + "".join(f"{HEADERS[k]:<{cell}}" for k in KEYS) + "most likely"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        cells = "".join(f"{r[k]:.3f} [{r[k + '_low']:.3f}, {r[k + '_high']:.3f}]".ljust(cell) for k in KEYS)
+        lines.append(f"{str(r['scenario']):<{width}}  {cells}{r['most_likely']}")
+    replicates = {r["replicates"] for r in rows}
+    seeds = {r["seed"] for r in rows}
+    lines.append(f"({', '.join(map(str, replicates))} replicates each, seed {', '.join(map(str, seeds))}; "
+                 "[low, high] = 95% Wilson interval)")
+    return "\n".join(lines)
+
+
+def write_outputs(rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]], out: Path,
+                  figure: bool) -> list[Path]:
+    """``comparison.csv`` and (unless ``figure`` is false) ``comparison.png`` in ``out``, written atomically."""
+    import pandas as pd
+
+    from sim.io import atomic_write
+
+    frame = pd.DataFrame(list(rows))
+    written = [atomic_write(out / TABLE_FILE, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g"))]
+    if figure:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from analysis.plots import plot_scenario_comparison
+
+        fig, ax = plt.subplots(figsize=(8, 0.5 * len(summaries) + 1.6))
+        plot_scenario_comparison(summaries, ax=ax)
+        fig.tight_layout()
+        written.append(atomic_write(out / FIGURE_FILE, lambda tmp: fig.savefig(tmp, dpi=120, format="png")))
+        plt.close(fig)
+    return written
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="treatysim-compare", description="Compare scenarios: one table, one figure.")
+    parser.add_argument("scenarios", nargs="*", help="bundled scenario names or .yaml paths (default: all bundled)")
+    parser.add_argument("-n", "--replicates", type=int, default=2000, help="replicates per scenario (default 2000)")
+    parser.add_argument("--seed", type=int, default=20240809, help="master seed (default 20240809)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default outputs/compare/DATE_TIME)")
+    parser.add_argument("--no-figure", action="store_true", help="write the table only")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point: bad input → one line per problem on stderr and exit code 2."""
+    from sim.loading import available_scenarios
+
+    args = parse_args(argv)
+    names = args.scenarios or available_scenarios()
+    out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    try:
+        if args.replicates < 1 or not 0 <= args.seed < 2**63:
+            raise ScenarioError("treatysim-compare", [("", "replicates must be >= 1 and seed in [0, 2**63)")])
+        summaries = compare(names, args.replicates, args.seed)
+    except ScenarioError as exc:
+        if os.environ.get("TREATYSIM_DEBUG"):
+            raise
+        print(exc.format(), file=sys.stderr)
+        return EXIT_USAGE
+    rows = comparison_rows(summaries)
+    print(format_table(rows))
+    written = write_outputs(rows, summaries, out, figure=not args.no_figure)
+    print(f"\nwritten: {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cli() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()
