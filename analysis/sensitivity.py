@@ -1,0 +1,232 @@
+"""Global sensitivity of adoption to uncertain inputs: Sobol or Morris indices via SALib.
+
+An experiment file (``conf/experiment/sensitivity.yaml``) names a scenario, fixed overrides, and the uncertain
+inputs with their ranges, as dotted field paths of the scenario (``procedure.rounds``, ``chair.step``,
+``delegations.USA.reservation``). SALib samples the ranges (``sample → evaluate → analyze``); each sample is one
+model evaluation — :func:`sim.loading.with_overrides`-style changes validated into a scenario, then
+:func:`sim.simulate` with one fixed seed, so every sample sees the same random draws (common random numbers) and
+the indices measure the inputs, not Monte Carlo noise. The output is a probability such as P(adopted).
+
+Methods: Sobol first-order and total indices with Saltelli's sampling scheme (Sobol' 2001; Saltelli 2002;
+Saltelli et al. 2010), or Morris elementary effects (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007).
+
+Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m analysis.sensitivity``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import EXIT_USAGE, ScenarioError, describe_pydantic_error, format_location
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario import Scenario
+
+DEFAULT_EXPERIMENT = Path(__file__).resolve().parent.parent / "conf" / "experiment" / "sensitivity.yaml"
+OUTPUTS = ("p_adopted", "p_consensus", "p_vote", "p_failed")
+
+
+class SensitivityConfig(BaseModel):
+    """A sensitivity experiment: which scenario, how many replicates per evaluation, which inputs over which
+    ranges, which method and how many base samples."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: Annotated[str, Field(min_length=1)]
+    replicates: Annotated[int, Field(ge=1, le=1_000_000)] = 500
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 20240809
+    overrides: dict[str, Any] = {}
+    method: Literal["sobol", "morris"] = "sobol"
+    samples: Annotated[int, Field(ge=2, le=100_000)] = 128
+    output: Literal["p_adopted", "p_consensus", "p_vote", "p_failed"] = "p_adopted"
+    inputs: Annotated[dict[str, tuple[float, float]], Field(min_length=1)]
+
+
+def load_experiment(path: Path) -> SensitivityConfig:
+    """Read and validate an experiment file (its ``sensitivity`` block holds method, samples, output, inputs)."""
+    from sim.loading import read_yaml_mapping
+
+    data = read_yaml_mapping(Path(path))
+    data = {**{k: v for k, v in data.items() if k != "sensitivity"}, **(data.get("sensitivity") or {})}
+    try:
+        return SensitivityConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [(format_location(e["loc"]), describe_pydantic_error(e)) for e in exc.errors()]
+        raise ScenarioError(str(path), problems) from None
+
+
+def apply_inputs(scenario: Scenario, values: dict[str, float], source: str = "sensitivity inputs") -> Scenario:
+    """The scenario with each dotted field path set to its value (``delegations.<id>.<field>`` picks a delegation
+    by id; integer fields are rounded), validated again."""
+    from sim.loading import validate_scenario
+
+    data = scenario.model_dump()
+    for path, value in values.items():
+        node, key = _locate(data, path, source)
+        node[key] = int(round(value)) if isinstance(node[key], int) and not isinstance(node[key], bool) else value
+    return validate_scenario(data, source)
+
+
+def _locate(data: dict[str, Any], path: str, source: str) -> tuple[dict[str, Any], str]:
+    """The mapping that holds the field at ``path``, and the field's key; a :class:`ScenarioError` if none."""
+    parts = path.split(".")
+    node: Any = data
+    for n, part in enumerate(parts[:-1]):
+        if isinstance(node, (list, tuple)):  # delegations, issues, blocs: pick the element by its id
+            node = next((item for item in node if item.get("id") == part), None)
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[:n + 1])}' in the scenario")])
+    if not isinstance(node, dict) or not isinstance(node.get(parts[-1]), (int, float)):
+        raise ScenarioError(source, [(path, "not a numeric field of the scenario")])
+    return node, parts[-1]
+
+
+def problem_of(config: SensitivityConfig) -> dict[str, Any]:
+    """The SALib problem: the inputs' names and bounds (low < high is checked here)."""
+    bad = [(name, f"the range must be [low, high] with low < high, got {list(b)}")
+           for name, b in config.inputs.items() if not b[0] < b[1]]
+    if bad:
+        raise ScenarioError("sensitivity.inputs", bad)
+    return {"num_vars": len(config.inputs), "names": list(config.inputs), "bounds": [list(b) for b in config.inputs.values()]}
+
+
+def sample(config: SensitivityConfig, problem: dict[str, Any]) -> np.ndarray:
+    """The input samples, one row per model evaluation (Saltelli's scheme for Sobol, trajectories for Morris)."""
+    if config.method == "sobol":
+        from SALib.sample import sobol as sobol_sample
+
+        return sobol_sample.sample(problem, config.samples, calc_second_order=False, seed=config.seed)
+    from SALib.sample import morris as morris_sample
+
+    return morris_sample.sample(problem, config.samples, num_levels=4, seed=config.seed)
+
+
+def evaluate(config: SensitivityConfig, names: list[str], samples: np.ndarray) -> np.ndarray:
+    """The output probability for each sample: the scenario with that sample's inputs, simulated with one fixed
+    seed (a progress bar on a terminal)."""
+    from tqdm import tqdm
+
+    from analysis.stats import summarize
+    from sim.engine import simulate
+    from sim.loading import load_scenario, with_overrides
+
+    base = with_overrides(load_scenario(config.scenario), config.overrides, source="sensitivity overrides")
+    apply_inputs(base, dict(zip(names, samples[0])))  # a bad path fails before the long loop
+    out = np.empty(len(samples))
+    for n, row in enumerate(tqdm(samples, desc="model evaluations", unit="eval", disable=None, leave=False)):
+        scenario = apply_inputs(base, dict(zip(names, row)), source=f"sensitivity sample {n}")
+        out[n] = summarize(simulate(scenario, config.replicates, config.seed))[config.output]
+    return out
+
+
+def analyze(config: SensitivityConfig, problem: dict[str, Any], samples: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """The indices per input, most influential first: Sobol ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` or Morris
+    ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` (``*_conf``: half-width of the 95% bootstrap interval).
+    Indices are NaN when the output does not vary over the ranges."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"input": problem["names"], "low": [b[0] for b in problem["bounds"]],
+                          "high": [b[1] for b in problem["bounds"]]})
+    if config.method == "sobol":
+        from SALib.analyze import sobol
+
+        keys, rank = ("S1", "S1_conf", "ST", "ST_conf"), "ST"
+        result = sobol.analyze(problem, y, calc_second_order=False, seed=config.seed) if np.ptp(y) > 0 else {}
+    else:
+        from SALib.analyze import morris
+
+        keys, rank = ("mu", "mu_star", "mu_star_conf", "sigma"), "mu_star"
+        result = morris.analyze(problem, samples, y, seed=config.seed) if np.ptp(y) > 0 else {}
+    for key in keys:
+        frame[key] = np.asarray(result.get(key, np.full(len(frame), np.nan)), dtype=float)
+    return frame.sort_values(rank, ascending=False, ignore_index=True)
+
+
+def sensitivity(config: SensitivityConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sample, evaluate, analyze: the indices table and the evaluated samples (inputs and output per row)."""
+    import pandas as pd
+
+    problem = problem_of(config)
+    samples = sample(config, problem)
+    y = evaluate(config, problem["names"], samples)
+    evaluations = pd.DataFrame(samples, columns=problem["names"]).assign(**{config.output: y})
+    return analyze(config, problem, samples, y), evaluations
+
+
+def plot_indices(indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted") -> Any:
+    """Bar chart of the indices with their 95% intervals: Sobol total (ST) and first-order (S1), or Morris μ*."""
+    from analysis.plots import _axes
+
+    ax = _axes(ax)
+    table = indices.iloc[::-1]
+    y = np.arange(len(table))
+    bars = [("ST", "total (ST)", -0.2), ("S1", "first order (S1)", 0.2)] if "ST" in table else [("mu_star", "μ*", 0)]
+    height = 0.4 if len(bars) > 1 else 0.6
+    for key, label, shift in bars:
+        ax.barh(y + shift, table[key].fillna(0), height=height, xerr=table[f"{key}_conf"].fillna(0), capsize=2,
+                label=label)
+    ax.set_yticks(y, table["input"].tolist())
+    ax.set_xlabel(("Sobol index" if len(bars) > 1 else "Morris μ* (mean |elementary effect|)") + f" of {output}")
+    ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations: pd.DataFrame, out: Path) -> list[Path]:
+    """``indices.csv``, ``evaluations.csv`` and ``indices.png`` in ``out``, written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.io import atomic_write
+
+    written = [atomic_write(out / "indices.csv", lambda tmp: indices.to_csv(tmp, index=False, float_format="%.6g")),
+               atomic_write(out / "evaluations.csv", lambda tmp: evaluations.to_csv(tmp, index=False))]
+    fig, ax = plt.subplots(figsize=(7, 1.5 + 0.5 * len(indices)))
+    plot_indices(indices, ax=ax, output=config.output)
+    ax.set_title(f"{config.scenario}: which inputs move {config.output} ({config.method}, {len(evaluations)} runs)")
+    fig.tight_layout()
+    written.append(atomic_write(out / "indices.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png")))
+    plt.close(fig)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``treatysim-sensitivity [EXPERIMENT] [--out DIR] [--scenario S] [--samples N] [--replicates R]``."""
+    parser = argparse.ArgumentParser(prog="treatysim-sensitivity", description=__doc__.split("\n\n")[0])
+    parser.add_argument("experiment", nargs="?", type=Path, default=DEFAULT_EXPERIMENT,
+                        help="experiment file (default: conf/experiment/sensitivity.yaml)")
+    parser.add_argument("--out", type=Path, default=Path("outputs/sensitivity"), help="where to write")
+    for name, kind in (("scenario", str), ("samples", int), ("replicates", int), ("method", str)):
+        parser.add_argument(f"--{name}", type=kind, help=f"override the experiment's {name}")
+    args = parser.parse_args(argv)
+    try:
+        config = load_experiment(args.experiment)
+        changes = {k: getattr(args, k) for k in ("scenario", "samples", "replicates", "method") if getattr(args, k)}
+        config = SensitivityConfig.model_validate({**config.model_dump(), **changes}) if changes else config
+        indices, evaluations = sensitivity(config)
+    except ScenarioError as exc:
+        print(exc.format(), file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except ValidationError as exc:
+        print("\n".join(f"command line: {format_location(e['loc'])}: {describe_pydantic_error(e)}"
+                        for e in exc.errors()), file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    written = write_outputs(config, indices, evaluations, args.out)
+    print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")
+    print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\n".join(f"  wrote {p}" for p in written))
+
+
+if __name__ == "__main__":
+    main()
