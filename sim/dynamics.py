@@ -1,8 +1,8 @@
 """The negotiation dynamics, written once as small pure functions over arrays.
 
 Every function broadcasts over leading axes, so the same code serves one run of the Mesa model (shapes (N, K))
-and a batch of replicates in the Monte Carlo engine (shapes (R, N, K)). Reductions run along fixed axes, so a
-replicate gives the same numbers alone or in a batch. The equations, with references, are in ``docs/model.md``.
+and a batch of replicates in the Monte Carlo engine (shapes (R, N, K)). Sums over issues run issue by issue and
+sums over delegations along the last axis, so a replicate gives bit-for-bit the same numbers alone or in a batch. The equations, with references, are in ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,32 @@ CONSENSUS, VOTE, FAILED = 0, 1, 2
 OUTCOMES = ("consensus", "vote", "failed")
 
 
+def ordered_sum(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Sum along ``axis`` in an order fixed by that axis's length alone (a pairwise tree of halves).
+
+    NumPy's ``sum`` picks its summation order by the whole array's shape, so one replicate summed alone and in a
+    batch can differ in the last bit, and a rare decision could flip; this sum is bit-identical for any batch.
+    """
+    x = np.moveaxis(values, axis, -1)
+    while x.shape[-1] > 1:
+        half = x.shape[-1] // 2
+        folded = x[..., :half] + x[..., half : 2 * half]
+        if x.shape[-1] % 2:
+            folded[..., 0] += x[..., -1]
+        x = folded
+    return x[..., 0]
+
+
 def utility(text: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
     """Salience-weighted city-block utility of a text: u_i(p) = 1 − Σ_k s_ik |p_k − x_ik|, on [0, 1].
 
     The linear-loss utility of spatial bargaining models (e.g. Bueno de Mesquita & Stokman 1994; Thomson et
     al. 2006). ``text`` (..., K) against ``position``/``salience`` (..., N, K) gives (..., N).
     """
-    return 1.0 - (salience * np.abs(text[..., None, :] - position)).sum(axis=-1)
+    loss = salience[..., 0] * np.abs(text[..., None, 0] - position[..., 0])
+    for k in range(1, position.shape[-1]):  # issue by issue: K is small, and this beats a reduction over it
+        loss += salience[..., k] * np.abs(text[..., None, k] - position[..., k])
+    return 1.0 - loss
 
 
 def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarray) -> np.ndarray:
@@ -28,10 +47,11 @@ def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarra
     Van den Bos (1991), Achen (2006) in *The European Union Decides*. (..., N, K) → (..., K).
     """
     weight = power[..., :, None] * salience
-    total = weight.sum(axis=-2)
-    by_power = (power[..., :, None] * position).sum(axis=-2) / power.sum(axis=-1)[..., None]
+    total = ordered_sum(weight, axis=-2)
+    by_power = ordered_sum(power[..., :, None] * position, axis=-2) / ordered_sum(power)[..., None]
     # an issue nobody cares about: the power-weighted mean of the ideal points
-    return np.where(total > 0.0, (weight * position).sum(axis=-2) / np.where(total > 0.0, total, 1.0), by_power)
+    weighted = ordered_sum(weight * position, axis=-2)
+    return np.where(total > 0.0, weighted / np.where(total > 0.0, total, 1.0), by_power)
 
 
 def acceptance_threshold(
@@ -51,10 +71,12 @@ def pool_blocs(values: np.ndarray, bloc_index: np.ndarray, n_blocs: int, power: 
     """
     if n_blocs == 0:
         return values
-    member = bloc_index[None, :] == np.arange(n_blocs)[:, None]  # (B, N)
-    weight = member * power  # (B, N)
-    bloc_mean = (values[..., None, :] * weight).sum(axis=-1) / weight.sum(axis=-1)  # (..., B)
-    return np.where(bloc_index >= 0, bloc_mean[..., np.maximum(bloc_index, 0)], values)
+    pooled = values.copy()
+    for bloc in range(n_blocs):
+        members = np.flatnonzero(bloc_index == bloc)
+        weight = power[members]
+        pooled[..., members] = (ordered_sum(values[..., members] * weight) / ordered_sum(weight))[..., None]
+    return pooled
 
 
 def objections(util: np.ndarray, threshold: np.ndarray) -> np.ndarray:
@@ -84,11 +106,13 @@ def accommodate_move(
     ``shortfall`` (..., N) is r_i(t) − u_i(p) for blocking objectors and 0 otherwise; returns the move (..., K).
     """
     pulling = shortfall > 0.0
-    need = np.where(pulling, shortfall / np.where(pulling, 1.0 - util, 1.0), 0.0)
-    weight = power * pulling
-    total = weight.sum(axis=-1)
-    move = ((weight * need)[..., :, None] * (position - text[..., None, :])).sum(axis=-2)
-    return move / np.where(total > 0.0, total, 1.0)[..., None]
+    pull = power * np.where(pulling, shortfall / np.where(pulling, 1.0 - util, 1.0), 0.0)  # w_i a_i
+    total = ordered_sum(power * pulling)
+    total = np.where(total > 0.0, total, 1.0)
+    move = np.empty_like(text)
+    for k in range(position.shape[-1]):
+        move[..., k] = ordered_sum(pull * (position[..., k] - text[..., None, k])) / total
+    return move
 
 
 def next_text(

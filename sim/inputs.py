@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.dynamics import ordered_sum
 from sim.scenario import Scenario
 
 FLOAT = np.float64
@@ -120,7 +121,7 @@ def perturb(setting: Setting, noise: np.ndarray) -> Inputs:
     z_res = noise[..., 2 * n * k :]
     position = np.clip(setting.position + setting.noise_position * z_pos, 0.0, 1.0)
     weights = setting.salience * np.exp(setting.noise_salience * z_sal)
-    salience = weights / weights.sum(axis=-1, keepdims=True)
+    salience = weights / ordered_sum(weights)[..., None]
     shift = setting.noise_reservation * z_res
     reservation = np.clip(setting.reservation + shift, 0.0, 1.0)
     floor = np.clip(setting.floor + shift, 0.0, 1.0)
