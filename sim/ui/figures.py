@@ -1,0 +1,47 @@
+"""The dashboard's policy map. Like ``analysis.plots``: the function takes data and an optional ``ax``, returns the ``ax``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.ui.state import ACCEPTS, OBJECTS, UNDECIDED, MapData
+
+STATUS_COLOURS = {ACCEPTS: "#1b9e77", OBJECTS: "#d95f02", UNDECIDED: "#9e9e9e"}
+TEXT_COLOUR = "#333333"
+
+
+def new_axes(width: float = 6.4, height: float = 5.2) -> Any:
+    """A fresh matplotlib ``ax`` on a figure not registered with pyplot (nothing to close, safe in a server)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained").subplots()
+
+
+def plot_round_map(data: MapData, ax: Any = None) -> Any:
+    """Delegations' ideal points sized by power and coloured by this round's decision; the chair's text and path.
+
+    Played delegations get a thick black ring; delegations that cannot block are drawn hollow.
+    """
+    ax = ax if ax is not None else new_axes()
+    sizes = 600 * data.power / data.power.max()
+    for status, colour in STATUS_COLOURS.items():
+        chosen = [i for i, s in enumerate(data.status) if s == status]
+        if not chosen:
+            continue
+        faces = [colour if data.can_block[i] else "none" for i in chosen]
+        edges = ["black" if data.played[i] else colour for i in chosen]
+        widths = [2.5 if data.played[i] else 1.0 for i in chosen]
+        ax.scatter(data.ideal[chosen, 0], data.ideal[chosen, 1], s=sizes[chosen], c=faces, edgecolors=edges,
+                   linewidths=widths, alpha=0.75, label=status)
+    for i, delegation_id in enumerate(data.ids):
+        label = delegation_id + (" (played)" if data.played[i] else "")
+        ax.annotate(label, data.ideal[i], fontsize=8, xytext=(5, 5), textcoords="offset points")
+    ax.plot(data.path[:, 0], data.path[:, 1], "-o", color=TEXT_COLOUR, markersize=3, linewidth=1, label="text path")
+    ax.scatter(*data.text, marker="*", s=260, color=TEXT_COLOUR, zorder=5, label="text on the table")
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(data.axis_labels[0])
+    ax.set_ylabel(data.axis_labels[1])
+    ax.set_title(f"Policy map, {data.title} (circle area = power)", fontsize=10)
+    ax.legend(loc="best", fontsize=7, markerscale=0.5)
+    return ax

@@ -1,0 +1,298 @@
+"""The dashboard's state and logic as plain functions: no Solara here, so every piece is tested without a browser.
+
+A :class:`Game` is one negotiation played round by round: a :class:`~sim.model.NegotiationModel`, the delegations
+that people play, and a :class:`RoundRecord` per round. The page's panels are functions of a game:
+:func:`map_data` (the policy map), :func:`player_brief` (what a player sees before deciding), and the words in
+:mod:`sim.ui.narrate`. :func:`apply_controls` and :func:`scenario_from_upload` turn the page's inputs into a
+validated :class:`~sim.scenario.Scenario` or a :class:`~sim.errors.ScenarioError`; :func:`monte_carlo` runs the
+batched engine for the Monte Carlo panel.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim import dynamics as dyn
+from sim.engine import simulate
+from sim.errors import ScenarioError
+from sim.loading import MAX_SCENARIO_BYTES, merge, read_yaml_mapping, validate_scenario
+from sim.model import NegotiationModel
+from sim.scenario import Scenario
+
+CONTROLS_SOURCE = "dashboard controls"
+#: Upper bounds of the noise levels in :class:`sim.scenario.Uncertainty`.
+UNCERTAINTY_CAPS = {"position": 1.0, "salience": 3.0, "reservation": 1.0}
+
+
+# --- inputs: controls and uploads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The page's knobs; ``None`` keeps the scenario's own value. ``uncertainty`` scales all three noise levels."""
+
+    rounds: int | None = None
+    chair_strategy: str | None = None
+    vote_threshold: float | None = None
+    uncertainty: float = 1.0
+    delegation: str | None = None  # the delegation whose position and salience are set below
+    position: Mapping[str, float] | None = None
+    salience: Mapping[str, float] | None = None
+
+
+def control_overrides(scenario: Scenario, controls: Controls) -> dict[str, Any]:
+    """The procedure, chair and uncertainty overrides the controls ask for (nested, as for ``with_overrides``)."""
+    procedure: dict[str, Any] = {}
+    if controls.rounds is not None:
+        procedure["rounds"] = controls.rounds
+    if controls.vote_threshold is not None:
+        procedure["vote_threshold"] = controls.vote_threshold
+    out: dict[str, Any] = {"procedure": procedure} if procedure else {}
+    if controls.chair_strategy is not None:
+        out["chair"] = {"strategy": controls.chair_strategy}
+    if controls.uncertainty != 1.0:
+        noise = scenario.uncertainty.model_dump()
+        out["uncertainty"] = {k: min(UNCERTAINTY_CAPS[k], v * controls.uncertainty) for k, v in noise.items()}
+    return out
+
+
+def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
+    """The scenario with the controls applied, validated again; a bad value is a :class:`ScenarioError`."""
+    data = merge(scenario.model_dump(), control_overrides(scenario, controls))
+    if controls.delegation is not None:
+        ids = [d["id"] for d in data["delegations"]]
+        if controls.delegation not in ids:
+            raise ScenarioError(CONTROLS_SOURCE, [("delegation", f"no delegation '{controls.delegation}' here")])
+        row = data["delegations"][ids.index(controls.delegation)]
+        row["position"] = {**row["position"], **(controls.position or {})}
+        row["salience"] = {**row["salience"], **(controls.salience or {})}
+    return validate_scenario(data, CONTROLS_SOURCE)
+
+
+def scenario_from_upload(filename: str, content: bytes) -> Scenario:
+    """A scenario from an uploaded YAML file, checked like ``load_scenario`` checks a file on disk.
+
+    Every problem is a :class:`ScenarioError` naming the uploaded file (never the temporary copy).
+    """
+    if len(content) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(filename, [("", f"file is {len(content):,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.yaml"
+        path.write_bytes(content)
+        try:
+            data = read_yaml_mapping(path)
+        except ScenarioError as exc:
+            raise ScenarioError(filename, exc.problems) from None
+    return validate_scenario(data, filename)
+
+
+# --- one negotiation, round by round ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A player's move in one round: accept or object, and optionally a counter-text (one value per issue)."""
+
+    objecting: bool
+    counter_text: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What happened in one round. Arrays are in scenario order (N delegations, K issues)."""
+
+    round: int
+    text: np.ndarray  # (K,) the text on the table this round
+    utility: np.ndarray  # (N,) each delegation's (bloc-pooled) utility of that text
+    threshold: np.ndarray  # (N,) the utility each demanded this round
+    objecting: tuple[str, ...]
+    blocking: tuple[str, ...]
+    played: Mapping[str, Decision]
+    next_text: np.ndarray | None  # the chair's revision, or None when the talks ended this round
+    outcome: str | None  # "consensus", "vote" or "failed" in the last round, else None
+    votes: Mapping[str, int] | None  # the fallback vote, if one was held
+
+
+class Game:
+    """One negotiation played round by round; the delegations in ``players`` wait for a person each round."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0, players: Sequence[str] = ()) -> None:
+        self.scenario, self.seed, self.replicate = scenario, seed, replicate
+        self.players: tuple[str, ...] = ()
+        self.seat(players)
+        self.model = NegotiationModel(scenario, seed=seed, replicate=replicate)
+        self.history: list[RoundRecord] = []
+        self.names = {d.id: d.name for d in scenario.delegations}
+
+    def seat(self, players: Sequence[str]) -> None:
+        """Who plays from now on (students may take over or hand back a delegation between rounds)."""
+        unknown = [p for p in players if p not in self.scenario.delegation_ids]
+        if unknown:
+            raise ScenarioError(CONTROLS_SOURCE, [("players", f"no delegation(s) {unknown} in this scenario")])
+        self.players = tuple(dict.fromkeys(players))
+
+    @property
+    def finished(self) -> bool:
+        return not self.model.running
+
+    def waiting_for(self) -> tuple[str, ...]:
+        """The played delegations whose decision the next round needs (none once the talks are over)."""
+        return () if self.finished else self.players
+
+    def step(self, decisions: Mapping[str, Decision] | None = None) -> RoundRecord | None:
+        """Play one round with the players' ``decisions``; returns its record (``None`` if the talks were over)."""
+        decisions = dict(decisions or {})
+        missing = [p for p in self.waiting_for() if p not in decisions]
+        if missing:
+            raise ValueError(f"waiting for the decision of {', '.join(missing)}")
+        if self.finished:
+            return None
+        text = self.model.text.copy()
+        for delegation_id, decision in decisions.items():
+            counter = None if decision.counter_text is None else np.asarray(decision.counter_text, dtype=float)
+            self.model.play(delegation_id, decision.objecting, counter)
+        self.model.step()
+        record = self._record(text, decisions)
+        self.history.append(record)
+        return record
+
+    def run_to_deadline(self) -> list[RoundRecord]:
+        """Step until the talks end (only when nobody is playing: players are asked every round)."""
+        if self.players:
+            raise ValueError("players decide round by round: step instead of running to the deadline")
+        records = []
+        while not self.finished:
+            records.append(self.step())
+        return records
+
+    def _record(self, text: np.ndarray, decisions: Mapping[str, Decision]) -> RoundRecord:
+        m = self.model
+        util, threshold = pooled_views(m)
+        return RoundRecord(
+            round=m.round,
+            text=text,
+            utility=util,
+            threshold=threshold,
+            objecting=tuple(d.delegation_id for d in m.delegations if d.objecting),
+            blocking=tuple(d.delegation_id for d in m.delegations if d.blocking),
+            played=dict(decisions),
+            next_text=m.text.copy() if m.running else None,
+            outcome=m.outcome,
+            votes=dict(m.votes) if m.outcome is not None and m.setting.vote_fallback else None,
+        )
+
+
+def pooled_views(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities and thresholds as the delegations last weighed them, pooled within coordinated blocs."""
+    s = model.setting
+    pool = (s.bloc_index, s.n_blocs, s.power)
+    util = np.array([d.utility for d in model.delegations])
+    threshold = np.array([d.threshold for d in model.delegations])
+    return dyn.pool_blocs(util, *pool), dyn.pool_blocs(threshold, *pool)
+
+
+def new_game(scenario: Scenario, controls: Controls, seed: int, replicate: int, players: Sequence[str]) -> Game:
+    """A fresh game of ``scenario`` with the page's controls applied (a :class:`ScenarioError` if they don't fit)."""
+    return Game(apply_controls(scenario, controls), seed=seed, replicate=replicate, players=players)
+
+
+# --- what the page shows -----------------------------------------------------------------------------------------
+
+ACCEPTS, OBJECTS, UNDECIDED = "accepts", "objects", "not yet asked"
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The policy map: ideal points on two issues, sized by power, coloured by this round's decision."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    ideal: np.ndarray  # (N, 2) the (perturbed) ideal points of this run
+    power: np.ndarray  # (N,)
+    status: tuple[str, ...]  # ACCEPTS, OBJECTS or UNDECIDED, per delegation
+    can_block: np.ndarray  # (N,) bool
+    played: tuple[bool, ...]
+    text: np.ndarray  # (2,) the text on the table now
+    path: np.ndarray  # (T, 2) the texts the chair has tabled so far, in order
+    axis_labels: tuple[str, str]
+    title: str
+
+
+def _two_issues(values: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
+    """Columns ``axes`` of ``values`` (..., K); a one-issue scenario is drawn on a line at 0.5."""
+    if values.shape[-1] == 1:
+        return np.stack([values[..., 0], np.full(values.shape[:-1], 0.5)], axis=-1)
+    return values[..., list(axes)]
+
+
+def map_data(game: Game, axes: tuple[int, int] = (0, 1)) -> MapData:
+    """The policy map's data for the current state of ``game`` on issues ``axes`` (the first two by default)."""
+    m = game.model
+    last = game.history[-1] if game.history else None
+    objecting = set(last.objecting) if last else set()
+    status = tuple(UNDECIDED if last is None else OBJECTS if d in objecting else ACCEPTS for d in m.setting.delegation_ids)
+    issues = game.scenario.issues
+    labels = (issues[axes[0]].label, issues[axes[1]].label) if len(issues) > 1 else (issues[0].label, "")
+    title = f"round {m.round} of {m.setting.rounds}" + (f" · {m.outcome}" if m.outcome else "")
+    return MapData(
+        ids=m.setting.delegation_ids,
+        names=tuple(game.names[d] for d in m.setting.delegation_ids),
+        ideal=_two_issues(np.array([d.position for d in m.delegations]), axes),
+        power=m.setting.power.copy(),
+        status=status,
+        can_block=m.setting.can_block.copy(),
+        played=tuple(d in game.players for d in m.setting.delegation_ids),
+        text=_two_issues(m.text, axes),
+        path=_two_issues(np.array(m.text_path), axes),
+        axis_labels=labels,
+        title=title,
+    )
+
+
+@dataclass(frozen=True)
+class PlayerBrief:
+    """What a player sees before deciding: the text on the table, its worth to them, and what they demand."""
+
+    delegation: str
+    name: str
+    text: dict[str, float]
+    ideal: dict[str, float]
+    utility: float  # of the text on the table, to this delegation alone
+    threshold: float  # what this delegation's modelled self would demand in the coming round
+    outside_option: float
+    advice: str  # what the model would do: "accept" or "object"
+
+
+def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
+    """The facts a student playing ``delegation_id`` needs for the coming round."""
+    m = game.model
+    d = m.delegations[m.setting.delegation_ids.index(delegation_id)]
+    rounds = m.setting.rounds
+    progress = min(1.0, (m.round + 1) / rounds) if rounds else 1.0
+    utility = float(dyn.utility(m.text, d.position[None, :], d.salience[None, :])[0])
+    threshold = float(dyn.acceptance_threshold(progress, d.reservation, d.floor, d.beta)[0])
+    issues = m.setting.issue_ids
+    return PlayerBrief(
+        delegation=delegation_id,
+        name=game.names[delegation_id],
+        text=dict(zip(issues, map(float, m.text))),
+        ideal=dict(zip(issues, map(float, d.position))),
+        utility=utility,
+        threshold=threshold,
+        outside_option=float(d.floor[0]),
+        advice="object" if dyn.objections(utility, threshold) else "accept",
+    )
+
+
+def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """The Monte Carlo panel: ``summarize`` of ``replicates`` replicates of the batched engine."""
+    from analysis.stats import summarize
+
+    names = {d.id: d.name for d in scenario.delegations}
+    return summarize(simulate(scenario, replicates, seed), names)
