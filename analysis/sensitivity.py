@@ -194,7 +194,8 @@ def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations:
                atomic_write(out / "evaluations.csv", lambda tmp: evaluations.to_csv(tmp, index=False))]
     fig, ax = plt.subplots(figsize=(7, 1.5 + 0.5 * len(indices)))
     plot_indices(indices, ax=ax, output=config.output)
-    ax.set_title(f"{config.scenario}: which inputs move {config.output} ({config.method}, {len(evaluations)} runs)")
+    ax.set_title(f"{config.scenario}: what moves {config.output}\n({config.method}, {len(evaluations)} evaluations)",
+                 fontsize=10)
     fig.tight_layout()
     written.append(atomic_write(out / "indices.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png")))
     plt.close(fig)

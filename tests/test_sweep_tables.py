@@ -1,0 +1,81 @@
+"""The statistics of a sweep on hand-made jobs with known answers; the progress-bar path gives simulate's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.stats import wilson_interval
+from analysis.sweep import Job, adoption_by, agreement_rounds, blocking_shares, flatten, summary_table, swept_parameters
+from sim import load_scenario, simulate
+from sim.config import parse_run_config
+from sim.runner import simulate_with_progress
+
+
+def make_job(name: str, rounds: int | None, step: float, p_adopted: float, replicates: int = 100,
+             overrides: tuple[str, ...] = ()) -> Job:
+    settings = flatten({"scenario": "classroom", "replicates": replicates, "seed": 1, "figures": False,
+                        "procedure": {"rounds": rounds, "fallback": None}, "chair": {"step": step}})
+    summary = {"scenario": "classroom", "replicates": replicates, "seed": 1, "rounds": rounds or 10,
+               "fallback": "vote", "chair_strategy": "accommodate", "vote_threshold": 0.6667,
+               "p_consensus": p_adopted, "p_vote": 0.0, "p_failed": 1 - p_adopted, "p_adopted": p_adopted,
+               "ci95": {k: [0.0, 1.0] for k in ("p_consensus", "p_vote", "p_failed", "p_adopted")},
+               "rounds_median": 3.0, "consensus_round_median": 3.0, "final_text_mean": {"scope": 0.5}}
+    return Job(name, Path(name), settings, overrides, summary)
+
+
+def test_flatten_gives_dotted_keys():
+    assert flatten({"a": 1, "b": {"c": 2, "d": {"e": None}}, "f": {}}) == {"a": 1, "b.c": 2, "b.d.e": None, "f": {}}
+
+
+def test_swept_parameters_are_the_overridden_or_varying_settings():
+    jobs = [make_job("0", 5, 0.5, 0.5, overrides=("procedure.rounds=5", "figures=false")),
+            make_job("1", 10, 0.5, 0.7, overrides=("procedure.rounds=10", "figures=false")),
+            make_job("2", 10, 1.0, 0.9, overrides=("procedure.rounds=10", "figures=false"))]
+    assert swept_parameters(jobs) == ["procedure.rounds", "chair.step"]  # figures changes no result
+
+
+def test_summary_table_has_a_row_per_job_and_statistic():
+    jobs = [make_job("0", 5, 0.5, 0.25), make_job("1", 10, 0.5, 0.75)]
+    table = summary_table(jobs)
+    assert len(table) == 2 * (4 + 2 + 1)
+    adopted = table[table["statistic"] == "p_adopted"].set_index("job")
+    assert adopted.loc["1", "value"] == 0.75 and adopted.loc["0", "procedure.rounds"] == 5
+
+
+def test_adoption_is_pooled_over_the_other_parameters_with_a_wilson_interval():
+    jobs = [make_job("0", 5, 0.5, 0.5), make_job("1", 5, 1.0, 1.0), make_job("2", 10, 0.5, 0.2, replicates=50)]
+    curve = adoption_by(summary_table(jobs), "procedure.rounds")
+    assert curve["procedure.rounds"].tolist() == ["5", "10"]  # numeric order, not string order
+    five = curve.iloc[0]
+    assert (five["successes"], five["trials"], five["p"]) == (150, 200, 0.75)
+    assert (five["low"], five["high"]) == pytest.approx(wilson_interval(150, 200))
+    assert curve.iloc[1]["successes"] == 10 and curve.iloc[1]["trials"] == 50
+
+
+def test_agreement_rounds_and_blocking_shares_on_a_known_table():
+    replicates = pd.DataFrame({
+        "scenario": ["s"] * 6, "rounds": [5, 5, 5, 5, 10, 10], "round": [5, 5, 3, 5, 9, 10],
+        "outcome": ["consensus", "consensus", "consensus", "failed", "consensus", "vote"],
+        "blockers": ["", "", "", "A;B", "", "B"],
+    })
+    rounds = agreement_rounds(replicates)
+    five = rounds[rounds["rounds"] == 5].set_index("rounds_left")["share"]
+    assert five.to_dict() == pytest.approx({0: 2 / 3, 2: 1 / 3})
+    assert rounds.groupby("rounds")["share"].sum().to_numpy() == pytest.approx([1.0, 1.0])
+    blocking = blocking_shares(replicates).set_index("delegation")
+    assert blocking["blocks"].to_dict() == {"B": 2, "A": 1}
+    assert blocking.loc["B", "share"] == pytest.approx(2 / 6)
+    assert blocking.index.tolist() == ["B", "A"]
+
+
+def test_the_progress_path_gives_the_numbers_of_simulate():
+    config = parse_run_config({"scenario": "classroom", "replicates": 130, "seed": 9, "chunk_size": 40})
+    scenario = load_scenario("classroom")
+    chunked = simulate_with_progress(scenario, config)
+    direct = simulate(scenario, 130, 9)
+    assert np.array_equal(chunked.outcome, direct.outcome) and np.array_equal(chunked.text, direct.text)
+    assert np.array_equal(chunked.replicate, np.arange(130))
