@@ -130,3 +130,15 @@ def test_aggregate_of_a_missing_or_empty_directory_is_a_clear_error(tmp_path: Pa
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert str(target) in err and "Traceback" not in err
+
+
+def test_launcher_presets_compose():
+    from hydra import compose, initialize_config_dir
+
+    conf = Path(__file__).resolve().parent.parent / "conf"
+    with initialize_config_dir(version_base="1.3", config_dir=str(conf)):
+        slurm = compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=p"],
+                        return_hydra_config=True).hydra.launcher
+        assert slurm._target_.endswith("SlurmLauncher") and slurm.partition == "p" and slurm.cpus_per_task == 1
+        parallel = compose("config", overrides=["hydra/launcher=parallel"], return_hydra_config=True).hydra.launcher
+        assert parallel._target_.endswith("JoblibLauncher") and parallel.n_jobs == 2
