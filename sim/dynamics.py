@@ -105,13 +105,14 @@ def accommodate_move(
     (Cimmino 1938; Censor & Zenios 1997). The further short an objector is, the further it pulls.
     ``shortfall`` (..., N) is r_i(t) − u_i(p) for blocking objectors and 0 otherwise; returns the move (..., K).
     """
-    pulling = shortfall > 0.0
-    pull = power * np.where(pulling, shortfall / np.where(pulling, 1.0 - util, 1.0), 0.0)  # w_i a_i
-    total = ordered_sum(power * pulling)
+    room = np.maximum(1.0 - util, np.finfo(util.dtype).tiny)  # an objector always has room: u < r ≤ 1
+    pull = power * shortfall / room  # w_i a_i, zero for those who do not object
+    total = ordered_sum(power * (shortfall > 0.0))
     total = np.where(total > 0.0, total, 1.0)
+    pulled = ordered_sum(pull)
     move = np.empty_like(text)
-    for k in range(position.shape[-1]):
-        move[..., k] = ordered_sum(pull * (position[..., k] - text[..., None, k])) / total
+    for k in range(position.shape[-1]):  # Σ_i w_i a_i (x_ik − p_k) = Σ_i w_i a_i x_ik − p_k Σ_i w_i a_i
+        move[..., k] = (ordered_sum(pull * position[..., k]) - text[..., k] * pulled) / total
     return move
 
 
