@@ -140,8 +140,9 @@ class NegotiationModel(mesa.Model):
         salience = np.array([d.salience for d in self.delegations])
         shortfall = np.where(blocked, threshold - util, 0.0)
         for index, (_, counter) in self.played.items():
-            if counter is not None and blocked[index]:
-                position[index], shortfall[index] = counter, 1.0 - util[index]  # the whole way to the counter-text
+            if counter is not None and blocked[index]:  # as if the text gave it nothing: the whole way to its demand
+                util = util.copy() if util is self._pooled[0] else util
+                position[index], util[index], shortfall[index] = counter, 0.0, 1.0
         s = self.setting
         self.text = dyn.next_text(self.text, s.strategy, s.step, position, salience, s.power, util, shortfall)
         self.text_path.append(self.text.copy())
