@@ -25,7 +25,7 @@ class RunConfig(BaseModel):
     scenario: Annotated[str, Field(min_length=1)]
     replicates: Annotated[int, Field(ge=1, le=100_000_000)] = 2000
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20240809
-    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 2048
+    chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
     figures: bool = True
     procedure: dict[str, Any] = {}
     chair: dict[str, Any] = {}

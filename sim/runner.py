@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import RunConfig
-from sim.engine import simulate, simulate_chunk
+from sim.engine import simulate_chunks
 from sim.io import atomic_write, atomic_write_json
-from sim.inputs import compile_setting
 from sim.loading import load_scenario, with_overrides
 from sim.results import Results, concatenate
 from sim.scenario import Scenario
@@ -81,13 +80,12 @@ def simulate_with_progress(scenario: Scenario, config: RunConfig) -> Results:
     from tqdm import tqdm
 
     size, total = config.chunk_size, config.replicates
-    starts = range(0, total, size)
-    if len(starts) == 1:
-        return simulate(scenario, total, config.seed, chunk_size=size)
-    setting = compile_setting(scenario)
-    bar = tqdm(starts, desc=f"{scenario.name}: chunks of {size:,} replicates", unit="chunk", disable=None, leave=False)
-    parts = [simulate_chunk(setting, scenario.name, config.seed, range(s, min(s + size, total))) for s in bar]
-    return concatenate(parts)
+    chunks = simulate_chunks(scenario, total, config.seed, chunk_size=size)
+    if total <= size:
+        return concatenate(list(chunks))
+    bar = tqdm(chunks, total=-(-total // size), desc=f"{scenario.name}: chunks of {size:,} replicates",
+               unit="chunk", disable=None, leave=False)
+    return concatenate(list(bar))
 
 
 def write_results_table(results: Results, path: Path) -> Path:
@@ -102,7 +100,6 @@ def write_figures(scenario: Scenario, results: Results, summary: dict[str, Any],
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     from analysis.plots import plot_outcome_shares, plot_policy_map
     from sim.inputs import compile_setting
@@ -119,7 +116,6 @@ def write_figures(scenario: Scenario, results: Results, summary: dict[str, Any],
     plot_policy_map(setting.position[:, pick], setting.power, results.text[:, pick], results.outcome_labels(),
                     labels, show_names, ax=ax)
     written.append(_save(fig, output_dir / FIGURES[1]))
-    del np
     return written
 
 
