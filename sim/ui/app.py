@@ -24,6 +24,8 @@ from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_ga
 STRATEGIES = ["accommodate", "compromise", "hold"]
 ACCEPT, OBJECT = "accept", "object"
 UPLOADED = "uploaded: "
+ERROR_STYLE = {"color": "#b00020", "border": "1px solid #b00020", "border-radius": "4px", "padding": "8px 12px",
+               "margin-bottom": "8px", "white-space": "pre-wrap"}
 
 
 @solara.component
@@ -280,12 +282,12 @@ def Page():
     with solara.Columns([1, 2, 2], classes=["treatysim-page"]):
         with solara.Column(classes=["controls"]):
             ScenarioPanel()
-            if g is not None:
-                ControlsPanel(g.scenario)
+            ControlsPanel(g.scenario if g is not None else base_scenario())  # shown with an error, to fix it
         with solara.Column():
-            if error.value:
-                with solara.Div(classes=["scenario-error"]):
-                    solara.Error(error.value)
+            if error.value:  # not solara.Error: its Alert fails under ipyvuetify 3 with solara 1.58
+                with solara.Div(classes=["scenario-error"], style=ERROR_STYLE):
+                    for line in error.value.splitlines():
+                        solara.Text(line, style={"display": "block"})
             if g is not None:
                 solara.Text(g.scenario.title, style={"font-size": "1.3em", "font-weight": "bold"})
                 with solara.Div(classes=["policy-map"]):

@@ -1,0 +1,108 @@
+"""The Solara page rendered in-process (no browser or server), the launcher, and the core's import hygiene."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+import sys
+
+import pytest
+
+solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
+v = pytest.importorskip("ipyvuetify")
+
+from sim.ui import app  # noqa: E402
+from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments  # noqa: E402
+
+
+@pytest.fixture
+def page():
+    """A freshly rendered page on the classroom scenario (module-level reactive state reset first)."""
+    app.scenario_name.set("classroom")
+    app.uploaded.set(None)
+    app.players.set([])
+    app.edited.set("")
+    app.error.set("")
+    app.game.set(None)
+    app.adopt_scenario(app.base_scenario())
+    box, rc = solara.render(app.Page(), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def log_lines(rc) -> list[str]:
+    return [item.widget.children[0] for item in rc.find(v.Html, tag="li") if item.widget.children
+            and str(item.widget.children[0]).startswith(("Round", "No round"))]
+
+
+def button(rc, label: str):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def test_stepping_fills_the_round_log_and_reset_clears_it(page):
+    assert log_lines(page) == ["No round played yet."]
+    for _ in range(3):
+        button(page, "Step").click()
+    lines = log_lines(page)
+    assert [line.split(":")[0] for line in lines] == ["Round 1", "Round 2", "Round 3"]
+    button(page, "Run to deadline").click()
+    assert app.game.value.finished and button(page, "Step").disabled
+    assert page.find(v.Html, class_="explanation").widget.children
+    button(page, "Reset").click()
+    assert log_lines(page) == ["No round played yet."]
+
+
+def test_a_played_delegation_holds_the_round_until_it_decides(page):
+    page.find(v.BtnToggle, multiple=True).widget.v_model = [app.game.value.scenario.delegation_ids.index("EU")]
+    assert button(page, "Step").disabled and button(page, "Run to deadline").disabled
+    page.find(v.BtnToggle, multiple=False).widget.v_model = 1  # object
+    assert not button(page, "Step").disabled
+    button(page, "Step").click()
+    assert "European Union (played) objects" in log_lines(page)[0]
+    assert button(page, "Step").disabled  # waiting again for the next round's decision
+
+
+def test_a_bad_control_shows_the_scenario_error_on_the_page(page):
+    app.setter(app.vote_threshold)(0.0)
+    shown = page.find(v.Html, class_="scenario-error")
+    assert "dashboard controls: procedure.vote_threshold: must be greater than 0" in str(shown.widget.children)
+    assert app.game.value is None
+    page.find(v.Slider, label="Vote threshold: 0.00").assert_single()  # the controls stay, to fix the value
+    app.setter(app.vote_threshold)(0.7)
+    assert not page.find(v.Html, class_="scenario-error").widgets and app.game.value is not None
+
+
+def test_the_monte_carlo_panel_shows_p_adopted(page):
+    app.mc_replicates.set(300)
+    button(page, "Run Monte Carlo").click()
+    lines = [item.widget.children[0] for item in page.find(v.Html, tag="li")]
+    assert any(line.startswith("P(adopted) = ") and "over 300 replicates" in line for line in lines)
+
+
+def test_the_launcher_listens_on_loopback_offline_by_default():
+    args = parse_args([])
+    assert (args.host, args.port, args.open) == ("127.0.0.1", 8765, False)
+    command = solara_arguments(parse_args(["--host", "0.0.0.0", "--port", "9000"]))
+    assert command[:2] == ["run", "sim.ui.app"]
+    assert {"--production", "--no-check-version", "--no-open"} <= set(command)
+    assert command[command.index("--host") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "9000"
+    assert OFFLINE_ENVIRONMENT["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert OFFLINE_ENVIRONMENT["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
+
+
+def test_treatysim_ui_is_a_console_script():
+    scripts = {e.name: e.value for e in importlib.metadata.entry_points(group="console_scripts")}
+    assert scripts.get("treatysim-ui") == "sim.ui.launch:main"
+
+
+def test_solara_assets_match_the_solara_version():
+    assert importlib.metadata.version("solara-assets") == importlib.metadata.version("solara")
+
+
+def test_the_core_and_the_cli_import_neither_solara_nor_mesa():
+    code = (
+        "import sys, sim, sim.cli, sim.runner, sim.engine, analysis.stats, analysis.report\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'solara', 'mesa', 'reacton', 'ipyvuetify'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
