@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.config import RunConfig
 from sim.engine import simulate_chunks
+from sim.errors import ScenarioError
 from sim.io import atomic_write, atomic_write_json
 from sim.loading import load_scenario, with_overrides
 from sim.results import Results, concatenate
@@ -40,16 +41,31 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     if resume and (done := completed_summary(output_dir, record)) is not None:
         log.info("skipped: %s already holds the complete results of this run", output_dir)
         return done
+    if not resume:
+        refuse_other_results(output_dir, record)
     results = simulate_with_progress(scenario, config)
     names = {d.id: d.name for d in scenario.delegations}
     summary = {"title": scenario.title, **summarize(results, names)}
-    (output_dir / SUMMARY_FILE).unlink(missing_ok=True)  # an older run's summary must not vouch for new files
+    clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
     write_results_table(results, output_dir / RESULTS_FILE)
     if config.figures:
         write_figures(scenario, results, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
+
+
+def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
+    """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
+    if (output_dir / SUMMARY_FILE).exists() and completed_summary(output_dir, record) is None:
+        raise ScenarioError(str(output_dir), [("", "already holds the complete results of a run with other settings; "
+                                                   "choose another folder (hydra.run.dir=...) or remove it")])
+
+
+def clear_previous_run(output_dir: Path) -> None:
+    """Remove an earlier (incomplete or identical) run's files, summary first, so no old file sits beside new ones."""
+    for name in (SUMMARY_FILE, CONFIG_FILE, RESULTS_FILE, *FIGURES):
+        (output_dir / name).unlink(missing_ok=True)
 
 
 def run_record(config: RunConfig, scenario: Scenario) -> dict[str, Any]:

@@ -42,3 +42,26 @@ def test_same_seed_gives_byte_identical_tables_across_processes_and_chunk_sizes(
         summary = json.loads((out / "summary.json").read_text())
         assert summary["seed"] == 11
     assert tables[0] == tables[1]
+
+
+def test_a_second_run_never_mixes_with_or_overwrites_another_runs_results(tmp_path: Path):
+    out = tmp_path / "run"
+    first = treatysim("scenario=classroom", "replicates=100", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    table = (out / "results.csv").read_bytes()
+    other = treatysim("scenario=classroom", "replicates=150", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert other.returncode == 2 and "already holds the complete results" in other.stderr
+    assert (out / "results.csv").read_bytes() == table and (out / "summary.json").exists()
+    again = treatysim("scenario=classroom", "replicates=100", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert again.returncode == 0 and (out / "results.csv").read_bytes() == table
+
+
+def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "results.csv").write_text("replicate,outcome\n0,stale\n")
+    (out / "policy_map.png").write_bytes(b"stale")
+    proc = treatysim("scenario=classroom", "replicates=50", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "stale" not in (out / "results.csv").read_text()
+    assert not (out / "policy_map.png").exists()
