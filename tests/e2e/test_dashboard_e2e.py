@@ -1,0 +1,156 @@
+"""End to end: ``treatysim-ui`` on a free loopback port, driven in Debian's headless Chromium through Playwright.
+
+Loads the page, steps three rounds, plays one delegation's move (object with a counter-text), and checks that the
+policy map and the round log changed, that no error is shown, and that nothing left the machine: every request the
+browser made went to the loopback server, and the server itself, whose outgoing HTTP goes through a recording proxy
+here, fetched nothing (no telemetry, no version check, no CDN). Saves a screenshot to the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "blob:http://127.0.0.1:", "data:")
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium; CI installs it)", allow_module_level=True)
+sync_playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra").sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RecordingProxy(http.server.ThreadingHTTPServer):
+    """An HTTP proxy on loopback that refuses everything and remembers what it was asked for."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _refuse(self) -> None:
+                proxy.seen.append(f"{self.command} {self.path}")
+                self.send_error(502, "offline")
+
+            do_GET = do_POST = do_CONNECT = do_HEAD = _refuse
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.fixture
+def proxy():
+    server = RecordingProxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def launcher() -> list[str]:
+    script = Path(sys.executable).with_name("treatysim-ui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.ui.launch"]
+
+
+@pytest.fixture
+def dashboard(proxy, tmp_path):
+    port = free_port()
+    address = f"http://127.0.0.1:{proxy.server_address[1]}"
+    env = {**os.environ, "HTTP_PROXY": address, "HTTPS_PROXY": address, "http_proxy": address,
+           "https_proxy": address, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env.pop("SOLARA_ASSETS_CDN", None)
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([*launcher(), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
+                              cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=2).read()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("the dashboard did not start:\n" + (tmp_path / "server.log").read_text())
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+def test_watch_and_play_the_negotiation_in_chromium(dashboard, proxy, tmp_path):
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(dashboard)
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for(timeout=30_000)
+        log = page.locator(".round-log li")
+        policy_map = page.locator(".policy-map img")
+        policy_map.wait_for(timeout=10_000)
+        map_before = policy_map.screenshot()
+        assert log.all_inner_texts() == ["No round played yet."]
+
+        for n in range(1, 4):
+            step.click()
+            log.filter(has_text=f"Round {n}:").wait_for(timeout=10_000)
+        map_after_three = policy_map.screenshot()
+
+        page.get_by_role("button", name="EU", exact=True).click()
+        page.get_by_text("You play European Union").wait_for(timeout=10_000)
+        assert step.is_disabled()  # the page waits for the student's decision
+        page.get_by_role("button", name="object", exact=True).click()
+        page.locator("label").filter(has_text="propose a counter-text").click()
+        page.get_by_text("safeguards", exact=True).wait_for(timeout=10_000)
+        step.click()
+        log.filter(has_text="Round 4:").wait_for(timeout=10_000)
+        page.wait_for_timeout(300)  # let the map image settle
+        map_after_move = policy_map.screenshot()
+
+        lines = log.all_inner_texts()
+        screenshot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+        error_boxes = page.locator(".scenario-error").count()
+        page_text = page.inner_text("body")
+        browser.close()
+
+    assert [line.split(":")[0] for line in lines] == ["Round 1", "Round 2", "Round 3", "Round 4"]
+    assert "European Union (played) objects and proposes" in lines[3]
+    assert map_before != map_after_three != map_after_move
+    assert error_boxes == 0 and "Traceback" not in page_text and "Error" not in page_text
+    assert problems == []
+    assert screenshot.stat().st_size > 10_000
+    leaving = [u for u in requests if not u.startswith(LOCAL)]
+    assert leaving == [], f"the browser asked for outside addresses: {leaving}"
+    assert proxy.seen == [], f"the server tried to reach the internet: {proxy.seen}"
