@@ -127,22 +127,13 @@ def million(scenario: Scenario, total: int = 1_000_000) -> None:
     print(f"  first chunk identical to an unchunked run of it: {bool(np.array_equal(first, whole))}")
 
 
-def scaling(rounds: int, sizes: list[int], replicates: int) -> None:
-    print(f"\n## Scaling over delegations ({rounds} rounds, {replicates:,} replicates, synthetic scenarios)\n")
-    print(f"{'delegations':>12} {'seconds':>9} {'ns per delegation-round':>25}")
-    for n in sizes:
-        scenario = synthetic(n, rounds)
+def scaling(title: str, column: str, cases: dict[int, Scenario], replicates: int) -> None:
+    """Seconds and nanoseconds per delegation-round for each case: flat columns mean cost grows linearly."""
+    print(f"\n## Scaling over {title} ({replicates:,} replicates, synthetic scenarios)\n")
+    print(f"{column:>12} {'seconds':>9} {'ns per delegation-round':>25}")
+    for value, scenario in cases.items():
         seconds = best_of(3, lambda: simulate(scenario, replicates, SEED))
-        print(f"{n:>12,} {seconds:>9.3f} {1e9 * seconds / delegation_rounds(scenario, replicates):>25.1f}")
-
-
-def scaling_rounds(n: int, deadlines: list[int], replicates: int) -> None:
-    print(f"\n## Scaling over rounds ({n} delegations, {replicates:,} replicates, synthetic scenario)\n")
-    print(f"{'rounds':>12} {'seconds':>9} {'ns per delegation-round':>25}")
-    for rounds in deadlines:
-        scenario = synthetic(n, rounds)
-        seconds = best_of(3, lambda: simulate(scenario, replicates, SEED))
-        print(f"{rounds:>12,} {seconds:>9.3f} {1e9 * seconds / delegation_rounds(scenario, replicates):>25.1f}")
+        print(f"{value:>12,} {seconds:>9.3f} {1e9 * seconds / delegation_rounds(scenario, replicates):>25.1f}")
 
 
 def main() -> None:
@@ -154,8 +145,8 @@ def main() -> None:
     precision_and_threads(scenario, 10_000)
     if not args.quick:
         million(scenario)
-    scaling(30, [10, 50, 193, 1000], 2_000)
-    scaling_rounds(193, [10, 30, 100], 2_000)
+    scaling("delegations (30 rounds)", "delegations", {n: synthetic(n, 30) for n in (10, 50, 193, 1000)}, 2_000)
+    scaling("rounds (193 delegations)", "rounds", {t: synthetic(193, t) for t in (10, 30, 100)}, 2_000)
 
 
 if __name__ == "__main__":
