@@ -54,6 +54,13 @@ def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarra
     return np.where(total > 0.0, weighted / np.where(total > 0.0, total, 1.0), by_power)
 
 
+def progress(t: int, rounds: int, credibility: float = 1.0) -> float:
+    """How far along round ``t`` of ``rounds`` is from the delegations' point of view, t/T scaled by the deadline's
+    credibility c: delegations who doubt the deadline (c < 1) concede as if talks ran to T/c, and so hold back.
+    With no rounds left (T = 0) the deadline is now."""
+    return credibility * (t / rounds if rounds else 1.0)
+
+
 def acceptance_threshold(
     progress: float, reservation: np.ndarray, floor: np.ndarray, beta: np.ndarray
 ) -> np.ndarray:

@@ -123,7 +123,7 @@ def negotiate(setting: Setting, inputs: Inputs) -> Outcomes:
     active = np.arange(r)
     text = opening_text(setting, inputs)
     for t in range(1, setting.rounds + 1):
-        util, threshold = assess(setting, text, inputs, t / setting.rounds)
+        util, threshold = assess(setting, text, inputs, dyn.progress(t, setting.rounds, setting.credibility))
         blocked = dyn.blocking(dyn.objections(util, threshold), setting.can_block)
         agreed = dyn.consensus_reached(blocked)
         out.outcome[active[agreed]] = dyn.CONSENSUS
@@ -147,7 +147,7 @@ def negotiate(setting: Setting, inputs: Inputs) -> Outcomes:
 
 def fallback(setting: Setting, text: np.ndarray, inputs: Inputs, active: np.ndarray, out: Outcomes) -> None:
     """At the deadline without consensus: record the last text and blockers, then hold the fallback vote."""
-    util, threshold = assess(setting, text, inputs, 1.0)
+    util, threshold = assess(setting, text, inputs, dyn.progress(setting.rounds, setting.rounds, setting.credibility))
     out.text[active] = text
     out.blockers[active] = dyn.blocking(dyn.objections(util, threshold), setting.can_block)
     if not setting.vote_fallback:

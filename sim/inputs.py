@@ -41,6 +41,7 @@ class Setting:
     vote_fallback: bool
     vote_threshold: float
     abstention_band: float
+    credibility: float
     strategy: str
     step: float
     noise_position: float
@@ -79,6 +80,7 @@ def compile_setting(scenario: Scenario, dtype: type = FLOAT) -> Setting:
         vote_fallback=proc.fallback == "vote",
         vote_threshold=proc.vote_threshold,
         abstention_band=proc.abstention_band,
+        credibility=proc.deadline_credibility,
         strategy=chair.strategy,
         step=chair.step,
         noise_position=unc.position,

@@ -110,7 +110,7 @@ class NegotiationModel(mesa.Model):
             self.conclude()
             return
         self.round += 1
-        self.agents.do("evaluate", self.text, self.round / rounds)
+        self.agents.do("evaluate", self.text, dyn.progress(self.round, rounds, self.setting.credibility))
         self.settle()
         self.datacollector.collect(self)
         if not any(d.blocking for d in self.delegations):
@@ -149,7 +149,8 @@ class NegotiationModel(mesa.Model):
 
     def conclude(self) -> None:
         """The deadline: who still blocks, and the fallback vote if the rules provide one."""
-        self.agents.do("evaluate", self.text, 1.0)
+        s = self.setting
+        self.agents.do("evaluate", self.text, dyn.progress(s.rounds, s.rounds, s.credibility))
         self.settle()
         self.running = False
         self.outcome = "failed"

@@ -111,6 +111,9 @@ class Procedure(Frozen):
     fallback: Literal["none", "vote"] = "vote"
     vote_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 2.0 / 3.0
     abstention_band: Unit = 0.05
+    #: How far delegations believe the deadline: 1 = it is final; c < 1 = they expect talks to go on (a session
+    #: suspended and resumed), concede as if the deadline were T/c, and reach only c of the way to their outside option.
+    deadline_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
 
 class Chair(Frozen):

@@ -99,3 +99,12 @@ def test_a_coordinated_bloc_votes_together():
     results = simulate(build(members + others, **doc), 200, SEED)
     # both members pool their view of the draft, so they block (or not) together
     assert np.array_equal(results.blockers[:, 0], results.blockers[:, 1])
+
+
+def test_a_deadline_nobody_believes_lowers_consensus():
+    """Delegations expecting talks to resume (credibility < 1) hold back, so consensus gets rarer, never likelier."""
+    classroom = load_scenario("classroom")
+    shares = [p_consensus(with_overrides(classroom, {"procedure": {"deadline_credibility": c}}), 1000)
+              for c in (1.0, 0.9, 0.6)]
+    assert shares[0] > shares[1] >= shares[2]
+    assert shares[0] == p_consensus(classroom, 1000)
