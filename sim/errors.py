@@ -56,6 +56,32 @@ _BOUND_WORDS = {
 }
 
 
+_EXPECTED = {
+    "dict_type": "a mapping (indented 'key: value' lines)",
+    "model_type": "a mapping (indented 'key: value' lines)",
+    "list_type": "a list (lines starting with '- ')",
+    "tuple_type": "a list (lines starting with '- ')",
+    "string_type": "text",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+}
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if value is None:
+        return "nothing (an empty value)"
+    return _short(value)
+
+
 def describe_pydantic_error(err: dict[str, Any]) -> str:
     """Turn one pydantic error dict into 'what was expected, got what' in plain words."""
     kind = err.get("type", "")
@@ -76,6 +102,8 @@ def describe_pydantic_error(err: dict[str, Any]) -> str:
         return f"must be one of {ctx.get('expected')}, got {_short(got)}"
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {_kind_of(got)}"
     message = str(err.get("msg", kind))
     message = message[0].lower() + message[1:] if message else message
     if kind.endswith(("_type", "_parsing")) and got is not None:

@@ -77,7 +77,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(str(path), [(where, f"YAML syntax error: {exc.problem or exc}")]) from None
+        hint = " (check the indentation, colons and quotes on this line or the one before)"
+        raise ScenarioError(str(path), [(where, f"YAML syntax error: {exc.problem or exc}{hint}")]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(str(path), [("", f"YAML error: {exc}")]) from None
     if data is None:
@@ -94,7 +95,19 @@ def validate_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     except ValidationError as exc:
         errors = _without_echoes(exc.errors())
         problems = [(format_location(e["loc"]), _describe(e)) for e in errors]
-        raise ScenarioError(source, _split_joined(problems)) from None
+        raise ScenarioError(source, [_name_delegation(p, data) for p in _split_joined(problems)]) from None
+
+
+def _name_delegation(problem: tuple[str, str], data: Mapping[str, Any]) -> tuple[str, str]:
+    """Add the delegation's id to a problem at ``delegations[n]...``: students count from 1, lists from 0."""
+    location, message = problem
+    found = re.match(r"delegations\[(\d+)\]", location)
+    delegations = data.get("delegations")
+    if not found or not isinstance(delegations, list) or int(found.group(1)) >= len(delegations):
+        return problem
+    entry = delegations[int(found.group(1))]
+    ident = entry.get("id") if isinstance(entry, Mapping) else None
+    return (location, f"{message} [delegation {ident}]") if isinstance(ident, str) else problem
 
 
 def _without_echoes(errors: list[Any]) -> list[Any]:
@@ -141,13 +154,13 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _split_joined(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Model-level checks report several ``path: message`` problems joined by '; ': give each its own line."""
+    """Model-level checks report several ``path: message`` problems, one per line: give each its own entry."""
     out = []
     for location, message in problems:
         if location:
             out.append((location, message))
             continue
-        for part in message.split("; "):
+        for part in message.split("\n"):
             path, sep, rest = part.partition(": ")
             out.append((path, rest) if sep and " " not in path else ("", part))
     return out
@@ -162,7 +175,11 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
 
     path = scenario_path(name_or_path)
     source = str(path if not _is_bundled(path) else _display(path))
-    return validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
+    scenario = validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
+    if _is_bundled(path) and scenario.name != path.stem:
+        raise ScenarioError(source, [("name", f"a bundled scenario's name must be its file name '{path.stem}', "
+                                              f"got '{scenario.name}'")])
+    return scenario
 
 
 def _is_bundled(path: Path) -> bool:

@@ -10,6 +10,7 @@ Scales: every position is on [0, 1] per issue (``low`` and ``high`` say what the
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Annotated, Literal, Union
 
@@ -160,7 +161,7 @@ class Scenario(Frozen):
     def _consistent(self) -> Scenario:
         problems = consistency_problems(self)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -204,11 +205,12 @@ def consistency_problems(scenario: Scenario) -> list[str]:
     for dup in _duplicates(delegation_ids):
         problems.append(f"delegations: duplicate delegation id '{dup}'")
     issues = set(issue_ids)
-    for n, d in enumerate(scenario.delegations):
-        problems += _key_problems(f"delegations[{n}].position", set(d.position), issues)
-        problems += _key_problems(f"delegations[{n}].salience", set(d.salience), issues)
-    if scenario.chair.draft is not None:
-        problems += _key_problems("chair.draft", set(scenario.chair.draft), issues)
+    if len(issues) == len(issue_ids):  # with duplicate issue ids, every delegation's keys would be reported too
+        for n, d in enumerate(scenario.delegations):
+            problems += _key_problems(f"delegations[{n}].position", set(d.position), issues)
+            problems += _key_problems(f"delegations[{n}].salience", set(d.salience), issues)
+        if scenario.chair.draft is not None:
+            problems += _key_problems("chair.draft", set(scenario.chair.draft), issues)
     problems += _bloc_problems(scenario, set(delegation_ids))
     return problems
 
@@ -229,4 +231,10 @@ def _bloc_problems(scenario: Scenario, delegations: set[str]) -> list[str]:
             elif declared.get(member, bloc.id) != bloc.id:
                 problems.append(f"blocs[{n}].members: '{member}' says its bloc is '{declared[member]}'")
             member_of[member] = bloc.id
+    for n, d in enumerate(scenario.delegations):
+        if d.bloc is not None and d.bloc not in bloc_ids:
+            close = difflib.get_close_matches(d.bloc, bloc_ids, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            declared_ids = ", ".join(bloc_ids) if bloc_ids else "none yet: declare it under blocs"
+            problems.append(f"delegations[{n}].bloc: unknown bloc '{d.bloc}'{hint}; the blocs are: {declared_ids}")
     return problems

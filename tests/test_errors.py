@@ -40,6 +40,8 @@ FILE_CASES = {
     "empty file": ("", ["empty"]),
     "comment only": ("# nothing here\n", ["empty"]),
     "a list": ("- a\n- b\n", ["expected a mapping", "list"]),
+    "list for a mapping": (doc_with(lambda d: d.update(procedure=[{"rounds": 3}])),
+                           ["procedure: expected a mapping (indented 'key: value' lines), got a list"]),
     "unknown key": (doc_with(lambda d: d.update(titel="x")), ["titel: unknown field (did you mean 'title'?)"]),
     "wrong type": (doc_with(lambda d: d["delegations"][0].update(power="lots")), ["delegations[0].power", "'lots'"]),
     "out of range": (doc_with(lambda d: d["delegations"][1]["position"].update(safeguards=-0.2)),
@@ -54,6 +56,11 @@ FILE_CASES = {
     "duplicate issue": (doc_with(lambda d: d["issues"][1].update(id="scope")), ["duplicate issue id 'scope'"]),
     "bloc member missing": (doc_with(lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "FRA"]}])),
                             ["blocs[0].members: 'FRA' is not a delegation"]),
+    "bloc typo": (doc_with(lambda d: (d.update(blocs=[{"id": "hac", "coordinated": True}]),
+                                      d["delegations"][1].update(bloc="hca"))),
+                  ["delegations[1].bloc: unknown bloc 'hca' (did you mean 'hac'?)", "[delegation B]"]),
+    "undeclared bloc": (doc_with(lambda d: d["delegations"][0].update(bloc="nato")),
+                        ["delegations[0].bloc: unknown bloc 'nato'", "declare it under blocs"]),
     "no delegations": (doc_with(lambda d: d.update(delegations=[])), ["delegations: must have at least 1"]),
     "python object tag": ("!!python/object/apply:os.system ['echo hacked']\n", ["YAML"]),
 }
@@ -98,7 +105,7 @@ CLI_CASES = {
     "unknown scenario": (["scenario=nope"], "the bundled scenarios are: "),
     "path traversal": (["scenario=../../../etc/passwd"], "not a bundled scenario name"),
     "unknown override key": (["scenario=classroom", "procedur.rounds=3"], "did you mean 'procedure.rounds'?"),
-    "wrong override type": (["scenario=classroom", "replicates=many"], "replicates: input should be a valid integer"),
+    "wrong override type": (["scenario=classroom", "replicates=many"], "replicates: expected a whole number, got 'many'"),
     "negative replicates": (["scenario=classroom", "replicates=-5"], "replicates: must be at least 1, got -5"),
     "out-of-range scenario override": (["scenario=classroom", "procedure.vote_threshold=1.5"],
                                        "procedure.vote_threshold: must be at most 1"),
@@ -134,3 +141,19 @@ def test_debug_switch_shows_the_traceback(tmp_path):
     proc = subprocess.run([str(exe), "scenario=nope", f"hydra.run.dir={tmp_path}"], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode != 0 and "Traceback" in proc.stderr and "ScenarioError" in proc.stderr
+
+
+def test_duplicate_issue_ids_are_reported_once_not_per_delegation(tmp_path):
+    text = doc_with(lambda d: d["issues"][1].update(id="scope"))
+    message = load_error(write(tmp_path, text))
+    assert message.count("\n") == 0 and "duplicate issue id 'scope'" in message, message
+
+
+def test_a_bundled_scenarios_name_must_be_its_file_name(tmp_path, monkeypatch):
+    doc = yaml.safe_load(yaml.safe_dump(GOOD))
+    doc["name"] = "plastics"
+    (tmp_path / "plastic.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setenv("TREATYSIM_SCENARIOS", str(tmp_path))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("plastic")
+    assert "name: a bundled scenario's name must be its file name 'plastic', got 'plastics'" in info.value.format()
