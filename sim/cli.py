@@ -59,14 +59,20 @@ _task = {"started": False}
 
 
 def main() -> None:
-    """Console entry point. Hydra exits with 1 when it cannot compose the config (an unknown key, a malformed
-    override): that is bad input too, so it exits with 2, after a hint naming the closest known setting."""
+    """Console entry point. An override of a setting that does not exist is caught before Hydra starts (one line,
+    with the closest known setting); anything else Hydra cannot compose makes it exit with 1, which is bad input too,
+    so it becomes exit code 2."""
+    hints = unknown_setting_hints(sys.argv[1:])
+    if hints:
+        for hint in hints:
+            print(f"treatysim: {hint}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
     try:
         hydra_main()
     except SystemExit as exc:
         if exc.code == 1 and not _task["started"]:
-            for hint in override_hints(sys.argv[1:]):
-                print(f"treatysim: {hint}", file=sys.stderr)
+            print("treatysim: the command line could not be read (see above); the settings are in conf/config.yaml",
+                  file=sys.stderr)
             sys.exit(EXIT_USAGE)
         raise
 
@@ -82,20 +88,27 @@ def known_settings() -> list[str]:
     return [k for k in walk({k: v for k, v in conf.items() if k not in ("defaults", "hydra")}, "")]  # type: ignore[union-attr]
 
 
-def override_hints(args: list[str]) -> list[str]:
-    """For each ``key=value`` override whose key is not a setting, a line with the closest known setting."""
+def unknown_setting_hints(args: list[str]) -> list[str]:
+    """For each ``key=value`` override whose key is not a setting, a line naming the closest known setting.
+
+    Appends (``+key``), deletions (``~key``), Hydra's own settings and config groups (``hydra/launcher=...``) are
+    left to Hydra."""
     import difflib
 
     known = known_settings()
+    groups = sorted(p.name for p in Path(CONF_DIR).iterdir() if p.is_dir() and p.name != "hydra")
     hints = []
     for arg in args:
         key = arg.split("=", 1)[0]
-        if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or key in known:
+        if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or "/" in key or key in known:
+            continue
+        if key in groups:
+            hints.append(f"'{key}' is a group of ready-made configs: use +{key}=NAME (see conf/{key}/)")
             continue
         close = difflib.get_close_matches(key, known, n=1)
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         hints.append(f"unknown setting '{key}'{suggestion}; the settings and their defaults are in conf/config.yaml")
-    return hints or ["the command line could not be read (see above); settings are in conf/config.yaml"]
+    return hints
 
 
 if __name__ == "__main__":

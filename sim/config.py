@@ -7,6 +7,7 @@ with it, so a bad override reads like a bad scenario file.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -51,5 +52,14 @@ def parse_run_config(data: Mapping[str, Any]) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [(format_location(e["loc"]), describe_pydantic_error(e)) for e in exc.errors()]
+        problems = [(format_location(e["loc"]), _describe(e)) for e in exc.errors()]
         raise ScenarioError("run settings", problems) from None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """A run-settings error in plain words, with the closest setting for a misspelt one."""
+    if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+        close = difflib.get_close_matches(str(error["loc"][0]), list(RunConfig.model_fields), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown setting{hint}; the settings and their defaults are in conf/config.yaml"
+    return describe_pydantic_error(error)

@@ -157,3 +157,14 @@ def test_a_bundled_scenarios_name_must_be_its_file_name(tmp_path, monkeypatch):
     with pytest.raises(ScenarioError) as info:
         load_scenario("plastic")
     assert "name: a bundled scenario's name must be its file name 'plastic', got 'plastics'" in info.value.format()
+
+
+def test_an_unknown_setting_is_one_line_before_hydra_starts(tmp_path):
+    proc = treatysim("replicate=100", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "treatysim: unknown setting 'replicate' (did you mean 'replicates'?); "
+        "the settings and their defaults are in conf/config.yaml"
+    ]
+    appended = treatysim("+replicate=100", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert appended.returncode == 2 and "did you mean 'replicates'?" in appended.stderr
