@@ -9,8 +9,17 @@ ROWS = (("p_consensus", "adopted by consensus"), ("p_vote", "adopted by vote"), 
         ("p_adopted", "adopted (either way)"))
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+def format_probability(p: float) -> str:
+    """Three decimals, but never a rounded 0 or 1 for what is not exactly 0 or 1 (``<0.001``, ``>0.999``)."""
+    if 0.0 < p < 0.001:
+        return "<0.001"
+    if 0.999 < p < 1.0:
+        return ">0.999"
+    return f"{p:.3f}"
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
@@ -21,9 +30,9 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
     for key, label in ROWS:
         low, high = summary["ci95"][key]
-        lines.append(f"  {label:<24}{summary[key]:>7.3f}   [{low:.3f}, {high:.3f}]")
+        lines.append(f"  {label:<24}{format_probability(summary[key]):>7}   [{low:.3f}, {high:.3f}]")
     lines.append("")
-    lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'], 1)}")
+    lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'])}")
     text = ", ".join(f"{k} {v:.2f}" for k, v in summary["final_text_mean"].items())
     lines.append(f"  mean final text: {text}")
     blockers = summary["top_blockers"]

@@ -51,8 +51,11 @@ def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
     except KeyboardInterrupt:
         print(f"treatysim: interrupted; nothing incomplete was left in {output_dir}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
-    print(format_summary(summary, summary.get("title", "")))
-    print(f"\n  written to {output_dir}/")
+    try:
+        print(format_summary(summary, summary.get("title", "")))
+        print(f"\n  written to {output_dir}/", flush=True)
+    except BrokenPipeError:  # `treatysim | head`: the reader has gone; the files are written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 _task = {"started": False}

@@ -35,3 +35,12 @@ def test_summary_probabilities_add_up_and_blockers_are_ranked():
     assert shares == sorted(shares, reverse=True) and all(0 < x <= 1 for x in shares)
     expected = {d: float(results.blockers[:, i].mean()) for i, d in enumerate(results.delegation_ids)}
     assert all(math.isclose(b["share"], expected[b["id"]]) for b in s["top_blockers"])
+
+
+def test_the_report_never_shows_a_rounded_certainty():
+    from analysis.report import format_probability
+
+    assert format_probability(0.9995) == ">0.999" and format_probability(0.0004) == "<0.001"
+    assert format_probability(1.0) == "1.000" and format_probability(0.0) == "0.000"
+    assert format_probability(0.8295) == "0.830" or format_probability(0.8295) == "0.829"
+    assert format_probability(0.0005) == "<0.001" and format_probability(0.001) == "0.001"
