@@ -5,13 +5,20 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import pytest
+import yaml
 
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
 v = pytest.importorskip("ipyvuetify")
 
 from sim.ui import app  # noqa: E402
+from analysis.stats import summarize  # noqa: E402
+from sim import simulate  # noqa: E402
+from sim.config import RunConfig  # noqa: E402
+from sim.ui import launch  # noqa: E402
 from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments  # noqa: E402
 
 
@@ -77,6 +84,55 @@ def test_the_monte_carlo_panel_shows_p_adopted(page):
     button(page, "Run Monte Carlo").click()
     lines = [item.widget.children[0] for item in page.find(v.Html, tag="li")]
     assert any(line.startswith("P(adopted) = ") and "over 300 replicates" in line for line in lines)
+
+
+def descendants(widget):
+    """Every widget under ``widget`` that has children (the finder stops descending at a match)."""
+    for child in getattr(widget, "children", None) or ():
+        if hasattr(child, "children"):
+            yield child
+            yield from descendants(child)
+
+
+def test_the_delegation_buttons_have_a_label(page):
+    label = page.find(v.Html, class_="play-label").widget
+    assert label.children == ["Play a delegation:"]
+    row = page.find(v.BtnToggle, multiple=True).widget
+    column = next(c for c in descendants(page.container) if label in c.children and row in c.children)
+    assert column.children.index(label) == column.children.index(row) - 1  # just before the buttons
+
+
+def test_the_page_uses_the_command_lines_default_seed(page):
+    default = RunConfig.model_fields["seed"].default
+    config = yaml.safe_load((Path(__file__).resolve().parent.parent / "conf" / "config.yaml").read_text())
+    assert app.seed.value == default == config["seed"] and app.game.value.seed == default
+    app.mc_replicates.set(200)
+    button(page, "Run Monte Carlo").click()
+    expected = summarize(simulate(app.game.value.scenario, 200, default))
+    assert app.mc_summary.value["seed"] == default
+    assert app.mc_summary.value["p_adopted"] == expected["p_adopted"]
+
+
+def solara_cookie_warning() -> None:
+    """The warning as Solara's server raises it on a page load over http (solara/server/starlette.py)."""
+    warnings.warn("Cookies with samesite=none require https, but according to the asgi framework, the scheme is "
+                  "'http'\nand the x-forwarded-proto header is 'http'. We will fallback to samesite=lax.", UserWarning)
+
+
+def test_the_launcher_silences_only_solaras_http_cookie_warning(monkeypatch):
+    for key in OFFLINE_ENVIRONMENT:  # restored after the test: main() sets them if unset
+        monkeypatch.setenv(key, OFFLINE_ENVIRONMENT[key])
+    monkeypatch.setattr(sys, "argv", sys.argv)
+
+    def serve() -> None:  # stands in for `solara run`: one page load
+        solara_cookie_warning()
+        warnings.warn("some other problem", UserWarning)
+
+    monkeypatch.setattr("solara.__main__.main", serve)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        launch.main(["--port", "0"])
+    assert [str(w.message) for w in seen] == ["some other problem"]
 
 
 def test_the_launcher_listens_on_loopback_offline_by_default():

@@ -14,6 +14,7 @@ from typing import Any
 import solara
 
 from analysis.plots import plot_outcome_shares
+from sim.config import RunConfig
 from sim.errors import ScenarioError
 from sim.loading import available_scenarios, load_scenario
 from sim.scenario import Scenario
@@ -50,7 +51,7 @@ uncertainty = solara.reactive(1.0)
 edited = solara.reactive("")  # the delegation whose position and salience the sliders set ("" for none)
 position: solara.Reactive[dict[str, float]] = solara.reactive({})
 salience: solara.Reactive[dict[str, float]] = solara.reactive({})
-seed = solara.reactive(0)
+seed = solara.reactive(RunConfig.model_fields["seed"].default)  # the command line's default seed
 replicate = solara.reactive(0)
 players: solara.Reactive[list[str]] = solara.reactive([])
 game: solara.Reactive[Game | None] = solara.reactive(None)
@@ -230,6 +231,7 @@ def PlayerCard(g: Game, player: str, version: int):
 
 @solara.component
 def PlayPanel(g: Game, version: int):
+    solara.Text("Play a delegation:", classes=["play-label"])
     solara.ToggleButtonsMultiple(value=players.value, values=list(g.scenario.delegation_ids), dense=True,
                                  on_value=seat_players)
     waiting = [p for p in g.waiting_for() if decisions.value.get(p, {}).get("choice") is None]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 #: Solara settings that keep the server offline; ``treatysim-ui`` sets each unless the environment already does.
@@ -23,6 +24,15 @@ OFFLINE_ENVIRONMENT = {
     "SOLARA_SESSION_SAME_SITE": "lax",
     "MPLBACKEND": "Agg",
 }
+
+#: The start of the warning Solara prints on every page load served over plain http (it falls back to samesite=lax
+#: cookies, which is what a loopback or classroom server wants).
+HTTP_COOKIE_WARNING = r"Cookies with samesite=none require https"
+
+
+def silence_http_cookie_warning() -> None:
+    """Ignore Solara's samesite-cookie warning over http (matched by its message; other warnings still show)."""
+    warnings.filterwarnings("ignore", message=HTTP_COOKIE_WARNING, category=UserWarning)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -50,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from solara.__main__ import main as solara_main
     except ImportError:
         sys.exit('treatysim-ui needs the dashboard extra: pip install -e ".[ui]"')
+    silence_http_cookie_warning()
     print(f"treatysim classroom dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     sys.argv = ["solara", *solara_arguments(args)]
     solara_main()

@@ -3,7 +3,8 @@
 Loads the page, steps three rounds, plays one delegation's move (object with a counter-text), and checks that the
 policy map and the round log changed, that no error is shown, and that nothing left the machine: every request the
 browser made went to the loopback server, and the server itself, whose outgoing HTTP goes through a recording proxy
-here, fetched nothing (no telemetry, no version check, no CDN). Saves a screenshot to the test's tmp dir.
+here, fetched nothing (no telemetry, no version check, no CDN), and that the server printed no warning (Solara's
+samesite-cookie warning over http is silenced). Saves a screenshot to the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -154,3 +155,5 @@ def test_watch_and_play_the_negotiation_in_chromium(dashboard, proxy, tmp_path):
     leaving = [u for u in requests if not u.startswith(LOCAL)]
     assert leaving == [], f"the browser asked for outside addresses: {leaving}"
     assert proxy.seen == [], f"the server tried to reach the internet: {proxy.seen}"
+    server_log = (tmp_path / "server.log").read_text()
+    assert "Warning" not in server_log, f"the server printed a warning:\n{server_log}"
