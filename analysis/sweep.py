@@ -339,8 +339,11 @@ def planned_jobs(config: Any) -> int | None:
 def main(argv: list[str] | None = None) -> None:
     """``treatysim-aggregate SWEEP_DIR``: the sweep's tables (Parquet and CSV) and, unless ``--no-figures``,
     its figures, into ``SWEEP_DIR/aggregate`` (or ``--out``)."""
-    parser = argparse.ArgumentParser(prog="treatysim-aggregate", description=main.__doc__)
-    parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir) of `treatysim -m`")
+    parser = argparse.ArgumentParser(
+        prog="treatysim-aggregate",
+        description="Aggregate a sweep: its tables (Parquet and CSV) and, unless --no-figures, its figures, "
+                    "into SWEEP_DIR/aggregate (or --out).")
+    parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir) written by treatysim -m")
     parser.add_argument("--out", type=Path, help="where to write (default: SWEEP_DIR/aggregate)")
     parser.add_argument("--no-figures", action="store_true", help="write the tables only")
     args = parser.parse_args(argv)

@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from analysis.stats import wilson_interval
-from analysis.sweep import Job, adoption_by, agreement_rounds, blocking_shares, flatten, summary_table, swept_parameters
+from analysis.sweep import (
+    Job,
+    adoption_by,
+    agreement_rounds,
+    blocking_shares,
+    flatten,
+    main,
+    summary_table,
+    swept_parameters,
+)
 from sim import load_scenario, simulate
 from sim.config import parse_run_config
 from sim.runner import simulate_with_progress
@@ -79,3 +88,11 @@ def test_the_progress_path_gives_the_numbers_of_simulate():
     direct = simulate(scenario, 130, 9)
     assert np.array_equal(chunked.outcome, direct.outcome) and np.array_equal(chunked.text, direct.text)
     assert np.array_equal(chunked.replicate, np.arange(130))
+
+
+def test_the_aggregate_help_is_plain_text(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert info.value.code == 0 and "SWEEP_DIR/aggregate" in text and "--no-figures" in text
+    assert "`" not in text and ":func:" not in text
