@@ -56,8 +56,8 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     if not text:
         raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
     if not SCENARIO_NAME.match(text):
-        raise ScenarioError(text, [("", "not a bundled scenario name (letters, digits, '_' and '-') nor a path "
-                                        f"ending in .yaml; the bundled scenarios are: {listing}")])
+        raise ScenarioError(text, [("", "not a bundled scenario name (a file name in scenarios/ without .yaml) nor "
+                                        f"a path ending in .yaml; the bundled scenarios are: {listing}")])
     if text not in names:
         close = difflib.get_close_matches(text, names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""

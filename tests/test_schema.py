@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.loading import available_scenarios, load_scenario, validate_scenario
@@ -42,7 +43,7 @@ def test_salience_is_normalised_per_delegation():
 
 def test_scenario_is_frozen():
     s = build([delegation("A", 0.2, 0.3)])
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         s.name = "other"  # type: ignore[misc]
 
 
