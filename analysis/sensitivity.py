@@ -10,13 +10,15 @@ the indices measure the inputs, not Monte Carlo noise. The output is a probabili
 Methods: Sobol first-order and total indices with Saltelli's sampling scheme (Sobol' 2001; Saltelli 2002;
 Saltelli et al. 2010), or Morris elementary effects (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007).
 
-Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m analysis.sensitivity``.
+Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m analysis.sensitivity``; without
+``--out`` each run writes to its own dated folder, ``outputs/sensitivity/DATE_TIME``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 
 DEFAULT_EXPERIMENT = Path(__file__).resolve().parent.parent / "conf" / "experiment" / "sensitivity.yaml"
 OUTPUTS = ("p_adopted", "p_consensus", "p_vote", "p_failed")
+METHODS = ("sobol", "morris")
+#: Below this many Sobol base samples the printed indices come with a reminder that they are rough.
+SMALL_SOBOL_SAMPLES = 1024
 
 
 class SensitivityConfig(BaseModel):
@@ -100,12 +105,20 @@ def problem_of(config: SensitivityConfig) -> dict[str, Any]:
     return {"num_vars": len(config.inputs), "names": list(config.inputs), "bounds": [list(b) for b in config.inputs.values()]}
 
 
+def sobol_base_samples(samples: int) -> int:
+    """The Sobol base sample size: ``samples`` rounded up to a power of two, which the Sobol' sequence needs for its
+    balance properties (SciPy's ``qmc.Sobol`` warns otherwise)."""
+    return 1 << (max(samples, 1) - 1).bit_length()
+
+
 def sample(config: SensitivityConfig, problem: dict[str, Any]) -> np.ndarray:
-    """The input samples, one row per model evaluation (Saltelli's scheme for Sobol, trajectories for Morris)."""
+    """The input samples, one row per model evaluation (Saltelli's scheme for Sobol, with the base samples rounded
+    up to a power of two; trajectories for Morris)."""
     if config.method == "sobol":
         from SALib.sample import sobol as sobol_sample
 
-        return sobol_sample.sample(problem, config.samples, calc_second_order=False, seed=config.seed)
+        n = sobol_base_samples(config.samples)
+        return sobol_sample.sample(problem, n, calc_second_order=False, seed=config.seed)
     from SALib.sample import morris as morris_sample
 
     return morris_sample.sample(problem, config.samples, num_levels=4, seed=config.seed)
@@ -202,19 +215,41 @@ def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations:
     return written
 
 
+def noise_note(config: SensitivityConfig, indices: pd.DataFrame) -> str | None:
+    """One line for Sobol indices from few samples (or showing noise): a negative S1 or an ST above 1 is sampling
+    noise, not a property of the model; ``None`` when there is nothing to say."""
+    if config.method != "sobol":
+        return None
+    noisy = bool((indices["S1"] < 0).any() or (indices["ST"] > 1).any())
+    if not noisy and sobol_base_samples(config.samples) >= SMALL_SOBOL_SAMPLES:
+        return None
+    return (f"note: with {sobol_base_samples(config.samples)} base samples the indices are rough: a negative S1 or "
+            "an ST above 1 is sampling noise; raise --samples for tighter estimates")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``treatysim-sensitivity [EXPERIMENT] [--out DIR] [--scenario S] [--samples N] [--replicates R]``."""
+    """``treatysim-sensitivity [EXPERIMENT] [--out DIR] [--scenario S] [--samples N] [--replicates R] [--method M]``."""
     parser = argparse.ArgumentParser(prog="treatysim-sensitivity", description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", nargs="?", type=Path, default=DEFAULT_EXPERIMENT,
                         help="experiment file (default: conf/experiment/sensitivity.yaml)")
-    parser.add_argument("--out", type=Path, default=Path("outputs/sensitivity"), help="where to write")
-    for name, kind in (("scenario", str), ("samples", int), ("replicates", int), ("method", str)):
-        parser.add_argument(f"--{name}", type=kind, help=f"override the experiment's {name}")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default outputs/sensitivity/DATE_TIME, a new one for each run)")
+    parser.add_argument("--scenario", help="override the experiment's scenario")
+    parser.add_argument("--samples", type=int,
+                        help="override the experiment's base samples (at least 2; Sobol rounds it up to a power of "
+                             "two and says so)")
+    parser.add_argument("--replicates", type=int,
+                        help="override the experiment's replicates per evaluation (at least 1)")
+    parser.add_argument("--method", choices=METHODS, help="override the experiment's method")
     args = parser.parse_args(argv)
+    out = args.out or Path("outputs") / "sensitivity" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
         config = load_experiment(args.experiment)
-        changes = {k: getattr(args, k) for k in ("scenario", "samples", "replicates", "method") if getattr(args, k)}
+        changes = {k: v for k in ("scenario", "samples", "replicates", "method") if (v := getattr(args, k)) is not None}
         config = SensitivityConfig.model_validate({**config.model_dump(), **changes}) if changes else config
+        if config.method == "sobol" and sobol_base_samples(config.samples) != config.samples:
+            print(f"note: Sobol needs a power of two base samples: {config.samples} rounded up to "
+                  f"{sobol_base_samples(config.samples)}", file=sys.stderr)
         indices, evaluations = sensitivity(config)
     except ScenarioError as exc:
         print(exc.format(), file=sys.stderr)
@@ -223,9 +258,12 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(f"command line: {format_location(e['loc'])}: {describe_pydantic_error(e)}"
                         for e in exc.errors()), file=sys.stderr)
         sys.exit(EXIT_USAGE)
-    written = write_outputs(config, indices, evaluations, args.out)
+    written = write_outputs(config, indices, evaluations, out)
     print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")
     print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    note = noise_note(config, indices)
+    if note:
+        print(note)
     print("\n".join(f"  wrote {p}" for p in written))
 
 

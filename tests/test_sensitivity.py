@@ -3,12 +3,23 @@ influential input and give a placebo (an input the model ignores) exactly zero."
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
-from analysis.sensitivity import SensitivityConfig, apply_inputs, load_experiment, main, sensitivity
+from analysis.sensitivity import (
+    SensitivityConfig,
+    apply_inputs,
+    load_experiment,
+    main,
+    noise_note,
+    sensitivity,
+    sobol_base_samples,
+)
 from sim import ScenarioError, load_scenario
 
 INPUTS = {"delegations.RUS.outside_option": (0.40, 0.70), "procedure.vote_threshold": (0.5, 0.9)}
@@ -92,3 +103,67 @@ def test_the_command_writes_the_table_and_the_chart(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as info:
         main([str(path), "--scenario", "nosuch", "--out", str(tmp_path / "out2")])
     assert info.value.code == 2 and "nosuch" in capsys.readouterr().err
+
+
+def small_experiment_file(tmp_path: Path, samples: int = 8) -> Path:
+    """A quick Sobol experiment on the classroom (the placebo setup of :func:`experiment`) as a file."""
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump({"scenario": "classroom", "replicates": 40, "seed": 3,
+                                    "overrides": {"procedure": {"fallback": "none"}}, "sensitivity": {
+                                        "method": "sobol", "samples": samples,
+                                        "inputs": {k: list(v) for k, v in INPUTS.items()}}}))
+    return path
+
+
+@pytest.mark.parametrize("flag", [["--samples", "0"], ["--samples", "-4"], ["--replicates", "0"],
+                                  ["--replicates", "-1"], ["--scenario", ""]])
+def test_zero_or_negative_counts_are_refused_not_replaced_by_defaults(tmp_path: Path, capsys, flag: list[str]):
+    with pytest.raises(SystemExit) as info:
+        main([str(small_experiment_file(tmp_path)), *flag, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"command line: {flag[0][2:]}: ") and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_help_lists_the_methods_the_dated_folder_and_the_power_of_two(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert info.value.code == 0
+    assert "{sobol,morris}" in text and "outputs/sensitivity/DATE_TIME" in text and "power of two" in text
+    with pytest.raises(SystemExit) as info:
+        main(["--method", "fast"])
+    assert info.value.code == 2 and "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("asked", "used"), [(2, 2), (5, 8), (8, 8), (9, 16), (100_000, 131_072)])
+def test_sobol_base_samples_round_up_to_a_power_of_two(asked: int, used: int):
+    assert sobol_base_samples(asked) == used
+
+
+def test_a_default_run_writes_a_new_dated_folder_and_rounds_the_samples_up_in_one_line(tmp_path: Path, capsys,
+                                                                                       monkeypatch):
+    path = small_experiment_file(tmp_path, samples=6)
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # SALib/SciPy warn on a Sobol size that is not a power of two
+        main([str(path)])
+    out, err = capsys.readouterr()
+    assert err.strip() == "note: Sobol needs a power of two base samples: 6 rounded up to 8"
+    (folder,) = (tmp_path / "outputs" / "sensitivity").iterdir()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}", folder.name)
+    assert len(pd.read_csv(folder / "evaluations.csv")) == 8 * (len(INPUTS) + 2)
+    assert f"wrote {folder.relative_to(tmp_path) / 'indices.csv'}" in out
+    assert "sampling noise" in out.splitlines()[-4]  # the note follows the table, before the files written
+
+
+def test_the_noise_note_appears_for_few_samples_or_noisy_indices_only():
+    clean = pd.DataFrame({"input": ["a", "b"], "S1": [0.6, 0.0], "ST": [0.7, 0.0]})
+    noisy = clean.assign(S1=[0.6, -0.05])
+    big = experiment("sobol", 2048)
+    assert noise_note(big, clean) is None
+    assert "negative S1" in noise_note(big, noisy) and "raise --samples" in noise_note(big, noisy)
+    assert "ST above 1" in noise_note(big, clean.assign(ST=[1.2, 0.0]))
+    assert "with 16 base samples" in noise_note(experiment("sobol", 16), clean)
+    assert noise_note(experiment("morris", 6), pd.DataFrame({"input": ["a"], "mu_star": [-1.0]})) is None
