@@ -105,6 +105,9 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
         key = arg.split("=", 1)[0]
         if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or "/" in key or key in known:
             continue
+        if key.startswith("delegations."):
+            hints.append(f"patch a delegation with a leading +: +{arg} (delegations are patched by id)")
+            continue
         if key in groups:
             hints.append(f"'{key}' is a group of ready-made configs: use +{key}=NAME (see conf/{key}/)")
             continue

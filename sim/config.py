@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError, describe_pydantic_error, format_location
 
-SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty")
+SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "delegations")
 
 
 class RunConfig(BaseModel):
@@ -31,6 +31,7 @@ class RunConfig(BaseModel):
     procedure: dict[str, Any] = {}
     chair: dict[str, Any] = {}
     uncertainty: dict[str, Any] = {}
+    delegations: dict[str, dict[str, Any]] = {}
 
     def scenario_overrides(self) -> dict[str, dict[str, Any]]:
         """The scenario knobs set on the command line (``null`` means: as the scenario file says)."""

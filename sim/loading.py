@@ -202,7 +202,13 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
-    """A new scenario with ``overrides`` (e.g. ``{"procedure": {"rounds": 5}}``) merged in and validated again."""
+    """A new scenario with ``overrides`` applied and validated again.
+
+    The rules are those of ``extends`` (:mod:`sim.inheritance`): mappings merge key by key
+    (``{"procedure": {"rounds": 5}}``), and delegations are patched by id (``{"delegations": {"USA": {"power": 2}}}``).
+    """
+    from sim.inheritance import apply_overrides
+
     if not overrides:
         return scenario
-    return validate_scenario(merge(scenario.model_dump(), overrides), source)
+    return validate_scenario(apply_overrides(scenario.model_dump(), overrides, source), source)

@@ -72,3 +72,21 @@ def test_piping_the_report_into_head_is_not_an_error(tmp_path: Path):
                           executable="/bin/bash")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert (out / "summary.json").exists()
+
+
+def test_cli_patches_a_delegation_by_id(tmp_path: Path):
+    base, patched = tmp_path / "base", tmp_path / "patched"
+    common = ("scenario=classroom", "replicates=300", "procedure.fallback=none", "figures=false")
+    assert treatysim(*common, f"hydra.run.dir={base}", cwd=tmp_path).returncode == 0
+    proc = treatysim(*common, "+delegations.USA.outside_option=0.8", "+delegations.USA.reservation=0.9",
+                     f"hydra.run.dir={patched}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    before = json.loads((base / "summary.json").read_text())["p_adopted"]
+    after = json.loads((patched / "summary.json").read_text())["p_adopted"]
+    assert after < before  # a United States demanding more at the deadline blocks more often
+    config = json.loads((patched / "config.json").read_text())
+    assert config["run"]["delegations"] == {"USA": {"outside_option": 0.8, "reservation": 0.9}}
+    missing = treatysim(*common, "+delegations.USB.power=2", f"hydra.run.dir={tmp_path / 'x'}", cwd=tmp_path)
+    assert missing.returncode == 2 and "no delegation 'USB'" in missing.stderr
+    plain = treatysim(*common, "delegations.USA.power=2", f"hydra.run.dir={tmp_path / 'y'}", cwd=tmp_path)
+    assert plain.returncode == 2 and "+delegations.USA.power=2" in plain.stderr
