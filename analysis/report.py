@@ -41,4 +41,8 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
         lines.append(f"  most often blocking at the deadline: {listed}")
     else:
         lines.append("  no delegation blocks at the deadline in any replicate")
+    pivotal = summary.get("pivotal") or []
+    if pivotal:
+        listed = ", ".join(f"{p['name']} ({p['share']:.1%})" for p in pivotal)
+        lines.append(f"  pivotal (the only blocker, whose yes alone would have brought consensus): {listed}")
     return "\n".join(lines)

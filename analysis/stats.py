@@ -52,6 +52,20 @@ def top_blockers(results: Results, names: dict[str, str] | None = None, n: int =
     return [{"id": d, "name": names.get(d, d), "share": share} for d, share in ranked[:n] if share > 0]
 
 
+def pivotal_delegations(results: Results, names: dict[str, str] | None = None, n: int = 5) -> list[dict[str, Any]]:
+    """Who is pivotal: share of replicates in which a delegation is the *only* one blocking at the deadline.
+
+    Consensus needs no blocker in the last round, so in those replicates that delegation's acceptance alone would
+    have carried the text by consensus (a swing position in the sense of Banzhaf's and Shapley–Shubik's indices,
+    here counted on the simulated outcomes rather than on all coalitions).
+    """
+    sole = results.blockers[results.blockers.sum(axis=1) == 1]
+    shares = sole.sum(axis=0) / max(results.replicates, 1)
+    names = names or {}
+    ranked = sorted(zip(results.delegation_ids, shares), key=lambda item: (-item[1], item[0]))
+    return [{"id": d, "name": names.get(d, d), "share": float(share)} for d, share in ranked[:n] if share > 0]
+
+
 def summarize(results: Results, names: dict[str, str] | None = None) -> dict[str, Any]:
     """The run's summary (the keys of ``summary.json``): likelihoods, 95% intervals, rounds, final text, blockers."""
     r = results.replicates
@@ -73,4 +87,5 @@ def summarize(results: Results, names: dict[str, str] | None = None) -> dict[str
             for i, k in enumerate(results.issue_ids)
         },
         "top_blockers": top_blockers(results, names),
+        "pivotal": pivotal_delegations(results, names),
     }

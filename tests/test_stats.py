@@ -44,3 +44,19 @@ def test_the_report_never_shows_a_rounded_certainty():
     assert format_probability(1.0) == "1.000" and format_probability(0.0) == "0.000"
     assert format_probability(0.8295) == "0.830" or format_probability(0.8295) == "0.829"
     assert format_probability(0.0005) == "<0.001" and format_probability(0.001) == "0.001"
+
+
+def test_pivotal_means_the_only_blocker_and_two_perfectionists_are_never_pivotal():
+    from analysis.stats import pivotal_delegations
+    from tests.builders import build, delegation, lone_holdout
+
+    results = simulate(lone_holdout(style=0.1, reservation=0.95), 1000, 2)
+    pivotal = {p["id"]: p["share"] for p in pivotal_delegations(results, n=10)}
+    assert pivotal
+    for i, d in enumerate(results.delegation_ids):
+        alone = (results.blockers.sum(axis=1) == 1) & results.blockers[:, i]
+        assert pivotal.get(d, 0.0) == alone.mean()
+    perfectionists = [delegation("P", 0.2, 0.2, reservation=1.0, outside_option=1.0),
+                      delegation("Q", 0.8, 0.8, reservation=1.0, outside_option=1.0)]
+    both = simulate(build(perfectionists, procedure={"rounds": 3, "fallback": "none"}), 200, 2)
+    assert both.blockers.all() and pivotal_delegations(both) == []
