@@ -7,11 +7,12 @@ its coverage near 0 and 1, where adoption likelihoods often sit.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from sim.dynamics import CONSENSUS, FAILED, VOTE
+from sim.dynamics import CONSENSUS, FAILED, OUTCOMES, VOTE
 from sim.results import Results
 
 Z95 = 1.959963984540054
@@ -28,7 +29,7 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
     return min(max(0.0, centre - half), p), max(min(1.0, centre + half), p)  # contains p despite rounding
 
 
-def outcome_counts(results: Results) -> dict[str, int]:
+def outcome_counts(results: Results | Tally) -> dict[str, int]:
     """Replicates ending in consensus, in adoption by vote, in failure, and adopted either way."""
     counts = np.bincount(results.outcome, minlength=3)
     return {
@@ -41,15 +42,14 @@ def outcome_counts(results: Results) -> dict[str, int]:
 
 def blocker_shares(results: Results) -> dict[str, float]:
     """Share of replicates in which each delegation still blocks consensus at the end."""
-    shares = results.blockers.mean(axis=0) if results.replicates else np.zeros(len(results.delegation_ids))
-    return dict(zip(results.delegation_ids, (float(s) for s in shares)))
+    tally = Tally.of(results)
+    return dict(zip(results.delegation_ids, (float(c) / max(tally.replicates, 1) for c in tally.blocking)))
 
 
 def top_blockers(results: Results, names: dict[str, str] | None = None, n: int = 5) -> list[dict[str, Any]]:
     """The ``n`` delegations that most often block at the deadline (those that never block are left out)."""
-    ranked = sorted(blocker_shares(results).items(), key=lambda item: (-item[1], item[0]))
-    names = names or {}
-    return [{"id": d, "name": names.get(d, d), "share": share} for d, share in ranked[:n] if share > 0]
+    tally = Tally.of(results)
+    return ranked_shares(results.delegation_ids, tally.blocking / max(tally.replicates, 1), names, n)
 
 
 def pivotal_delegations(results: Results, names: dict[str, str] | None = None, n: int = 5) -> list[dict[str, Any]]:
@@ -59,33 +59,89 @@ def pivotal_delegations(results: Results, names: dict[str, str] | None = None, n
     have carried the text by consensus (a swing position in the sense of Banzhaf's and Shapley–Shubik's indices,
     here counted on the simulated outcomes rather than on all coalitions).
     """
-    sole = results.blockers[results.blockers.sum(axis=1) == 1]
-    shares = sole.sum(axis=0) / max(results.replicates, 1)
+    tally = Tally.of(results)
+    return ranked_shares(results.delegation_ids, tally.sole_blocking / max(tally.replicates, 1), names, n)
+
+
+def ranked_shares(ids: Sequence[str], shares: np.ndarray, names: dict[str, str] | None, n: int) -> list[dict[str, Any]]:
+    """The ``n`` largest non-zero shares, largest first (ties by id), with the delegations' names."""
     names = names or {}
-    ranked = sorted(zip(results.delegation_ids, shares), key=lambda item: (-item[1], item[0]))
-    return [{"id": d, "name": names.get(d, d), "share": float(share)} for d, share in ranked[:n] if share > 0]
+    ranked = sorted(zip(ids, (float(x) for x in shares)), key=lambda item: (-item[1], item[0]))
+    return [{"id": d, "name": names.get(d, d), "share": share} for d, share in ranked[:n] if share > 0]
+
+
+class Tally:
+    """What a summary needs, gathered chunk by chunk: each replicate's outcome, round and final text, and per
+    delegation how often it blocks at the end and how often it is the only one. A million replicates of 193
+    delegations take about 13 MB here, against 200 MB for every replicate's blockers."""
+
+    def __init__(self, first: Results) -> None:
+        self.scenario, self.seed, self.config = first.scenario, first.seed, first.config
+        self.delegation_ids, self.issue_ids = first.delegation_ids, first.issue_ids
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.blocking = np.zeros(len(first.delegation_ids), dtype=np.int64)
+        self.sole_blocking = np.zeros(len(first.delegation_ids), dtype=np.int64)
+
+    @classmethod
+    def of(cls, results: Results) -> Tally:
+        """The tally of one :class:`Results`."""
+        return cls(results).add(results)
+
+    def add(self, results: Results) -> Tally:
+        """Count one more chunk of replicates (chunks in order)."""
+        self._parts.append((results.outcome, results.round, results.text))
+        self.blocking += results.blockers.sum(axis=0)
+        self.sole_blocking += results.blockers[results.blockers.sum(axis=1) == 1].sum(axis=0)
+        return self
+
+    def _joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if len(self._parts) > 1:  # join the chunks once, when first asked
+            self._parts = [tuple(np.concatenate(a) for a in zip(*self._parts))]  # type: ignore[list-item]
+        return self._parts[0]
+
+    @property
+    def outcome(self) -> np.ndarray:
+        return self._joined()[0]
+
+    @property
+    def round(self) -> np.ndarray:
+        return self._joined()[1]
+
+    @property
+    def text(self) -> np.ndarray:
+        return self._joined()[2]
+
+    @property
+    def replicates(self) -> int:
+        return int(self.outcome.shape[0])
+
+    def outcome_labels(self) -> np.ndarray:
+        """Outcome names per replicate (``consensus``, ``vote``, ``failed``)."""
+        return np.asarray(OUTCOMES, dtype=object)[self.outcome]
+
+    def summary(self, names: dict[str, str] | None = None) -> dict[str, Any]:
+        """The run's summary (the keys of ``summary.json``): likelihoods, 95% intervals, rounds, texts, blockers."""
+        r, text = self.replicates, self.text
+        counts = outcome_counts(self)
+        consensus, adopted = self.outcome == CONSENSUS, self.outcome != FAILED
+        return {
+            "scenario": self.scenario,
+            "replicates": r,
+            "seed": self.seed,
+            **self.config,
+            **{key: count / r for key, count in counts.items()},
+            "ci95": {key: list(wilson_interval(count, r)) for key, count in counts.items()},
+            "rounds_median": float(np.median(self.round[adopted])) if adopted.any() else None,
+            "consensus_round_median": float(np.median(self.round[consensus])) if consensus.any() else None,
+            "final_text_mean": {k: float(text[:, i].mean()) for i, k in enumerate(self.issue_ids)},
+            "adopted_text_mean": {
+                k: (float(text[adopted, i].mean()) if adopted.any() else None) for i, k in enumerate(self.issue_ids)
+            },
+            "top_blockers": ranked_shares(self.delegation_ids, self.blocking / r, names, 5),
+            "pivotal": ranked_shares(self.delegation_ids, self.sole_blocking / r, names, 5),
+        }
 
 
 def summarize(results: Results, names: dict[str, str] | None = None) -> dict[str, Any]:
     """The run's summary (the keys of ``summary.json``): likelihoods, 95% intervals, rounds, final text, blockers."""
-    r = results.replicates
-    counts = outcome_counts(results)
-    consensus = results.outcome == CONSENSUS
-    adopted = results.outcome != FAILED
-    return {
-        "scenario": results.scenario,
-        "replicates": r,
-        "seed": results.seed,
-        **results.config,
-        **{key: count / r for key, count in counts.items()},
-        "ci95": {key: list(wilson_interval(count, r)) for key, count in counts.items()},
-        "rounds_median": float(np.median(results.round[adopted])) if adopted.any() else None,
-        "consensus_round_median": float(np.median(results.round[consensus])) if consensus.any() else None,
-        "final_text_mean": {k: float(results.text[:, i].mean()) for i, k in enumerate(results.issue_ids)},
-        "adopted_text_mean": {
-            k: (float(results.text[adopted, i].mean()) if adopted.any() else None)
-            for i, k in enumerate(results.issue_ids)
-        },
-        "top_blockers": top_blockers(results, names),
-        "pivotal": pivotal_delegations(results, names),
-    }
+    return Tally.of(results).summary(names)

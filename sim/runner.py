@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.config import RunConfig
 from sim.engine import simulate_chunks
 from sim.errors import ScenarioError
 from sim.io import atomic_write, atomic_write_json
 from sim.loading import load_scenario, with_overrides
-from sim.results import Results, concatenate
+from sim.results import Results
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from analysis.stats import Tally
 
 RESULTS_FILE = "results.csv"
 SUMMARY_FILE = "summary.json"
@@ -33,8 +37,6 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     """Simulate, then write ``config.json``, ``results.csv``, the figures and, last, ``summary.json`` (its presence
     marks a complete run). With ``resume``, a directory that already holds this run's complete results is left as
     it is and its summary returned (see :func:`completed_summary`)."""
-    from analysis.stats import summarize
-
     scenario = prepare_scenario(config)
     record = run_record(config, scenario)
     output_dir = Path(output_dir)
@@ -43,14 +45,13 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
         return done
     if not resume:
         refuse_other_results(output_dir, record)
-    results = simulate_with_progress(scenario, config)
-    names = {d.id: d.name for d in scenario.delegations}
-    summary = {"title": scenario.title, **summarize(results, names)}
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
-    write_results_table(results, output_dir / RESULTS_FILE)
+    tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
+    names = {d.id: d.name for d in scenario.delegations}
+    summary = {"title": scenario.title, **tally.summary(names)}
     if config.figures:
-        write_figures(scenario, results, summary, output_dir)
+        write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
 
@@ -88,8 +89,8 @@ def completed_summary(output_dir: Path, record: dict[str, Any]) -> dict[str, Any
     return summary if stored == json.loads(json.dumps(record)) else None
 
 
-def simulate_with_progress(scenario: Scenario, config: RunConfig) -> Results:
-    """:func:`sim.engine.simulate`, chunk by chunk under a progress bar on a terminal (silent otherwise).
+def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Results]:
+    """:func:`sim.engine.simulate_chunks` under a progress bar on a terminal (silent otherwise, and for one chunk).
 
     The same numbers as ``simulate``: replicate k depends only on ``(seed, k)``, not on the chunking.
     """
@@ -98,19 +99,35 @@ def simulate_with_progress(scenario: Scenario, config: RunConfig) -> Results:
     size, total = config.chunk_size, config.replicates
     chunks = simulate_chunks(scenario, total, config.seed, chunk_size=size)
     if total <= size:
-        return concatenate(list(chunks))
-    bar = tqdm(chunks, total=-(-total // size), desc=f"{scenario.name}: chunks of {size:,} replicates",
-               unit="chunk", disable=None, leave=False)
-    return concatenate(list(bar))
+        return chunks
+    return iter(tqdm(chunks, total=-(-total // size), desc=f"{scenario.name}: chunks of {size:,} replicates",
+                     unit="chunk", disable=None, leave=False))
 
 
-def write_results_table(results: Results, path: Path) -> Path:
-    """The tidy per-replicate table as CSV, written atomically."""
-    frame = results.to_frame()
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g"))
+def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> Tally:
+    """Simulate chunk by chunk, appending each chunk's rows to the results table (written atomically) and to a
+    :class:`~analysis.stats.Tally`: memory stays bounded by a chunk, whatever the number of replicates."""
+    from analysis.stats import Tally
+
+    tally: Tally | None = None
+
+    def write(tmp: Path) -> None:
+        nonlocal tally
+        with open(tmp, "w", encoding="utf-8", newline="") as table:
+            for part in chunks_with_progress(scenario, config):
+                part.to_frame().to_csv(table, header=tally is None, index=False, float_format="%.6g")
+                tally = (tally or Tally(part)).add(part)
+
+    atomic_write(path, write)
+    assert tally is not None  # replicates >= 1: at least one chunk
+    return tally
 
 
-def write_figures(scenario: Scenario, results: Results, summary: dict[str, Any], output_dir: Path) -> list[Path]:
+#: The policy map draws at most this many final texts (the first replicates): more only blur into one cloud.
+MAP_TEXTS = 20_000
+
+
+def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], output_dir: Path) -> list[Path]:
     """``outcome_shares.png`` and ``policy_map.png`` (first two issues; one issue is drawn against itself)."""
     import matplotlib
 
@@ -129,8 +146,9 @@ def write_figures(scenario: Scenario, results: Results, summary: dict[str, Any],
     fig, ax = plt.subplots(figsize=(6.5, 6))
     labels = [scenario.issues[i].label for i in pick]
     show_names = list(setting.delegation_ids) if len(setting.delegation_ids) <= 40 else None
-    plot_policy_map(setting.position[:, pick], setting.power, results.text[:, pick], results.outcome_labels(),
-                    labels, show_names, ax=ax)
+    shown = slice(0, MAP_TEXTS)
+    plot_policy_map(setting.position[:, pick], setting.power, tally.text[shown][:, pick],
+                    tally.outcome_labels()[shown], labels, show_names, ax=ax)
     written.append(_save(fig, output_dir / FIGURES[1]))
     return written
 

@@ -65,3 +65,21 @@ def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "stale" not in (out / "results.csv").read_text()
     assert not (out / "policy_map.png").exists()
+
+
+def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
+    from analysis.stats import summarize
+    from sim import load_scenario, simulate
+
+    out = tmp_path / "run"
+    proc = treatysim("scenario=uncc2024", "replicates=700", "seed=5", "chunk_size=128", "figures=false",
+                     f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    results = simulate(load_scenario("uncc2024"), 700, 5)
+    one_shot = tmp_path / "one_shot.csv"
+    results.to_frame().to_csv(one_shot, index=False, float_format="%.6g")
+    assert (out / "results.csv").read_bytes() == one_shot.read_bytes()
+    names = {d.id: d.name for d in load_scenario("uncc2024").delegations}
+    expected = json.loads(json.dumps(summarize(results, names)))
+    summary = json.loads((out / "summary.json").read_text())
+    assert {k: v for k, v in summary.items() if k != "title"} == expected

@@ -21,7 +21,8 @@ from analysis.sweep import (
 )
 from sim import load_scenario, simulate
 from sim.config import parse_run_config
-from sim.runner import simulate_with_progress
+from sim.results import concatenate
+from sim.runner import chunks_with_progress
 
 
 def make_job(name: str, rounds: int | None, step: float, p_adopted: float, replicates: int = 100,
@@ -84,7 +85,7 @@ def test_agreement_rounds_and_blocking_shares_on_a_known_table():
 def test_the_progress_path_gives_the_numbers_of_simulate():
     config = parse_run_config({"scenario": "classroom", "replicates": 130, "seed": 9, "chunk_size": 40})
     scenario = load_scenario("classroom")
-    chunked = simulate_with_progress(scenario, config)
+    chunked = concatenate(list(chunks_with_progress(scenario, config)))
     direct = simulate(scenario, 130, 9)
     assert np.array_equal(chunked.outcome, direct.outcome) and np.array_equal(chunked.text, direct.text)
     assert np.array_equal(chunked.replicate, np.arange(130))
