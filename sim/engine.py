@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,17 @@ def simulate_chunks(
         yield from (simulate_chunk(setting, scenario.name, seed, chunk) for chunk in chunks)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(lambda chunk: simulate_chunk(setting, scenario.name, seed, chunk), chunks)
+        ahead: deque[Future[Results]] = deque()  # at most two chunks per thread in flight: memory stays bounded
+        try:
+            for chunk in chunks:
+                ahead.append(pool.submit(simulate_chunk, setting, scenario.name, seed, chunk))
+                if len(ahead) > 2 * workers:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+        finally:  # stopped early (Ctrl-C, an error downstream): drop what has not started
+            for future in ahead:
+                future.cancel()
 
 
 def run_config(setting: Setting) -> dict[str, object]:
