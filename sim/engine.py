@@ -9,8 +9,8 @@ are identical whatever the chunk size or the number of workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
-import typing
 from typing import Any
 
 import yaml

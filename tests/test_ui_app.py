@@ -14,11 +14,13 @@ import yaml
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
 v = pytest.importorskip("ipyvuetify")
 
-from sim.ui import app  # noqa: E402
 from analysis.stats import summarize  # noqa: E402
 from sim import simulate  # noqa: E402
 from sim.config import RunConfig  # noqa: E402
-from sim.ui import launch  # noqa: E402
+from sim.ui import (
+    app,  # noqa: E402
+    launch,  # noqa: E402
+)
 from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments  # noqa: E402
 
 
