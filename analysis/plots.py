@@ -59,7 +59,7 @@ def plot_policy_map(
         chosen = final_texts[outcomes == label]
         if len(chosen):
             ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=OUTCOME_COLOURS[key], label=f"text: {label}")
-    sizes = 400 * power / power.max()
+    sizes = 400 * min(1.0, 40 / len(power)) * power / power.max()  # many delegations: smaller circles
     ax.scatter(ideal_points[:, 0], ideal_points[:, 1], s=sizes, facecolors="none", edgecolors="black", linewidths=1)
     for i, label in enumerate(delegation_labels or []):
         ax.annotate(label, ideal_points[i], fontsize=7, xytext=(3, 3), textcoords="offset points")
