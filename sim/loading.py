@@ -65,18 +65,38 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     return scenarios_dir() / f"{text}.yaml"
 
 
+class StrictSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no Python objects), refusing a key given twice in one mapping: YAML would silently
+    keep the last one, and a scenario would lose what the first said."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"the key '{key}' appears twice", key_node.start_mark
+                )
+            seen[key] = True
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML file safely into a mapping; size, syntax, emptiness and shape errors are :class:`ScenarioError`."""
     size = path.stat().st_size
     if size > MAX_SCENARIO_BYTES:
         raise ScenarioError(str(path), [("", f"file is {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictSafeLoader)  # noqa: S506 (a safe loader)
+    except RecursionError:
+        raise ScenarioError(str(path), [("", "nested too deeply to be a scenario")]) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(str(path), [("", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if isinstance(exc, yaml.constructor.ConstructorError):  # a duplicate key, a tag that would build objects
+            raise ScenarioError(str(path), [(where, f"YAML error: {exc.problem or exc}")]) from None
         hint = " (check the indentation, colons and quotes on this line or the one before)"
         raise ScenarioError(str(path), [(where, f"YAML syntax error: {exc.problem or exc}{hint}")]) from None
     except yaml.YAMLError as exc:

@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validat
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 DelegationId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: Salience weights and power are relative, so their scale is free; the bounds keep them finite and non-zero in the
+#: engine's float32 arithmetic (a power of 1e39 would be infinite there, 1e-46 zero).
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Power = Annotated[float, Field(ge=1e-6, le=1e6, allow_inf_nan=False)]
 
 #: Concession exponents β of the named styles (Faratin, Sierra & Jennings 1998): β < 1 holds out until the
 #: deadline (Boulware), β = 1 concedes evenly, β > 1 concedes early (Conceder).
@@ -64,8 +66,8 @@ class Delegation(Frozen):
     id: DelegationId
     name: str
     position: dict[str, Unit]
-    salience: dict[str, NonNegative]
-    power: Positive
+    salience: dict[str, Weight]
+    power: Power
     reservation: Unit = 0.8
     outside_option: Unit = 0.5
     style: Style = "linear"

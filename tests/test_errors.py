@@ -62,7 +62,14 @@ FILE_CASES = {
     "undeclared bloc": (doc_with(lambda d: d["delegations"][0].update(bloc="nato")),
                         ["delegations[0].bloc: unknown bloc 'nato'", "declare it under blocs"]),
     "no delegations": (doc_with(lambda d: d.update(delegations=[])), ["delegations: must have at least 1"]),
-    "python object tag": ("!!python/object/apply:os.system ['echo hacked']\n", ["YAML"]),
+    "python object tag": ("!!python/object/apply:os.system ['echo hacked']\n", ["YAML error", "line 1"]),
+    "duplicate key": ("name: x\ntitle: t\nprocedure: {rounds: 3}\nprocedure: {rounds: 5}\n",
+                      ["line 4, column 1: YAML error: the key 'procedure' appears twice"]),
+    "deep nesting": ("[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
+    "huge power": (doc_with(lambda d: d["delegations"][0].update(power=1e39)), ["delegations[0].power: must be at most"]),
+    "tiny power": (doc_with(lambda d: d["delegations"][0].update(power=1e-46)), ["delegations[0].power: must be at least"]),
+    "huge salience": (doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1e308, "safeguards": 1e308})),
+                      ["delegations[0].salience.scope: must be at most"]),
 }
 
 

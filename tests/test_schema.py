@@ -61,7 +61,7 @@ BAD = {
     "negative salience": (
         lambda d: d["delegations"][0]["salience"].update(scope=-1),
         "delegations[0].salience.scope", "at least 0"),
-    "zero power": (lambda d: d["delegations"][0].update(power=0), "delegations[0].power", "greater than 0"),
+    "zero power": (lambda d: d["delegations"][0].update(power=0), "delegations[0].power", "at least 1e-06"),
     "unknown key": (lambda d: d["delegations"][0].update(powr=2), "delegations[0].powr", "unknown field"),
     "missing name": (lambda d: d["delegations"][0].pop("name"), "delegations[0].name", "missing"),
     "bad style": (lambda d: d["delegations"][0].update(style="stubborn"), "delegations[0].style", "boulware"),
