@@ -154,5 +154,10 @@ def ballots(util: np.ndarray, floor: np.ndarray, band: float) -> tuple[np.ndarra
 
 
 def vote_adopts(yes_votes: np.ndarray, no_votes: np.ndarray, threshold: float) -> np.ndarray:
-    """Adopted iff yes ≥ threshold × (yes + no) of those present and voting, with at least one yes."""
-    return (yes_votes > 0) & (yes_votes >= threshold * (yes_votes + no_votes))
+    """Adopted iff yes ≥ threshold × (yes + no) of those present and voting, with at least one yes.
+
+    The comparison allows a relative 1e-9 for floating point: 55 yes to 45 no meets a threshold of 0.55 although
+    0.55 × 100 is 55.000000000000014 in binary.
+    """
+    needed = threshold * (yes_votes + no_votes) * (1.0 - 1e-9)
+    return (yes_votes > 0) & (yes_votes >= needed)

@@ -102,10 +102,19 @@ def test_pool_blocs_gives_members_the_power_weighted_bloc_value():
     assert dyn.pool_blocs(values, np.full(4, -1), 0, power) is values
 
 
-@given(yes=st.integers(0, 200), no=st.integers(0, 200))
-def test_vote_needs_two_thirds_of_those_present_and_voting(yes, no):
-    adopted = bool(dyn.vote_adopts(np.int64(yes), np.int64(no), 2 / 3))
-    assert adopted == (yes > 0 and 3 * yes >= 2 * (yes + no))
+@given(yes=st.integers(0, 200), no=st.integers(0, 200), share=st.fractions(0, 1, max_denominator=100))
+def test_vote_meets_its_threshold_exactly_as_integer_arithmetic_says(yes, no, share):
+    """A threshold a/b of those present and voting: yes·b ≥ a·(yes + no), even where a/b has no exact binary form."""
+    if share == 0:
+        share = 1
+    adopted = bool(dyn.vote_adopts(np.int64(yes), np.int64(no), float(share)))
+    assert adopted == (yes > 0 and yes * share.denominator >= share.numerator * (yes + no))
+
+
+def test_exactly_at_the_threshold_is_enough():
+    assert dyn.vote_adopts(np.int64(55), np.int64(45), 0.55)
+    assert dyn.vote_adopts(np.int64(120), np.int64(60), 2 / 3)
+    assert not dyn.vote_adopts(np.int64(119), np.int64(61), 2 / 3)
 
 
 def test_ballots_abstain_within_the_band():
