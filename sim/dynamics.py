@@ -55,10 +55,11 @@ def compromise_text(position: np.ndarray, salience: np.ndarray, power: np.ndarra
 
 
 def progress(t: int, rounds: int, credibility: float = 1.0) -> float:
-    """How far along round ``t`` of ``rounds`` is from the delegations' point of view, t/T scaled by the deadline's
-    credibility c: delegations who doubt the deadline (c < 1) concede as if talks ran to T/c, and so hold back.
-    With no rounds left (T = 0) the deadline is now."""
-    return credibility * (t / rounds if rounds else 1.0)
+    """How far round ``t`` of ``rounds`` is into the talks, from 0 at the first round (demands at their opening
+    level) to 1 at the last (demands at the outside option): (t − 1)/(T − 1), as Faratin's tactics run from t = 0 to
+    the deadline. A single round, or none (T ≤ 1), is the deadline itself. Scaled by the deadline's credibility c:
+    delegations who doubt the deadline (c < 1) concede as if talks ran longer, and so hold back."""
+    return credibility * ((t - 1) / (rounds - 1) if rounds > 1 else 1.0)
 
 
 def acceptance_threshold(

@@ -274,7 +274,7 @@ def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
     m = game.model
     d = m.delegations[m.setting.delegation_ids.index(delegation_id)]
     rounds = m.setting.rounds
-    progress = min(1.0, (m.round + 1) / rounds) if rounds else 1.0
+    progress = dyn.progress(min(m.round + 1, max(rounds, 1)), rounds, m.setting.credibility)  # the coming round
     utility = float(dyn.utility(m.text, d.position[None, :], d.salience[None, :])[0])
     threshold = float(dyn.acceptance_threshold(progress, d.reservation, d.floor, d.beta)[0])
     issues = m.setting.issue_ids
