@@ -88,7 +88,8 @@ class NegotiationModel(mesa.Model):
 
         Its accept/object decision (and, at the deadline, its ballot: yes or no) is ``objecting`` instead of the
         model's; ``counter_text`` (one value per issue) is what it asks for instead: if it blocks, the chair
-        accommodates it as if its ideal point were the counter-text and it needed the whole way there. Applies to
+        accommodates it as if its ideal point were the counter-text and it needed the whole way there; an objection
+        without a counter-text to a text the model would have accepted asks, likewise, for its own ideal point. Applies to
         the next :meth:`step` only. Without any call the model runs exactly as before.
         """
         index = self.setting.delegation_ids.index(delegation_id)
@@ -140,9 +141,12 @@ class NegotiationModel(mesa.Model):
         salience = np.array([d.salience for d in self.delegations])
         shortfall = np.where(blocked, threshold - util, 0.0)
         for index, (_, counter) in self.played.items():
-            if counter is not None and blocked[index]:  # as if the text gave it nothing: the whole way to its demand
+            # a counter-text, or an objection the model would not have made (no shortfall): the chair treats the
+            # player's demand (the counter-text, else its ideal point) as if the text gave it nothing, the whole way
+            if blocked[index] and (counter is not None or shortfall[index] <= 0):
                 util = util.copy() if util is self._pooled[0] else util
-                position[index], util[index], shortfall[index] = counter, 0.0, 1.0
+                position[index] = position[index] if counter is None else counter
+                util[index], shortfall[index] = 0.0, 1.0
         s = self.setting
         self.text = dyn.next_text(self.text, s.strategy, s.step, position, salience, s.power, util, shortfall)
         self.text_path.append(self.text.copy())

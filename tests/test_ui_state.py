@@ -280,3 +280,16 @@ def test_the_monte_carlo_panel_reports_the_batched_engine(classroom):
     lines = monte_carlo_lines(summary)
     assert lines[0] == f"P(adopted) = {adopted:.3f} (95% interval {low:.3f}–{high:.3f}) over 400 replicates, seed 9."
     assert lines[1].startswith(f"Outcome shares: consensus {summary['p_consensus']:.3f}")
+
+
+def test_an_objection_without_a_counter_text_pulls_the_text_toward_the_player():
+    """A player objecting to a text its delegation would accept asks for its own ideal point, never pushes away."""
+    crowd = [delegation("D0", 0.3, 0.3, reservation=0.6, outside_option=0.3)]
+    crowd += [delegation(f"D{i}", 0.5, 0.5, reservation=0.6, outside_option=0.3) for i in range(1, 5)]
+    game = Game(build(crowd, uncertainty=NO_NOISE, chair={"step": 0.5}, procedure={"rounds": 5}), players=["D0"])
+    assert player_brief(game, "D0").advice == "accept"
+    ideal = game.model.delegations[0].position.copy()
+    before = np.abs(game.model.text - ideal).sum()
+    record = game.step({"D0": Decision(objecting=True)})
+    assert record.blocking == ("D0",)
+    assert np.abs(game.model.text - ideal).sum() < before - 0.05
