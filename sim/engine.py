@@ -88,6 +88,7 @@ def simulate_chunk(setting: Setting, name: str, seed: int, replicates: range) ->
         config=run_config(setting),
         replicate=np.arange(replicates.start, replicates.stop),
         **out.__dict__,
+        units=setting.units,
     )
 
 

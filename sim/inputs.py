@@ -36,6 +36,7 @@ class Setting:
     votes: np.ndarray  # (N,) votes cast in a fallback vote
     bloc_index: np.ndarray  # (N,) index of the delegation's coordinated bloc, -1 for none
     n_blocs: int
+    units: tuple[str, ...]  # (N,) who decides for each delegation: its coordinated bloc's id, else its own id
     draft: np.ndarray | None  # (K,) the chair's opening text, or None for the compromise text
     rounds: int
     vote_fallback: bool
@@ -75,6 +76,7 @@ def compile_setting(scenario: Scenario, dtype: type = FLOAT) -> Setting:
         votes=np.array([d.votes for d in ds], dtype=np.int64),
         bloc_index=bloc_index.astype(np.int64),
         n_blocs=len(coordinated),
+        units=tuple(coordinated[b] if b >= 0 else d.id for b, d in zip(bloc_index, ds)),
         draft=None if chair.draft is None else np.array([chair.draft[k] for k in issues], dtype=dtype),
         rounds=proc.rounds,
         vote_fallback=proc.fallback == "vote",

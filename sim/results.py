@@ -47,6 +47,7 @@ class Results:
     no: np.ndarray  # (R,)
     abstain: np.ndarray  # (R,)
     blockers: np.ndarray  # (R, N) bool: blocking consensus at the end
+    units: tuple[str, ...] = ()  # per delegation, who decides for it: its coordinated bloc's id, else its own id
 
     @property
     def replicates(self) -> int:
@@ -88,4 +89,5 @@ def concatenate(parts: list[Results]) -> Results:
         name: np.concatenate([getattr(p, name) for p in parts])
         for name in ("replicate", "outcome", "round", "text", "yes", "no", "abstain", "blockers")
     }
-    return Results(first.scenario, first.seed, first.delegation_ids, first.issue_ids, first.config, **stacked)
+    return Results(first.scenario, first.seed, first.delegation_ids, first.issue_ids, first.config, **stacked,
+                   units=first.units)

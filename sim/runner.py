@@ -48,7 +48,7 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
     tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
-    names = {d.id: d.name for d in scenario.delegations}
+    names = {**{b.id: f"{b.name or b.id} (bloc)" for b in scenario.blocs}, **{d.id: d.name for d in scenario.delegations}}
     summary = {"title": scenario.title, **tally.summary(names)}
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
