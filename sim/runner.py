@@ -48,12 +48,17 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
     tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
-    names = {**{b.id: f"{b.name or b.id} (bloc)" for b in scenario.blocs}, **{d.id: d.name for d in scenario.delegations}}
+    names = display_names(scenario)
     summary = {"title": scenario.title, **tally.summary(names)}
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
+
+
+def display_names(scenario: Scenario) -> dict[str, str]:
+    """How the report names delegations, and blocs (which can be pivotal as one)."""
+    return {**{b.id: f"{b.name or b.id} (bloc)" for b in scenario.blocs}, **{d.id: d.name for d in scenario.delegations}}
 
 
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:

@@ -70,6 +70,7 @@ def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
 def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     from analysis.stats import summarize
     from sim import load_scenario, simulate
+    from sim.runner import display_names
 
     out = tmp_path / "run"
     proc = treatysim("scenario=uncc2024", "replicates=700", "seed=5", "chunk_size=128", "figures=false",
@@ -79,7 +80,7 @@ def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     one_shot = tmp_path / "one_shot.csv"
     results.to_frame().to_csv(one_shot, index=False, float_format="%.6g")
     assert (out / "results.csv").read_bytes() == one_shot.read_bytes()
-    names = {d.id: d.name for d in load_scenario("uncc2024").delegations}
+    names = display_names(load_scenario("uncc2024"))
     expected = json.loads(json.dumps(summarize(results, names)))
     summary = json.loads((out / "summary.json").read_text())
     assert {k: v for k, v in summary.items() if k != "title"} == expected
