@@ -43,10 +43,13 @@ def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tup
         raise ScenarioError(source, [("extends", f"cycle of extends: {names}")])
     if len(chain) >= MAX_DEPTH:
         raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
-    from sim.loading import read_yaml_mapping
+    from sim.loading import read_yaml_mapping, validate_scenario
 
     parent_source = display(parent_path)
     parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
+    # the parent as validated (saliences rescaled, defaults filled in): a what-if patches what the parent means,
+    # exactly as a command-line override of the parent would (sim.loading.with_overrides)
+    parent = validate_scenario(parent, parent_source).model_dump()
     child = {key: value for key, value in data.items() if key != "extends"}
     return apply_overrides(parent, child, source)
 
@@ -84,7 +87,7 @@ def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source:
 
     out = dict(parent)
     for key, value in child.items():
-        if key == "sources" and isinstance(value, list) and isinstance(out.get(key), list):
+        if key == "sources" and isinstance(value, (list, tuple)) and isinstance(out.get(key), (list, tuple)):
             out[key] = list(out[key]) + list(value)
         elif key in KEYED_LISTS and isinstance(value, Mapping):
             out = patch_keyed_list(out, key, value, source)
@@ -148,6 +151,6 @@ def bloc_members(data: Mapping[str, Any], bloc_id: str) -> list[str] | None:
 
 
 def _without_members(bloc: Any, removed: set[str]) -> Any:
-    if not isinstance(bloc, Mapping) or not isinstance(bloc.get("members"), list):
+    if not isinstance(bloc, Mapping) or not isinstance(bloc.get("members"), (list, tuple)):
         return bloc
     return {**bloc, "members": [m for m in bloc["members"] if m not in removed]}

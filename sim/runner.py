@@ -75,9 +75,13 @@ def clear_previous_run(output_dir: Path) -> None:
 
 
 def run_record(config: RunConfig, scenario: Scenario) -> dict[str, Any]:
-    """What ``config.json`` holds: the validated run settings and the effective scenario (name, content hash)."""
+    """What ``config.json`` holds: the validated run settings and the effective scenario (name, content hash).
+
+    The chunk size is left out: it changes no number, so a rerun with another one finds the same results complete.
+    """
     digest = hashlib.sha256(scenario.model_dump_json().encode("utf-8")).hexdigest()
-    return {"run": config.model_dump(mode="json"), "scenario": {"name": scenario.name, "sha256": digest}}
+    run = config.model_dump(mode="json", exclude={"chunk_size"})
+    return {"run": run, "scenario": {"name": scenario.name, "sha256": digest}}
 
 
 def completed_summary(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | None:
