@@ -92,13 +92,20 @@ def test_a_chair_who_never_moves_from_a_bad_draft_gets_no_consensus():
     assert p_consensus(moving, 200) > 0.9
 
 
-def test_a_coordinated_bloc_votes_together():
-    members = [delegation("E1", 0.2, 0.9, power=3), delegation("E2", 0.6, 0.5, power=1)]
-    others = [delegation("X", 0.6, 0.5)]
-    doc = dict(blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}], procedure={"rounds": 0})
-    results = simulate(build(members + others, **doc), 200, SEED)
-    # both members pool their view of the draft, so they block (or not) together
-    assert np.array_equal(results.blockers[:, 0], results.blockers[:, 1])
+@pytest.mark.parametrize("coordinated", [True, False])
+def test_a_coordinated_bloc_decides_and_votes_as_one(coordinated):
+    """E1 alone would object to the draft; pooled with its larger partner E2 (power 3) the bloc accepts it."""
+    members = [delegation("E1", 0.1, 0.9, power=1, reservation=0.9, outside_option=0.9),
+               delegation("E2", 0.5, 0.5, power=3, reservation=0.5, outside_option=0.3)]
+    others = [delegation("X", 0.5, 0.5, reservation=0.5, outside_option=0.3)]
+    rules = dict(blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": coordinated}],
+                 procedure={"rounds": 0, "fallback": "vote"}, chair={"draft": {"scope": 0.5, "safeguards": 0.5}},
+                 uncertainty={"position": 0.0, "salience": 0.0, "reservation": 0.0})
+    results = simulate(build(members + others, **rules), 50, SEED)
+    if coordinated:
+        assert not results.blockers.any() and np.all(results.yes == 3) and np.all(results.no == 0)
+    else:
+        assert results.blockers[:, 0].all() and np.all(results.yes == 2) and np.all(results.no == 1)
 
 
 def test_a_deadline_nobody_believes_lowers_consensus():

@@ -82,6 +82,23 @@ def test_a_lone_objector_accepts_after_the_chairs_full_move(text, ideal, weights
         assert np.array_equal(moved, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=arrays(np.float32, 2, elements=st.floats(0, 1, width=32)),
+    ideal=arrays(np.float32, 2, elements=st.floats(0, 1, width=32)),
+    weights=arrays(np.float32, 2, elements=st.floats(0.0625, 1.0, width=32)),
+    demand=st.floats(0.0, 1.0, width=32),
+)
+def test_in_the_engines_float32_a_lone_objector_is_satisfied_up_to_rounding(text, ideal, weights, demand):
+    position, salience, power = ideal[None], (weights / weights.sum())[None], np.array([2.0], dtype=np.float32)
+    u = dyn.utility(text, position, salience)
+    threshold = np.maximum(u, np.float32(demand))
+    shortfall = threshold - u
+    moved = dyn.next_text(text, "accommodate", 1.0, position, salience, power, u, shortfall)
+    assert moved.dtype == np.float32
+    assert dyn.utility(moved, position, salience)[0] >= threshold[0] - 1e-5
+
+
 def test_hold_never_moves_and_compromise_heads_for_the_compromise_text():
     position = np.array([[0.0, 0.0], [1.0, 1.0]])
     salience = np.full((2, 2), 0.5)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, load_scenario, simulate, with_overrides
+from sim.loading import validate_scenario
 from sim.dynamics import OUTCOMES
 from tests.builders import build, delegation, lone_holdout
 
@@ -39,6 +40,47 @@ def test_replicate_k_of_simulate_equals_the_mesa_model_run_with_its_seed(name):
         assert np.array_equal(model.text, batch.text[k]), (name, k, model.text, batch.text[k])
         assert model.blockers == [d for d, b in zip(batch.delegation_ids, batch.blockers[k]) if b]
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k])
+        if model.outcome != "consensus":
+            assert model.votes["abstain"] == batch.abstain[k]
+
+
+def random_scenario(rng: np.random.Generator, number: int):
+    """A random small scenario: blocs, observers, vote weights, strategies, credibility, drafts — all varied."""
+    n, k = int(rng.integers(1, 7)), int(rng.integers(1, 4))
+    issues = [{"id": f"i{j}", "label": f"issue {j}"} for j in range(k)]
+    delegations = []
+    for i in range(n):
+        reservation = float(rng.uniform(0.3, 1.0))
+        delegations.append({
+            "id": f"D{i}", "name": f"D{i}", "power": float(rng.uniform(0.2, 5)),
+            "position": {f"i{j}": float(rng.uniform()) for j in range(k)},
+            "salience": {f"i{j}": float(rng.uniform(0.05, 1)) for j in range(k)},
+            "reservation": reservation, "outside_option": float(rng.uniform(0, reservation)),
+            "style": ["boulware", "linear", "conceder", float(rng.uniform(0.1, 5))][int(rng.integers(4))],
+            "can_block": bool(rng.uniform() > 0.15), "votes": int(rng.integers(0, 4)),
+        })
+    members = [d["id"] for d in delegations if rng.uniform() < 0.4]
+    return validate_scenario({
+        "name": f"random_{number}", "title": "random", "issues": issues, "delegations": delegations,
+        "blocs": [{"id": "b", "members": members, "coordinated": bool(rng.uniform() < 0.7)}] if members else [],
+        "procedure": {"rounds": int(rng.integers(0, 12)), "fallback": ["vote", "none"][int(rng.integers(2))],
+                      "abstention_band": float(rng.uniform(0, 0.2)),
+                      "deadline_credibility": float(rng.choice([1.0, 0.8]))},
+        "chair": {"strategy": ["accommodate", "compromise", "hold"][int(rng.integers(3))],
+                  "step": float(rng.uniform(0.2, 1)),
+                  "draft": {f"i{j}": float(rng.uniform()) for j in range(k)} if rng.uniform() < 0.5 else None},
+    }, "random")
+
+
+@pytest.mark.parametrize("number", range(25))
+def test_the_runners_agree_on_random_scenarios(number):
+    scenario = random_scenario(np.random.default_rng(number), number)
+    batch = simulate(scenario, 8, number, chunk_size=3)
+    for k in range(8):
+        model = NegotiationModel(scenario, seed=number, replicate=k).run()
+        assert (model.outcome, model.final_round) == (OUTCOMES[batch.outcome[k]], batch.round[k]), (number, k)
+        assert np.array_equal(model.text, batch.text[k]), (number, k)
+        assert model.blockers == [d for d, b in zip(batch.delegation_ids, batch.blockers[k]) if b]
 
 
 def test_the_mesa_model_collects_one_row_per_round():

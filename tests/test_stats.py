@@ -42,7 +42,7 @@ def test_the_report_never_shows_a_rounded_certainty():
 
     assert format_probability(0.9995) == ">0.999" and format_probability(0.0004) == "<0.001"
     assert format_probability(1.0) == "1.000" and format_probability(0.0) == "0.000"
-    assert format_probability(0.8295) == "0.830" or format_probability(0.8295) == "0.829"
+    assert format_probability(0.8294) == "0.829" and format_probability(0.8296) == "0.830"
     assert format_probability(0.0005) == "<0.001" and format_probability(0.001) == "0.001"
 
 
