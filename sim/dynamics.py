@@ -65,9 +65,10 @@ def progress(t: int, rounds: int, credibility: float = 1.0) -> float:
 def acceptance_threshold(
     progress: float, reservation: np.ndarray, floor: np.ndarray, beta: np.ndarray
 ) -> np.ndarray:
-    """Time-dependent reservation r_i(t) = r_i − (r_i − r_i^min) (t/T)^(1/β_i) (Faratin, Sierra & Jennings 1998).
+    """Time-dependent reservation r_i(τ) = r_i − (r_i − r_i^min) τ^(1/β_i) (Faratin, Sierra & Jennings 1998).
 
-    ``progress`` is t/T in [0, 1]; β < 1 holds out until the deadline (Boulware), β > 1 concedes early.
+    ``progress`` τ in [0, 1] (see :func:`progress`); β < 1 holds out until the deadline (Boulware), β > 1 concedes
+    early.
     """
     return reservation - (reservation - floor) * progress ** (1.0 / beta)
 

@@ -113,7 +113,7 @@ def opening_text(setting: Setting, inputs: Inputs) -> np.ndarray:
 
 
 def assess(setting: Setting, text: np.ndarray, inputs: Inputs, progress: float) -> tuple[np.ndarray, np.ndarray]:
-    """Utilities and acceptance thresholds of every delegation for ``text`` at ``progress`` = t/T, blocs pooled."""
+    """Utilities and acceptance thresholds of every delegation for ``text`` at ``progress`` (dyn.progress), blocs pooled."""
     util = dyn.utility(text, inputs.position, inputs.salience)
     threshold = dyn.acceptance_threshold(progress, inputs.reservation, inputs.floor, setting.beta)
     pool = (setting.bloc_index, setting.n_blocs, setting.power)

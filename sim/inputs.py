@@ -29,7 +29,7 @@ class Setting:
     position: np.ndarray  # (N, K) ideal points on [0, 1]
     salience: np.ndarray  # (N, K) non-negative, rows sum to 1
     power: np.ndarray  # (N,) > 0
-    reservation: np.ndarray  # (N,) utility demanded at the start
+    reservation: np.ndarray  # (N,) utility demanded in the first round
     floor: np.ndarray  # (N,) outside option: utility demanded at the deadline
     beta: np.ndarray  # (N,) concession exponents
     can_block: np.ndarray  # (N,) bool

@@ -59,7 +59,7 @@ class Issue(Frozen):
 class Delegation(Frozen):
     """A delegation (a state, or a group that speaks with one voice).
 
-    ``reservation`` is the utility it demands at the start and ``outside_option`` the utility of no agreement (its
+    ``reservation`` is the utility it demands in the first round and ``outside_option`` the utility of no agreement (its
     BATNA), the floor it concedes to by the deadline; ``style`` is its concession pattern.
     """
 
@@ -115,7 +115,7 @@ class Procedure(Frozen):
     vote_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 2.0 / 3.0
     abstention_band: Unit = 0.05
     #: How far delegations believe the deadline: 1 = it is final; c < 1 = they expect talks to go on (a session
-    #: suspended and resumed), concede as if the deadline were T/c, and reach only c of the way to their outside option.
+    #: suspended and resumed), concede as if the talks ran longer, and come only c^(1/β) of the way to their outside option.
     deadline_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
 
