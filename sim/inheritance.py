@@ -43,9 +43,9 @@ def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tup
         raise ScenarioError(source, [("extends", f"cycle of extends: {names}")])
     if len(chain) >= MAX_DEPTH:
         raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
-    from sim.loading import read_yaml_mapping, validate_scenario
+    from sim.loading import display_name, read_yaml_mapping, validate_scenario
 
-    parent_source = display(parent_path)
+    parent_source = display_name(parent_path)
     parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
     # the parent as validated (saliences rescaled, defaults filled in): a what-if patches what the parent means,
     # exactly as a command-line override of the parent would (sim.loading.with_overrides)
@@ -71,14 +71,6 @@ def parent_of(reference: Any, child_path: Path, source: str) -> Path:
     except ScenarioError as exc:
         reason = exc.problems[0][1] if exc.problems else "unknown scenario"
         raise ScenarioError(source, [("extends", f"unknown parent '{text}': {reason}")]) from None
-
-
-def display(path: Path) -> str:
-    """How a scenario file is named in messages: ``scenarios/NAME.yaml`` when bundled, else its path."""
-    from sim.loading import scenarios_dir
-
-    bundled = path.resolve().parent == scenarios_dir().resolve()
-    return f"scenarios/{path.name}" if bundled else str(path)
 
 
 def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source: str) -> dict[str, Any]:

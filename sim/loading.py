@@ -194,20 +194,22 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     from sim.inheritance import resolve_extends
 
     path = scenario_path(name_or_path)
-    source = str(path if not _is_bundled(path) else _display(path))
+    source = display_name(path)
     scenario = validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
-    if _is_bundled(path) and scenario.name != path.stem:
+    if is_bundled(path) and scenario.name != path.stem:
         raise ScenarioError(source, [("name", f"a bundled scenario's name must be its file name '{path.stem}', "
                                               f"got '{scenario.name}'")])
     return scenario
 
 
-def _is_bundled(path: Path) -> bool:
+def is_bundled(path: Path) -> bool:
+    """Whether ``path`` is one of the bundled scenarios in ``scenarios/``."""
     return path.resolve().parent == scenarios_dir().resolve()
 
 
-def _display(path: Path) -> str:
-    return f"scenarios/{path.name}"
+def display_name(path: Path) -> str:
+    """How a scenario file is named in messages: ``scenarios/NAME.yaml`` when bundled, else its path."""
+    return f"scenarios/{path.name}" if is_bundled(path) else str(path)
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
