@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.dynamics import CONSENSUS, FAILED, OUTCOMES, VOTE
+from sim.dynamics import CONSENSUS, FAILED, VOTE, outcome_names
 from sim.results import Results
 
 Z95 = 1.959963984540054
@@ -122,7 +122,7 @@ class Tally:
 
     def outcome_labels(self) -> np.ndarray:
         """Outcome names per replicate (``consensus``, ``vote``, ``failed``)."""
-        return np.asarray(OUTCOMES, dtype=object)[self.outcome]
+        return outcome_names(self.outcome)
 
     def summary(self, names: dict[str, str] | None = None) -> dict[str, Any]:
         """The run's summary (the keys of ``summary.json``): likelihoods, 95% intervals, rounds, texts, blockers."""

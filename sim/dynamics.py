@@ -13,6 +13,11 @@ CONSENSUS, VOTE, FAILED = 0, 1, 2
 OUTCOMES = ("consensus", "vote", "failed")
 
 
+def outcome_names(codes: np.ndarray) -> np.ndarray:
+    """Outcome codes as names (``consensus``, ``vote``, ``failed``)."""
+    return np.asarray(OUTCOMES, dtype=object)[codes]
+
+
 def ordered_sum(values: np.ndarray, axis: int = -1) -> np.ndarray:
     """Sum along ``axis`` in an order fixed by that axis's length alone (a pairwise tree of halves).
 

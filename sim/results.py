@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.dynamics import OUTCOMES
+from sim.dynamics import outcome_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +55,7 @@ class Results:
 
     def outcome_labels(self) -> np.ndarray:
         """Outcome names per replicate (``consensus``, ``vote``, ``failed``)."""
-        return np.asarray(OUTCOMES, dtype=object)[self.outcome]
+        return outcome_names(self.outcome)
 
     def blocker_ids(self) -> list[str]:
         """Per replicate, the ids of the delegations blocking at the end, joined by ``;``."""
