@@ -72,6 +72,9 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     try:
         hydra_main()
+    except KeyboardInterrupt:  # Ctrl-C before the run started (or after it ended): nothing half-written either way
+        print("treatysim: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except SystemExit as exc:
         if exc.code == 1 and not _task["started"]:
             print("treatysim: the command line could not be read (see above); the settings are in conf/config.yaml",
