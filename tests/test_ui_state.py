@@ -280,6 +280,8 @@ def test_the_monte_carlo_panel_reports_the_batched_engine(classroom):
     lines = monte_carlo_lines(summary)
     assert lines[0] == f"P(adopted) = {adopted:.3f} (95% interval {low:.3f}–{high:.3f}) over 400 replicates, seed 9."
     assert lines[1].startswith(f"Outcome shares: consensus {summary['p_consensus']:.3f}")
+    pivotal = summary["pivotal"][0]
+    assert any(line.startswith("Pivotal") and f"{pivotal['name']} ({pivotal['share']:.1%})" in line for line in lines)
 
 
 def test_an_objection_without_a_counter_text_pulls_the_text_toward_the_player():

@@ -183,9 +183,13 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
         ) + ".",
     ]
     if summary.get("rounds_median") is not None:
-        lines.append(f"Median round of adoption: {summary['rounds_median']:.1f}.")
+        lines.append(f"Median round of adoption: {summary['rounds_median']:g}.")
     blockers = summary.get("top_blockers") or []
     if blockers:
         lines.append("Most often blocking at the deadline: "
                      + ", ".join(f"{b['name']} ({b['share']:.1%})" for b in blockers) + ".")
+    pivotal = summary.get("pivotal") or []
+    if pivotal:
+        lines.append("Pivotal (the only blocker, whose yes alone would have brought consensus): "
+                     + ", ".join(f"{p['name']} ({p['share']:.1%})" for p in pivotal) + ".")
     return lines
