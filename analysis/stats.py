@@ -40,18 +40,6 @@ def outcome_counts(results: Results | Tally) -> dict[str, int]:
     }
 
 
-def blocker_shares(results: Results) -> dict[str, float]:
-    """Share of replicates in which each delegation still blocks consensus at the end."""
-    tally = Tally.of(results)
-    return dict(zip(results.delegation_ids, (float(c) / max(tally.replicates, 1) for c in tally.blocking)))
-
-
-def top_blockers(results: Results, names: dict[str, str] | None = None, n: int = 5) -> list[dict[str, Any]]:
-    """The ``n`` delegations that most often block at the deadline (those that never block are left out)."""
-    tally = Tally.of(results)
-    return ranked_shares(results.delegation_ids, tally.blocking / max(tally.replicates, 1), names, n)
-
-
 def pivotal_delegations(results: Results, names: dict[str, str] | None = None, n: int = 5) -> list[dict[str, Any]]:
     """Who is pivotal: share of replicates in which a delegation — or a coordinated bloc, which decides as one — is
     the *only* one blocking at the deadline.
