@@ -2,7 +2,8 @@
 
 Every function broadcasts over leading axes, so the same code serves one run of the Mesa model (shapes (N, K))
 and a batch of replicates in the Monte Carlo engine (shapes (R, N, K)). Sums over issues run issue by issue and
-sums over delegations along the last axis, so a replicate gives bit-for-bit the same numbers alone or in a batch. The equations, with references, are in ``docs/model.md``.
+sums over delegations in a fixed order (:func:`ordered_sum`), so a replicate gives bit-for-bit the same numbers
+alone or in a batch. The equations, with references, are in ``docs/model.md``.
 """
 
 from __future__ import annotations
