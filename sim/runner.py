@@ -35,12 +35,14 @@ def prepare_scenario(config: RunConfig) -> Scenario:
 
 def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, Any]:
     """Simulate, then write ``config.json``, ``results.csv``, the figures and, last, ``summary.json`` (its presence
-    marks a complete run). With ``resume``, a directory that already holds this run's complete results is left as
-    it is and its summary returned (see :func:`completed_summary`)."""
+    marks a complete run). A folder that already holds this run's complete results is left as it is and its
+    summary returned (see :func:`completed_summary`): finished results are never recomputed at the risk of losing
+    them. A folder with another run's complete results is refused, except when ``resume`` (a sweep rerun with
+    changed settings) says the job is to be run again."""
     scenario = prepare_scenario(config)
     record = run_record(config, scenario)
     output_dir = Path(output_dir)
-    if resume and (done := completed_summary(output_dir, record)) is not None:
+    if (done := completed_summary(output_dir, record)) is not None:
         log.info("skipped: %s already holds the complete results of this run", output_dir)
         return done
     if not resume:
@@ -63,13 +65,13 @@ def display_names(scenario: Scenario) -> dict[str, str]:
 
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
     """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
-    if (output_dir / SUMMARY_FILE).exists() and completed_summary(output_dir, record) is None:
+    if (output_dir / SUMMARY_FILE).exists():
         raise ScenarioError(str(output_dir), [("", "already holds the complete results of a run with other settings; "
                                                    "choose another folder (hydra.run.dir=...) or remove it")])
 
 
 def clear_previous_run(output_dir: Path) -> None:
-    """Remove an earlier (incomplete or identical) run's files, summary first, so no old file sits beside new ones."""
+    """Remove an earlier, incomplete (or superseded) run's files, summary first, so no old file sits beside new ones."""
     for name in (SUMMARY_FILE, CONFIG_FILE, RESULTS_FILE, *FIGURES):
         (output_dir / name).unlink(missing_ok=True)
 

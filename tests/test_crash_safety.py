@@ -52,9 +52,12 @@ def test_a_second_run_never_mixes_with_or_overwrites_another_runs_results(tmp_pa
     other = treatysim("scenario=classroom", "replicates=150", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
     assert other.returncode == 2 and "already holds the complete results" in other.stderr
     assert (out / "results.csv").read_bytes() == table and (out / "summary.json").exists()
+    written = (out / "results.csv").stat().st_mtime_ns
     again = treatysim("scenario=classroom", "replicates=100", "figures=false", "chunk_size=7", f"hydra.run.dir={out}",
                       cwd=tmp_path)  # the chunk size changes no number, so these are the same settings
-    assert again.returncode == 0 and (out / "results.csv").read_bytes() == table
+    assert again.returncode == 0 and "adopted by consensus" in again.stdout
+    assert (out / "results.csv").read_bytes() == table
+    assert (out / "results.csv").stat().st_mtime_ns == written  # reused, not recomputed
 
 
 def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
