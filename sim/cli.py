@@ -9,21 +9,29 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-import hydra
-from omegaconf import DictConfig, OmegaConf
+from typing import TYPE_CHECKING
 
 from sim.errors import EXIT_USAGE, ScenarioError
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 EXIT_INTERRUPTED = 130
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
 
-@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
-def hydra_main(cfg: DictConfig) -> None:
+def hydra_main() -> None:
+    """Run :func:`task` as a Hydra app (imported here, inside :func:`main`'s Ctrl-C handling)."""
+    import hydra
+
+    hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")(task)()
+
+
+def task(cfg: DictConfig) -> None:
     """Hand Hydra's config to the plain runner as plain data."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
+    from omegaconf import OmegaConf
 
     _task["started"] = True
     hydra_config = HydraConfig.get()
@@ -64,15 +72,15 @@ _task = {"started": False}
 def main() -> None:
     """Console entry point. An override of a setting that does not exist is caught before Hydra starts (one line,
     with the closest known setting); anything else Hydra cannot compose makes it exit with 1, which is bad input too,
-    so it becomes exit code 2."""
-    hints = unknown_setting_hints(sys.argv[1:])
-    if hints:
-        for hint in hints:
-            print(f"treatysim: {hint}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+    so it becomes exit code 2. Ctrl-C at any point exits with 130 and a message."""
     try:
+        hints = unknown_setting_hints(sys.argv[1:])
+        if hints:
+            for hint in hints:
+                print(f"treatysim: {hint}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
         hydra_main()
-    except KeyboardInterrupt:  # Ctrl-C before the run started (or after it ended): nothing half-written either way
+    except KeyboardInterrupt:  # before the run started or after it ended: nothing half-written either way
         print("treatysim: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except SystemExit as exc:
@@ -89,6 +97,8 @@ def known_settings() -> list[str]:
         if not isinstance(node, dict):
             return [prefix]
         return [key for k, v in node.items() for key in walk(v, f"{prefix}.{k}" if prefix else str(k))]
+
+    from omegaconf import OmegaConf
 
     conf = OmegaConf.to_container(OmegaConf.load(Path(CONF_DIR) / "config.yaml"))
     return [k for k in walk({k: v for k, v in conf.items() if k not in ("defaults", "hydra")}, "")]  # type: ignore[union-attr]

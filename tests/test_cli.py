@@ -90,3 +90,14 @@ def test_cli_patches_a_delegation_by_id(tmp_path: Path):
     assert missing.returncode == 2 and "no delegation 'USB'" in missing.stderr
     plain = treatysim(*common, "delegations.USA.power=2", f"hydra.run.dir={tmp_path / 'y'}", cwd=tmp_path)
     assert plain.returncode == 2 and "+delegations.USA.power=2" in plain.stderr
+
+
+def test_the_command_starts_before_heavy_imports_and_every_public_name_resolves():
+    """`import sim.cli` loads no NumPy, pydantic, Hydra or Mesa: Ctrl-C is handled from the first moment of main()."""
+    code = ("import sys, sim, sim.cli\n"
+            "heavy = {'numpy', 'pydantic', 'hydra', 'mesa', 'pandas'} & set(sys.modules)\n"
+            "assert not heavy, heavy\n"
+            "assert all(getattr(sim, name) for name in sim.__all__)\n"
+            "assert sorted(sim.__all__) == sorted(sim._HOMES)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
