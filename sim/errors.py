@@ -56,6 +56,11 @@ _BOUND_WORDS = {
 }
 
 
+_PATTERNS = {
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and _, not starting with a digit",
+    r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$": "letters, digits, _, . and -, not starting with . or -",
+}
+
 _EXPECTED = {
     "dict_type": "a mapping (indented 'key: value' lines)",
     "model_type": "a mapping (indented 'key: value' lines)",
@@ -102,6 +107,9 @@ def describe_pydantic_error(err: dict[str, Any]) -> str:
         return f"must be one of {ctx.get('expected')}, got {_short(got)}"
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
+    if kind == "string_pattern_mismatch":
+        rule = _PATTERNS.get(str(ctx.get("pattern")), f"match {ctx.get('pattern')}")
+        return f"must be {rule}, got {_short(got)}"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_kind_of(got)}"
     message = str(err.get("msg", kind))

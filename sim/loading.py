@@ -141,7 +141,7 @@ def _without_echoes(errors: list[Any]) -> list[Any]:
 def _describe(error: dict[str, Any]) -> str:
     """Pydantic's error in plain words, with a "did you mean" for a misspelt field."""
     if error.get("type") == "extra_forbidden":
-        known = known_fields(Scenario, error["loc"][:-1])
+        known = known_fields(Scenario, error["loc"][:-1]) + (["extends"] if len(error["loc"]) == 1 else [])
         close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"unknown field{hint}; expected one of: {', '.join(known)}"
