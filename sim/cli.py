@@ -105,16 +105,28 @@ def known_settings() -> list[str]:
 
 
 def unknown_setting_hints(args: list[str]) -> list[str]:
-    """For each ``key=value`` override whose key is not a setting, a line naming the closest known setting.
+    """For each ``key=value`` override that cannot be read, or whose key is not a setting, one line (with the closest
+    known setting).
 
     Appends (``+key``), deletions (``~key``), Hydra's own settings and config groups (``hydra/launcher=...``) are
     left to Hydra."""
     import difflib
 
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
     known = known_settings()
     groups = sorted(p.name for p in Path(CONF_DIR).iterdir() if p.is_dir() and p.name != "hydra")
+    parser = OverridesParser.create()
     hints = []
     for arg in args:
+        if "=" in arg and not arg.startswith("-"):
+            try:
+                parser.parse_overrides([arg])
+            except OverrideParseException as exc:
+                reason = str(exc).splitlines()[0]
+                hints.append(f"cannot read '{arg}': {reason} (Hydra's override syntax: key=value, lists as [a,b])")
+                continue
         key = arg.split("=", 1)[0]
         if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or "/" in key or key in known:
             continue

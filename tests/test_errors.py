@@ -178,3 +178,10 @@ def test_an_unknown_setting_is_one_line_before_hydra_starts(tmp_path):
     ]
     appended = treatysim("+replicate=100", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert appended.returncode == 2 and "did you mean 'replicates'?" in appended.stderr
+
+
+def test_an_override_hydra_cannot_read_is_one_line(tmp_path):
+    proc = treatysim("scenario=classroom", "procedure.rounds=[1,2", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("treatysim: cannot read 'procedure.rounds=[1,2'"), lines
