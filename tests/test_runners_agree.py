@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, load_scenario, simulate, with_overrides
-from sim.loading import validate_scenario
 from sim.dynamics import OUTCOMES
+from sim.loading import validate_scenario
 from tests.builders import build, delegation, lone_holdout
 
 
