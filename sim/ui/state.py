@@ -21,7 +21,7 @@ import numpy as np
 from sim import dynamics as dyn
 from sim.engine import simulate
 from sim.errors import ScenarioError
-from sim.loading import MAX_SCENARIO_BYTES, merge, read_yaml_mapping, validate_scenario
+from sim.loading import MAX_SCENARIO_BYTES, read_yaml_mapping, validate_scenario, with_overrides
 from sim.model import NegotiationModel
 from sim.scenario import Scenario
 
@@ -47,7 +47,7 @@ class Controls:
 
 
 def control_overrides(scenario: Scenario, controls: Controls) -> dict[str, Any]:
-    """The procedure, chair and uncertainty overrides the controls ask for (nested, as for ``with_overrides``)."""
+    """The procedure, chair, uncertainty and delegation overrides the controls ask for (as for ``with_overrides``)."""
     procedure: dict[str, Any] = {}
     if controls.rounds is not None:
         procedure["rounds"] = controls.rounds
@@ -59,20 +59,15 @@ def control_overrides(scenario: Scenario, controls: Controls) -> dict[str, Any]:
     if controls.uncertainty != 1.0:
         noise = scenario.uncertainty.model_dump()
         out["uncertainty"] = {k: min(UNCERTAINTY_CAPS[k], v * controls.uncertainty) for k, v in noise.items()}
+    if controls.delegation is not None:  # patched by id, as on the command line (+delegations.EU.position.scope=...)
+        patch = {"position": dict(controls.position or {}), "salience": dict(controls.salience or {})}
+        out["delegations"] = {controls.delegation: patch}
     return out
 
 
 def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
     """The scenario with the controls applied, validated again; a bad value is a :class:`ScenarioError`."""
-    data = merge(scenario.model_dump(), control_overrides(scenario, controls))
-    if controls.delegation is not None:
-        ids = [d["id"] for d in data["delegations"]]
-        if controls.delegation not in ids:
-            raise ScenarioError(CONTROLS_SOURCE, [("delegation", f"no delegation '{controls.delegation}' here")])
-        row = data["delegations"][ids.index(controls.delegation)]
-        row["position"] = {**row["position"], **(controls.position or {})}
-        row["salience"] = {**row["salience"], **(controls.salience or {})}
-    return validate_scenario(data, CONTROLS_SOURCE)
+    return with_overrides(scenario, control_overrides(scenario, controls), CONTROLS_SOURCE)
 
 
 def scenario_from_upload(filename: str, content: bytes) -> Scenario:
