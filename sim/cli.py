@@ -36,13 +36,13 @@ def task(cfg: DictConfig) -> None:
     _task["started"] = True
     hydra_config = HydraConfig.get()
     output_dir = Path(hydra_config.runtime.output_dir)
-    resume = hydra_config.mode == RunMode.MULTIRUN  # a rerun sweep skips the jobs it already completed
+    resume = hydra_config.mode == RunMode.MULTIRUN  # a rerun sweep may redo a job whose settings changed
     run_and_report(OmegaConf.to_container(cfg, resolve=True), output_dir, resume)  # type: ignore[arg-type]
 
 
 def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
-    """Validate, run (``resume``: keep complete results of the same settings), print the report; turn bad input
-    and Ctrl-C into clean exits."""
+    """Validate, run (complete results of the same settings are reused; ``resume``: a sweep job run earlier with
+    other settings is run again rather than refused), print the report; turn bad input and Ctrl-C into clean exits."""
     from analysis.report import format_summary
     from sim.config import parse_run_config
     from sim.runner import run
