@@ -117,6 +117,10 @@ class Procedure(Frozen):
     #: How far delegations believe the deadline: 1 = it is final; c < 1 = they expect talks to go on (a session
     #: suspended and resumed), concede as if the talks ran longer, and come only c^(1/β) of the way to their outside option.
     deadline_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    #: The mandate allows another session if this one ends without a text (talks are suspended, not ended).
+    resumable: bool = False
+    #: Sessions the talks may take at most (each one ``rounds`` long), the later ones resuming from the last text.
+    sessions: Annotated[int, Field(ge=1, le=100)] = 1
 
 
 class Chair(Frozen):
@@ -145,6 +149,25 @@ class Uncertainty(Frozen):
     reservation: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
 
 
+class History(Frozen):
+    """What really happened at the session a scenario models: the recorded outcome, for the backtest.
+
+    ``outcome`` is the class of the result *at this session*: ``consensus`` or ``vote`` (a text adopted),
+    ``suspended`` (no text, talks to resume at a later session) or ``failed`` (no text, talks ended or collapsed).
+    Never read by the simulation.
+    """
+
+    outcome: Literal["consensus", "vote", "suspended", "failed"]
+    date: str
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def adopted(self) -> bool:
+        """A text was adopted at this session (by consensus or by a vote)."""
+        return self.outcome in ("consensus", "vote")
+
+
 class Scenario(Frozen):
     """A whole negotiation: what is on the table, who sits at it, and under which rules."""
 
@@ -158,6 +181,9 @@ class Scenario(Frozen):
     procedure: Procedure = Procedure()
     chair: Chair = Chair()
     uncertainty: Uncertainty = Uncertainty()
+    #: Where each issue stands if the talks end without a text (the reversion point, Tsebelis 2002), per issue.
+    status_quo: dict[str, Unit] | None = None
+    history: History | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -213,6 +239,8 @@ def consistency_problems(scenario: Scenario) -> list[str]:
             problems += _key_problems(f"delegations[{n}].salience", set(d.salience), issues)
         if scenario.chair.draft is not None:
             problems += _key_problems("chair.draft", set(scenario.chair.draft), issues)
+        if scenario.status_quo is not None:
+            problems += _key_problems("status_quo", set(scenario.status_quo), issues)
     problems += _bloc_problems(scenario, set(delegation_ids))
     return problems
 
