@@ -22,16 +22,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sim import outcomes
 from sim.errors import EXIT_USAGE, ScenarioError
 
-KEYS = ("p_consensus", "p_vote", "p_failed", "p_adopted")
-HEADERS = {"p_consensus": "P(consensus)", "p_vote": "P(vote)", "p_failed": "P(failed)", "p_adopted": "P(adopted)"}
+KEYS = outcomes.SUMMARY_KEYS
+HEADERS = {row.key: f"P({row.name})" for row in outcomes.SUMMARY_ROWS}
 TABLE_FILE, FIGURE_FILE = "comparison.csv", "comparison.png"
 
 
 def most_likely_outcome(summary: Mapping[str, Any]) -> str:
-    """The outcome with the highest probability: ``consensus``, ``vote`` or ``failed`` (ties: in that order)."""
-    return max(("consensus", "vote", "failed"), key=lambda outcome: summary[f"p_{outcome}"])
+    """The outcome with the highest probability (ties: in the registry's order, :mod:`sim.outcomes`)."""
+    return outcomes.most_likely(summary)
 
 
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:

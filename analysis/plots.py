@@ -10,9 +10,7 @@ from typing import Any
 
 import numpy as np
 
-OUTCOME_KEYS = ("p_consensus", "p_vote", "p_failed", "p_adopted")
-OUTCOME_LABELS = {"p_consensus": "consensus", "p_vote": "vote", "p_failed": "failed", "p_adopted": "adopted"}
-OUTCOME_COLOURS = {"p_consensus": "#1b9e77", "p_vote": "#7570b3", "p_failed": "#d95f02", "p_adopted": "#333333"}
+from sim.outcomes import ADOPTED, OUTCOMES, SUMMARY_ROWS
 
 
 def _axes(ax: Any) -> Any:
@@ -26,13 +24,13 @@ def _axes(ax: Any) -> Any:
 def plot_outcome_shares(summary: Mapping[str, Any], ax: Any = None) -> Any:
     """Bar chart of P(consensus), P(vote), P(failed) and P(adopted) with their 95% intervals."""
     ax = _axes(ax)
-    p = np.array([summary[k] for k in OUTCOME_KEYS])
-    low = np.array([summary["ci95"][k][0] for k in OUTCOME_KEYS])
-    high = np.array([summary["ci95"][k][1] for k in OUTCOME_KEYS])
-    x = np.arange(len(OUTCOME_KEYS))
-    ax.bar(x, p, color=[OUTCOME_COLOURS[k] for k in OUTCOME_KEYS])
+    p = np.array([summary[row.key] for row in SUMMARY_ROWS])
+    low = np.array([summary["ci95"][row.key][0] for row in SUMMARY_ROWS])
+    high = np.array([summary["ci95"][row.key][1] for row in SUMMARY_ROWS])
+    x = np.arange(len(SUMMARY_ROWS))
+    ax.bar(x, p, color=[row.colour for row in SUMMARY_ROWS])
     ax.errorbar(x, p, yerr=[p - low, high - p], fmt="none", ecolor="black", capsize=4)
-    ax.set_xticks(x, [OUTCOME_LABELS[k] for k in OUTCOME_KEYS])
+    ax.set_xticks(x, [row.short for row in SUMMARY_ROWS])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("probability (95% Wilson interval)")
     ax.set_title(f"{summary['scenario']}: outcomes of {summary['replicates']:,} replicates")
@@ -54,11 +52,11 @@ def plot_policy_map(
     """
     ax = _axes(ax)
     outcomes = np.asarray(outcomes)
-    for key in ("p_consensus", "p_vote", "p_failed"):
-        label = OUTCOME_LABELS[key]
-        chosen = final_texts[outcomes == label]
+    for outcome in OUTCOMES:
+        chosen = final_texts[outcomes == outcome.name]
         if len(chosen):
-            ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=OUTCOME_COLOURS[key], label=f"text: {label}")
+            ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=outcome.colour,
+                       label=f"text: {outcome.short}")
     sizes = 400 * min(1.0, 40 / len(power)) * power / power.max()  # many delegations: smaller circles
     ax.scatter(ideal_points[:, 0], ideal_points[:, 1], s=sizes, facecolors="none", edgecolors="black", linewidths=1)
     for i, label in enumerate(delegation_labels or []):
@@ -80,17 +78,17 @@ def plot_scenario_comparison(summaries: Sequence[Mapping[str, Any]], ax: Any = N
     ax = _axes(ax)
     y = np.arange(len(summaries))[::-1]
     left = np.zeros(len(summaries))
-    for key in ("p_consensus", "p_vote", "p_failed"):
-        share = np.array([s[key] for s in summaries])
-        ax.barh(y, share, left=left, color=OUTCOME_COLOURS[key], label=OUTCOME_LABELS[key], height=0.6)
+    for outcome in OUTCOMES:
+        share = np.array([s[outcome.key] for s in summaries])
+        ax.barh(y, share, left=left, color=outcome.colour, label=outcome.short, height=0.6)
         left += share
-    adopted = np.array([s["p_adopted"] for s in summaries])
-    low = np.array([s["ci95"]["p_adopted"][0] for s in summaries])
-    high = np.array([s["ci95"]["p_adopted"][1] for s in summaries])
-    ax.errorbar(adopted, y, xerr=[adopted - low, high - adopted], fmt="|", color=OUTCOME_COLOURS["p_adopted"],
+    adopted = np.array([s[ADOPTED.key] for s in summaries])
+    low = np.array([s["ci95"][ADOPTED.key][0] for s in summaries])
+    high = np.array([s["ci95"][ADOPTED.key][1] for s in summaries])
+    ax.errorbar(adopted, y, xerr=[adopted - low, high - adopted], fmt="|", color=ADOPTED.colour,
                 markersize=14, capsize=4, label="adopted (95% interval)")
     ax.set_yticks(y, [str(s["scenario"]) for s in summaries])
     ax.set_xlim(0, 1.02)
     ax.set_xlabel("probability")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(OUTCOMES) + 1, fontsize=8, frameon=False)
     return ax

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ROWS = (("p_consensus", "adopted by consensus"), ("p_vote", "adopted by vote"), ("p_failed", "failed"),
-        ("p_adopted", "adopted (either way)"))
+from sim.outcomes import SUMMARY_ROWS
 
 
 def format_probability(p: float) -> str:
@@ -28,9 +27,9 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
              f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
              f"fallback: {summary.get('fallback')}", ""]
     lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
-    for key, label in ROWS:
-        low, high = summary["ci95"][key]
-        lines.append(f"  {label:<24}{format_probability(summary[key]):>7}   [{low:.3f}, {high:.3f}]")
+    for row in SUMMARY_ROWS:
+        low, high = summary["ci95"][row.key]
+        lines.append(f"  {row.label:<24}{format_probability(summary[row.key]):>7}   [{low:.3f}, {high:.3f}]")
     lines.append("")
     lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'])}")
     text = ", ".join(f"{k} {v:.2f}" for k, v in summary["final_text_mean"].items())

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim import outcomes
 from sim.errors import EXIT_USAGE, ScenarioError, describe_pydantic_error, format_location
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 DEFAULT_EXPERIMENT = Path(__file__).resolve().parent.parent / "conf" / "experiment" / "sensitivity.yaml"
-OUTPUTS = ("p_adopted", "p_consensus", "p_vote", "p_failed")
+OUTPUTS = (outcomes.ADOPTED.key, *(o.key for o in outcomes.OUTCOMES))
 METHODS = ("sobol", "morris")
 #: Below this many Sobol base samples the printed indices come with a reminder that they are rough.
 SMALL_SOBOL_SAMPLES = 1024
@@ -51,7 +52,7 @@ class SensitivityConfig(BaseModel):
     overrides: dict[str, Any] = {}
     method: Literal["sobol", "morris"] = "sobol"
     samples: Annotated[int, Field(ge=2, le=100_000)] = 128
-    output: Literal["p_adopted", "p_consensus", "p_vote", "p_failed"] = "p_adopted"
+    output: Literal[OUTPUTS] = outcomes.ADOPTED.key  # type: ignore[valid-type]
     inputs: Annotated[dict[str, tuple[float, float]], Field(min_length=1)]
 
 

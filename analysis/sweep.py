@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 from hydra.experimental.callback import Callback
 
 from analysis.stats import wilson_interval
+from sim import outcomes
 from sim.errors import EXIT_USAGE, ScenarioError
+from sim.results import rule_names
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PROBABILITIES = ("p_consensus", "p_vote", "p_failed", "p_adopted")
-RULES = ("rounds", "fallback", "chair_strategy", "vote_threshold")
+PROBABILITIES = outcomes.SUMMARY_KEYS
 FIXED = ("job", "scenario", "replicates", "seed")
 NOT_PARAMETERS = ("figures", "chunk_size")  # settings that do not change the results
 
@@ -118,7 +119,7 @@ def summary_table(jobs: list[Job]) -> pd.DataFrame:
     for job in jobs:
         s = job.summary
         base = {**_job_columns(job, swept), **{k: s[k] for k in ("scenario", "replicates", "seed")},
-                **{k: s.get(k) for k in RULES}}
+                **{k: s.get(k) for k in rule_names()}}
         stats = [(k, s[k], *s["ci95"][k]) for k in PROBABILITIES]
         stats += [(k, s.get(k), None, None) for k in ("rounds_median", "consensus_round_median")]
         stats += [(f"final_text_mean.{i}", v, None, None) for i, v in s["final_text_mean"].items()]
@@ -175,14 +176,14 @@ def outcome_shares(table: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, the pooled share of consensus, vote and failure over all its jobs, with Wilson intervals."""
     import pandas as pd
 
-    frames = [adoption_by(table.assign(_all="all"), "_all", key).assign(statistic=key) for key in PROBABILITIES[:3]]
+    frames = [adoption_by(table.assign(_all="all"), "_all", key).assign(statistic=key) for key in (o.key for o in outcomes.OUTCOMES)]
     return pd.concat(frames, ignore_index=True).drop(columns="_all")
 
 
 def agreement_rounds(replicates: pd.DataFrame) -> pd.DataFrame:
     """How many rounds before the deadline consensus came: ``scenario``, ``rounds`` (the deadline), ``rounds_left``
     (0 = in the deadline round) and ``share`` of the consensus replicates of that scenario and deadline."""
-    consensus = replicates[replicates["outcome"] == "consensus"]
+    consensus = replicates[replicates["outcome"] == outcomes.CONSENSUS.name]
     left = consensus.assign(rounds_left=consensus["rounds"] - consensus["round"])
     counts = left.groupby(["scenario", "rounds", "rounds_left"]).size().rename("count").reset_index()
     counts["share"] = counts["count"] / counts.groupby(["scenario", "rounds"])["count"].transform("sum")
@@ -259,7 +260,6 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     from analysis import sweep_plots as plots
-    from analysis.plots import OUTCOME_COLOURS
 
     table, replicates = summary_table(jobs), replicate_table(jobs)
     scenarios = sorted(table["scenario"].unique())
@@ -270,7 +270,7 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
             curves = adoption_by(table, parameter, key)
             for scenario, ax in zip(scenarios, axes):
                 plots.plot_adoption_curve(curves[curves["scenario"] == scenario], parameter, ax=ax,
-                                          label=f"P({key[2:]})", colour=OUTCOME_COLOURS[key]).set_title(scenario)
+                                          label=f"P({key[2:]})", colour=outcomes.by_name(key[2:]).colour).set_title(scenario)
         written.append(_save(fig, out_dir / f"adoption_by_{parameter.replace('.', '_')}.png"))
     fig, axes = _facets(1, 7, 1.6 + 0.5 * len(scenarios))
     plots.plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0])

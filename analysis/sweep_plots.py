@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.plots import OUTCOME_COLOURS, OUTCOME_LABELS, _axes
+from analysis.plots import _axes
+from sim import outcomes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,7 @@ def plot_adoption_curve(
     is one scenario's rows of :func:`analysis.sweep.adoption_by`. Numeric values go on a numeric axis, others are
     spaced evenly. Call it again on the same ``ax`` to add another probability."""
     ax = _axes(ax)
-    colour = colour or OUTCOME_COLOURS["p_adopted"]
+    colour = colour or outcomes.ADOPTED.colour
     values = curve[parameter].tolist()
     try:
         x = np.array([float(v) for v in values])
@@ -48,17 +49,17 @@ def plot_outcome_shares_by_scenario(shares: pd.DataFrame, ax: Any = None) -> Any
     scenarios = sorted(shares["scenario"].unique())
     y = np.arange(len(scenarios))
     left = np.zeros(len(scenarios))
-    for key in ("p_consensus", "p_vote", "p_failed"):
-        part = shares[shares["statistic"] == key].set_index("scenario").reindex(scenarios)
+    for outcome in outcomes.OUTCOMES:
+        part = shares[shares["statistic"] == outcome.key].set_index("scenario").reindex(scenarios)
         p = part["p"].fillna(0).to_numpy()
-        ax.barh(y, p, left=left, color=OUTCOME_COLOURS[key], label=OUTCOME_LABELS[key])
+        ax.barh(y, p, left=left, color=outcome.colour, label=outcome.short)
         err = [p - part["low"].fillna(0).to_numpy(), part["high"].fillna(0).to_numpy() - p]
         ax.errorbar(left + p, y, xerr=err, fmt="none", ecolor="black", capsize=3, linewidth=0.8)
         left += p
     ax.set_yticks(y, scenarios)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("share of replicates (95% Wilson interval)")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(outcomes.OUTCOMES), fontsize=7, frameon=False)
     ax.set_title("outcomes per scenario, all jobs pooled", pad=22)
     return ax
 
@@ -113,7 +114,7 @@ def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15) -> Any:
     y = np.arange(len(part))
     share = part["share"].to_numpy(dtype=float)
     err = [share - part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float) - share]
-    ax.barh(y, share, xerr=err, color=OUTCOME_COLOURS["p_failed"], ecolor="black", capsize=2)
+    ax.barh(y, share, xerr=err, color=outcomes.FAILED.colour, ecolor="black", capsize=2)
     ax.set_yticks(y, part["delegation"].tolist())
     ax.set_xlim(0, max(0.05, float(np.max(share + err[1], initial=0)) * 1.1))
     ax.set_xlabel("share of replicates blocking at the deadline")

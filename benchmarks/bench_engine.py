@@ -21,7 +21,7 @@ import numpy as np
 
 from sim import load_scenario, with_overrides
 from sim.engine import DEFAULT_CHUNK, default_workers, simulate, simulate_chunk, simulate_chunks
-from sim.inputs import compile_setting
+from sim.inputs import compile_arrays
 from sim.scenario import Scenario
 
 SEED = 20240809
@@ -99,8 +99,8 @@ def precision_and_threads(scenario: Scenario, replicates: int) -> None:
     print(f"\n## Working precision and threads ({replicates:,} replicates; one chunk per thread job)\n")
     timings = {}
     for dtype in (np.float64, np.float32):
-        setting = compile_setting(scenario, dtype)
-        timings[dtype] = best_of(3, lambda: simulate_chunk(setting, scenario.name, SEED, range(replicates)))
+        arrays = compile_arrays(scenario, dtype)
+        timings[dtype] = best_of(3, lambda: simulate_chunk(arrays, scenario, SEED, range(replicates)))
         print(f"  {np.dtype(dtype).name}, one thread, one chunk: {timings[dtype]:.3f} s")
     print(f"  ratio float64 / float32: {timings[np.float64] / timings[np.float32]:.2f}x")
     one = best_of(3, lambda: simulate(scenario, replicates, SEED, workers=1))
@@ -121,7 +121,7 @@ def million(scenario: Scenario, total: int = 1_000_000) -> None:
     seconds = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    whole = simulate_chunk(compile_setting(scenario), scenario.name, SEED, range(DEFAULT_CHUNK)).outcome
+    whole = simulate_chunk(compile_arrays(scenario), scenario, SEED, range(DEFAULT_CHUNK)).outcome
     print(f"  {seconds:.1f} s, {total / seconds:,.0f} replicates/s, peak traced memory {peak / 2**20:,.0f} MiB")
     print(f"  outcome shares (consensus, vote, failed): {np.round(counts / total, 4).tolist()}")
     print(f"  first chunk identical to an unchunked run of it: {bool(np.array_equal(first, whole))}")

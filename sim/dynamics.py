@@ -10,15 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-CONSENSUS, VOTE, FAILED = 0, 1, 2
-OUTCOMES = ("consensus", "vote", "failed")
-
-
-def outcome_names(codes: np.ndarray) -> np.ndarray:
-    """Outcome codes as names (``consensus``, ``vote``, ``failed``)."""
-    return np.asarray(OUTCOMES, dtype=object)[codes]
-
-
 def ordered_sum(values: np.ndarray, axis: int = -1) -> np.ndarray:
     """Sum along ``axis`` in an order fixed by that axis's length alone (a pairwise tree of halves).
 
@@ -69,14 +60,14 @@ def progress(t: int, rounds: int, credibility: float = 1.0) -> float:
 
 
 def acceptance_threshold(
-    progress: float, reservation: np.ndarray, floor: np.ndarray, beta: np.ndarray
+    progress: float, reservation: np.ndarray, outside_option: np.ndarray, beta: np.ndarray
 ) -> np.ndarray:
     """Time-dependent reservation r_i(τ) = r_i − (r_i − r_i^min) τ^(1/β_i) (Faratin, Sierra & Jennings 1998).
 
     ``progress`` τ in [0, 1] (see :func:`progress`); β < 1 holds out until the deadline (Boulware), β > 1 concedes
     early.
     """
-    return reservation - (reservation - floor) * progress ** (1.0 / beta)
+    return reservation - (reservation - outside_option) * progress ** (1.0 / beta)
 
 
 def pool_blocs(values: np.ndarray, bloc_index: np.ndarray, n_blocs: int, power: np.ndarray) -> np.ndarray:
@@ -153,12 +144,13 @@ def next_text(
     return text + step * accommodate_move(text, position, util, shortfall, power)
 
 
-def ballots(util: np.ndarray, floor: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
+def ballots(util: np.ndarray, threshold: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
     """Each delegation's ballot on the last text: yes if u ≥ r(T), no if u < r(T) − band, else abstain.
 
-    Returns boolean ``(yes, no)`` arrays; abstention is neither.
+    ``threshold`` is what each delegation demands at the deadline, r(T). Returns boolean ``(yes, no)`` arrays;
+    abstention is neither.
     """
-    return util >= floor, util < floor - band
+    return util >= threshold, util < threshold - band
 
 
 def vote_adopts(yes_votes: np.ndarray, no_votes: np.ndarray, threshold: float) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 One :class:`Delegation` agent per delegation; :meth:`NegotiationModel.step` is one round: every delegation
 weighs the chair's text, coordinated blocs settle a common line, and either consensus ends the talks or the
-chair revises the text. At the deadline the fallback decides. All arithmetic is :mod:`sim.dynamics`, the same
-pure functions the batched engine (:mod:`sim.engine`) calls, so replicate k of ``simulate(scenario, R, seed)``
-and ``NegotiationModel(scenario, seed, replicate=k)`` agree (``tests/test_runners_agree.py``).
+chair revises the text. At the deadline the fallback decides. Every move is a function of :mod:`sim.steps` over
+:mod:`sim.dynamics`, the same layer the batched engine's stages (:mod:`sim.stages`) call, so replicate k of
+``simulate(scenario, R, seed)`` and ``NegotiationModel(scenario, seed, replicate=k)`` agree
+(``tests/test_runners_agree.py``).
 """
 
 from __future__ import annotations
@@ -13,28 +14,28 @@ import mesa
 import numpy as np
 
 from sim import dynamics as dyn
-from sim.engine import opening_text
-from sim.inputs import Inputs, compile_setting, draw_inputs, replicate_rng
+from sim import outcomes, steps
+from sim.inputs import Draw, compile_arrays, draw_inputs, replicate_rng
 from sim.scenario import Scenario
 
 
 class Delegation(mesa.Agent):
     """A delegation: its (perturbed) ideal point, salience, power and concession schedule."""
 
-    def __init__(self, model: NegotiationModel, index: int, inputs: Inputs) -> None:
+    def __init__(self, model: NegotiationModel, index: int, draw: Draw) -> None:
         super().__init__(model)
-        setting = model.setting
+        arrays = model.arrays
         self.index = index
-        self.delegation_id = setting.delegation_ids[index]
-        self.name = model.spec.delegations[index].name
-        self.position = inputs.position[index]
-        self.salience = inputs.salience[index]
+        self.delegation_id = arrays.delegation_ids[index]
+        self.name = model.treaty_scenario.delegations[index].name
+        self.position = draw.position[index]
+        self.salience = draw.salience[index]
         # one-element arrays: the same ufunc code path as the batched engine's vectors
-        self.reservation = inputs.reservation[index : index + 1]
-        self.floor = inputs.floor[index : index + 1]
-        self.beta = setting.beta[index : index + 1]
-        self.power = float(setting.power[index])
-        self.can_block = bool(setting.can_block[index])
+        self.reservation = draw.reservation[index : index + 1]
+        self.outside_option = draw.outside_option[index : index + 1]
+        self.beta = arrays.beta[index : index + 1]
+        self.power = float(arrays.power[index])
+        self.can_block = bool(arrays.can_block[index])
         self.utility = float("nan")
         self.threshold = float("nan")
         self.objecting = False
@@ -43,7 +44,7 @@ class Delegation(mesa.Agent):
     def evaluate(self, text: np.ndarray, progress: float) -> None:
         """Weigh the text: its utility to this delegation and the threshold it demands at this point in time."""
         self.utility = dyn.utility(text, self.position[None, :], self.salience[None, :])[0]
-        self.threshold = dyn.acceptance_threshold(progress, self.reservation, self.floor, self.beta)[0]
+        self.threshold = dyn.acceptance_threshold(progress, self.reservation, self.outside_option, self.beta)[0]
 
     def decide(self, utility: float, threshold: float) -> None:
         """Accept or object, given the (bloc-pooled) utility and threshold."""
@@ -52,19 +53,20 @@ class Delegation(mesa.Agent):
 
 
 class NegotiationModel(mesa.Model):
-    """One negotiation under ``scenario``, with replicate ``replicate``'s draw of the uncertain inputs."""
+    """One negotiation under ``scenario``, with replicate ``replicate``'s draw of the uncertain draw."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0) -> None:
-        setting = compile_setting(scenario)
+        arrays = compile_arrays(scenario)
         rng = replicate_rng(seed, replicate)
-        inputs = draw_inputs(setting, rng)  # first use of the replicate's generator, as in the engine
+        draw = draw_inputs(arrays, rng)  # first use of the replicate's generator, as in the engine
         super().__init__(rng=rng)
-        self.spec, self.setting, self.seed, self.replicate = scenario, setting, seed, replicate
-        for index in range(len(setting.delegation_ids)):
-            Delegation(self, index, inputs)
+        # Mesa 3 reserves `scenario` for its own experiment objects, hence `treaty_scenario`
+        self.treaty_scenario, self.arrays, self.seed, self.replicate = scenario, arrays, seed, replicate
+        for index in range(len(arrays.delegation_ids)):
+            Delegation(self, index, draw)
         self.delegations: list[Delegation] = sorted(self.agents, key=lambda a: a.index)
         self.round = 0
-        self.text = opening_text(setting, inputs)
+        self.text = steps.opening_text(arrays, draw)
         self.text_path = [self.text.copy()]
         self.outcome: str | None = None
         self.votes = {"yes": 0, "no": 0, "abstain": 0}
@@ -72,7 +74,7 @@ class NegotiationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
-                **{f"text_{k}": self._text_reporter(i) for i, k in enumerate(setting.issue_ids)},
+                **{f"text_{k}": self._text_reporter(i) for i, k in enumerate(arrays.issue_ids)},
                 "objecting": lambda m: sum(d.objecting for d in m.delegations),
                 "blocking": lambda m: sum(d.blocking for d in m.delegations),
             },
@@ -92,7 +94,7 @@ class NegotiationModel(mesa.Model):
         without a counter-text to a text the model would have accepted asks, likewise, for its own ideal point. Applies to
         the next :meth:`step` only. Without any call the model runs exactly as before.
         """
-        index = self.setting.delegation_ids.index(delegation_id)
+        index = self.arrays.delegation_ids.index(delegation_id)
         text = None if counter_text is None else np.clip(np.asarray(counter_text, dtype=float), 0.0, 1.0)
         self.played[index] = (bool(objecting), text)
 
@@ -106,16 +108,16 @@ class NegotiationModel(mesa.Model):
             self.played = {}
 
     def _step(self) -> None:
-        rounds = self.setting.rounds
+        rounds = self.arrays.rounds
         if rounds == 0:
             self.conclude()
             return
         self.round += 1
-        self.agents.do("evaluate", self.text, dyn.progress(self.round, rounds, self.setting.credibility))
+        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.round))
         self.settle()
         self.datacollector.collect(self)
         if not any(d.blocking for d in self.delegations):
-            self.outcome, self.running = "consensus", False
+            self.outcome, self.running = outcomes.CONSENSUS.name, False
         elif self.round == rounds:
             self.conclude()
         else:
@@ -123,9 +125,8 @@ class NegotiationModel(mesa.Model):
 
     def settle(self) -> None:
         """Coordinated blocs pool their members' views, then each delegation accepts or objects."""
-        pool = (self.setting.bloc_index, self.setting.n_blocs, self.setting.power)
-        util = dyn.pool_blocs(np.array([d.utility for d in self.delegations]), *pool)
-        threshold = dyn.pool_blocs(np.array([d.threshold for d in self.delegations]), *pool)
+        util = steps.pooled(self.arrays, np.array([d.utility for d in self.delegations]))
+        threshold = steps.pooled(self.arrays, np.array([d.threshold for d in self.delegations]))
         for d in self.delegations:
             d.decide(util[d.index], threshold[d.index])
         for index, (objecting, _) in self.played.items():
@@ -139,35 +140,32 @@ class NegotiationModel(mesa.Model):
         blocked = np.array([d.blocking for d in self.delegations])
         position = np.array([d.position for d in self.delegations])
         salience = np.array([d.salience for d in self.delegations])
-        shortfall = np.where(blocked, threshold - util, 0.0)
         for index, (_, counter) in self.played.items():
             # a counter-text, or an objection the model would not have made (no shortfall): the chair treats the
             # player's demand (the counter-text, else its ideal point) as if the text gave it nothing, the whole way
-            if blocked[index] and (counter is not None or shortfall[index] <= 0):
-                util = util.copy() if util is self._pooled[0] else util
+            if blocked[index] and (counter is not None or threshold[index] - util[index] <= 0):
+                util, threshold = util.copy(), threshold.copy()
                 position[index] = position[index] if counter is None else counter
-                util[index], shortfall[index] = 0.0, 1.0
-        s = self.setting
-        self.text = dyn.next_text(self.text, s.strategy, s.step, position, salience, s.power, util, shortfall)
+                util[index], threshold[index] = 0.0, 1.0
+        self.text = steps.revise(self.arrays, self.text, position, salience, util, threshold, blocked)
         self.text_path.append(self.text.copy())
 
     def conclude(self) -> None:
         """The deadline: who still blocks, and the fallback vote if the rules provide one."""
-        s = self.setting
-        self.agents.do("evaluate", self.text, dyn.progress(s.rounds, s.rounds, s.credibility))
+        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.arrays.rounds))
         self.settle()
         self.running = False
-        self.outcome = "failed"
-        if not self.setting.vote_fallback:
+        self.outcome = outcomes.FAILED.name
+        if not self.arrays.vote_fallback:
             return
         util, threshold = self._pooled
-        yes, no = dyn.ballots(util, threshold, self.setting.abstention_band)
+        yes, no = steps.ballots(self.arrays, util, threshold)
         for index, (objecting, _) in self.played.items():
             yes[index], no[index] = not objecting, objecting
-        votes = self.setting.votes
-        self.votes = {"yes": int(yes @ votes), "no": int(no @ votes), "abstain": int(votes.sum() - (yes | no) @ votes)}
-        if dyn.vote_adopts(np.int64(self.votes["yes"]), np.int64(self.votes["no"]), self.setting.vote_threshold):
-            self.outcome = "vote"
+        count = steps.count_votes(self.arrays, yes, no)
+        self.votes = {"yes": int(count.yes), "no": int(count.no), "abstain": int(count.abstain)}
+        if count.adopted:
+            self.outcome = outcomes.VOTE.name
 
     def run(self) -> NegotiationModel:
         """Step until the talks end; returns the model."""
@@ -178,7 +176,7 @@ class NegotiationModel(mesa.Model):
     @property
     def final_round(self) -> int:
         """The round the talks ended: the round of consensus, or the deadline."""
-        return self.round if self.outcome == "consensus" else self.setting.rounds
+        return self.round if self.outcome == outcomes.CONSENSUS.name else self.arrays.rounds
 
     @property
     def blockers(self) -> list[str]:

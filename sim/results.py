@@ -1,66 +1,148 @@
-"""The results of a Monte Carlo run: one row per replicate, with its seed and the config that made it.
+"""The results of a Monte Carlo run: one row per replicate, with its seed and the rules that made it.
 
-:class:`Results` keeps the raw arrays (for analysis) and turns them into a tidy table with :meth:`Results.to_frame`.
-Columns of the table (also documented in the README):
+A run's stages (:mod:`sim.stages`) each declare the :class:`Column` s they write; a :class:`Record` holds those
+columns for a batch of replicates, and :class:`Results` adds what identifies the run. The tidy table
+(:meth:`Results.to_frame`), the join of chunks (:func:`concatenate`) and the streaming tally
+(:class:`sim.tally.Tally`) are derived from the declared columns, so a stage that adds a column adds it everywhere.
+
+Columns of the table (also documented in the README), in this order:
 
 ==================  ============================================================================================
 ``replicate``       replicate index k (its generator is child k of ``SeedSequence(seed)``)
 ``seed``            the master seed
 ``scenario``        scenario name
-``rounds``          the deadline T; ``fallback``, ``chair_strategy``, ``vote_threshold``: the rules in force
-``outcome``         ``consensus``, ``vote`` (adopted by the fallback vote) or ``failed``
-``round``           round of consensus (1..T); T for ``vote`` and ``failed`` (the talks ran to the deadline)
-``text_<issue>``    the final text on each issue (the adopted text, or the last text on the table)
-``yes``/``no``/``abstain``  votes cast in the fallback vote (0 when no vote was held)
-``n_blockers``      how many delegations still blocked consensus at the end (0 after consensus)
-``blockers``        their ids, separated by ``;``
+rules               every rule in force that changes a number (:func:`run_rules`): ``rounds``, ``fallback``, ...
+then each stage's columns, in stage order: a per-replicate column as it is (``outcome`` by its name), a per-issue
+column as ``<name>_<issue>``, and last, each per-delegation column as ``n_<name>`` (how many) and ``<name>`` (their
+ids, separated by ``;``). See :data:`sim.stages.PIPELINE` for what each column means.
 ==================  ============================================================================================
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-
-from sim.dynamics import outcome_names
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.inputs import ScenarioArrays
+    from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Column:
+    """One per-replicate field of a run's record: its shape (one value, one per issue or one per delegation), its
+    dtype, its value before a stage writes it, and how the table names its values."""
+
+    name: str
+    per: Literal["replicate", "issue", "delegation"]
+    dtype: Any
+    fill: Any = 0  # a value, or a function of the scenario's arrays
+    doc: str = ""
+    labels: Callable[[np.ndarray], np.ndarray] | None = None  # codes → names in the table (the outcome)
+
+    def empty(self, arrays: ScenarioArrays, replicates: int) -> np.ndarray:
+        """The column for ``replicates`` replicates, every cell at its fill value."""
+        n, k = arrays.shape
+        shape = {"replicate": (replicates,), "issue": (replicates, k), "delegation": (replicates, n)}[self.per]
+        fill = self.fill(arrays) if callable(self.fill) else self.fill
+        return np.full(shape, fill, dtype=self.dtype)
+
+
+class Record:
+    """The columns of a batch of replicates, by name (``record["outcome"]`` or ``record.outcome``)."""
+
+    def __init__(self, columns: Sequence[Column], data: dict[str, np.ndarray]) -> None:
+        self.columns = tuple(columns)
+        self.data = data
+
+    @classmethod
+    def empty(cls, columns: Sequence[Column], arrays: ScenarioArrays, replicates: int) -> Record:
+        return cls(columns, {c.name: c.empty(arrays, replicates) for c in columns})
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in ("columns", "data"):
+            raise AttributeError(name)
+        try:
+            return self.data[name]
+        except KeyError:
+            raise AttributeError(f"no column {name!r} in this record") from None
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self.columns)
+
+
+LEGACY = True
+
+
+def run_rules(scenario: Scenario) -> dict[str, object]:
+    """Every rule in force that changes a number, from the schema: the procedure's fields, then the chair's as
+    ``chair_<field>`` (its draft, a text, is in the scenario's content hash instead). Written into every row."""
+    if LEGACY:
+        p, c = scenario.procedure, scenario.chair
+        return {"rounds": p.rounds, "fallback": p.fallback, "chair_strategy": c.strategy, "vote_threshold": p.vote_threshold}
+    rules: dict[str, object] = {}
+    for key, value in scenario.procedure.model_dump().items():
+        rules[key] = value
+    for key, value in scenario.chair.model_dump().items():
+        if not isinstance(value, dict) and value is not None:
+            rules[f"chair_{key}"] = value
+    return rules
+
+
+def rule_names() -> tuple[str, ...]:
+    """The names :func:`run_rules` gives the rules, from the schema (for readers of tables and summaries)."""
+    from sim.scenario import Chair, Procedure
+
+    chair = [f"chair_{name}" for name, f in Chair.model_fields.items() if name != "draft"]
+    return (*Procedure.model_fields, *chair)
+
 
 @dataclass(frozen=True)
 class Results:
-    """Per-replicate outcomes of :func:`sim.engine.simulate` (R replicates, N delegations, K issues)."""
+    """Per-replicate results of :func:`sim.engine.simulate`: a :class:`Record` and what identifies the run.
+
+    Columns are attributes too: ``results.outcome``, ``results.text``, ``results.blockers``.
+    """
 
     scenario: str
     seed: int
     delegation_ids: tuple[str, ...]
     issue_ids: tuple[str, ...]
-    config: dict[str, object]  # the rules in force: rounds, fallback, chair_strategy, vote_threshold
+    rules: dict[str, object]  # the rules in force (run_rules)
     replicate: np.ndarray  # (R,) replicate indices
-    outcome: np.ndarray  # (R,) codes into sim.dynamics.OUTCOMES
-    round: np.ndarray  # (R,)
-    text: np.ndarray  # (R, K)
-    yes: np.ndarray  # (R,)
-    no: np.ndarray  # (R,)
-    abstain: np.ndarray  # (R,)
-    blockers: np.ndarray  # (R, N) bool: blocking consensus at the end
-    units: tuple[str, ...] = ()  # per delegation, who decides for it: its coordinated bloc's id, else its own id
+    record: Record
+    deciders: tuple[str, ...] = field(default=())  # per delegation: its coordinated bloc's id, else its own id
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name == "record":
+            raise AttributeError(name)
+        try:
+            return self.record[name]
+        except KeyError:
+            raise AttributeError(f"'Results' has no attribute or column {name!r}") from None
 
     @property
     def replicates(self) -> int:
-        return int(self.outcome.shape[0])
+        return int(self.replicate.shape[0])
 
     def outcome_labels(self) -> np.ndarray:
-        """Outcome names per replicate (``consensus``, ``vote``, ``failed``)."""
-        return outcome_names(self.outcome)
+        """Outcome names per replicate (see :mod:`sim.outcomes`)."""
+        from sim import outcomes
 
-    def blocker_ids(self) -> list[str]:
-        """Per replicate, the ids of the delegations blocking at the end, joined by ``;``."""
+        return outcomes.names(self.record["outcome"])
+
+    def ids_of(self, name: str) -> list[str]:
+        """Per replicate, the ids of the delegations marked in per-delegation column ``name``, joined by ``;``."""
         ids = np.asarray(self.delegation_ids, dtype=object)
-        return [";".join(ids[row]) for row in self.blockers]
+        return [";".join(ids[row]) for row in self.record[name]]
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy results table: one row per replicate (columns in the module docstring)."""
@@ -71,12 +153,19 @@ class Results:
             "seed": np.full(self.replicates, self.seed, dtype=np.int64),
             "scenario": self.scenario,
         }
-        columns.update({key: value for key, value in self.config.items()})
-        columns.update({"outcome": self.outcome_labels(), "round": self.round})
-        for k, issue in enumerate(self.issue_ids):
-            columns[f"text_{issue}"] = self.text[:, k]
-        columns.update({"yes": self.yes, "no": self.no, "abstain": self.abstain})
-        columns.update({"n_blockers": self.blockers.sum(axis=1), "blockers": self.blocker_ids()})
+        columns.update(self.rules)
+        last: dict[str, object] = {}
+        for column in self.record:
+            values = self.record[column.name]
+            if column.per == "replicate":
+                columns[column.name] = column.labels(values) if column.labels else values
+            elif column.per == "issue":
+                for k, issue in enumerate(self.issue_ids):
+                    columns[f"{column.name}_{issue}"] = values[:, k]
+            else:
+                last[f"n_{column.name}"] = values.sum(axis=1)
+                last[column.name] = self.ids_of(column.name)
+        columns.update(last)
         return pd.DataFrame(columns)
 
 
@@ -85,9 +174,7 @@ def concatenate(parts: list[Results]) -> Results:
     first = parts[0]
     if len(parts) == 1:
         return first
-    stacked = {
-        name: np.concatenate([getattr(p, name) for p in parts])
-        for name in ("replicate", "outcome", "round", "text", "yes", "no", "abstain", "blockers")
-    }
-    return Results(first.scenario, first.seed, first.delegation_ids, first.issue_ids, first.config, **stacked,
-                   units=first.units)
+    columns = first.record.columns
+    data = {c.name: np.concatenate([p.record[c.name] for p in parts]) for c in columns}
+    return Results(first.scenario, first.seed, first.delegation_ids, first.issue_ids, first.rules,
+                   np.concatenate([p.replicate for p in parts]), Record(columns, data), first.deciders)

@@ -18,7 +18,7 @@ from sim.results import Results
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
-    from analysis.stats import Tally
+    from sim.tally import Tally
 
 RESULTS_FILE = "results.csv"
 SUMMARY_FILE = "summary.json"
@@ -50,8 +50,9 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
     tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
-    names = display_names(scenario)
-    summary = {"title": scenario.title, **tally.summary(names)}
+    from analysis.stats import summary as summarize_tally
+
+    summary = {"title": scenario.title, **summarize_tally(tally, display_names(scenario))}
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
@@ -117,8 +118,8 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
 
 def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> Tally:
     """Simulate chunk by chunk, appending each chunk's rows to the results table (written atomically) and to a
-    :class:`~analysis.stats.Tally`: memory stays bounded by a chunk, whatever the number of replicates."""
-    from analysis.stats import Tally
+    :class:`~sim.tally.Tally`: memory stays bounded by a chunk, whatever the number of replicates."""
+    from sim.tally import Tally
 
     tally: Tally | None = None
 
@@ -146,9 +147,9 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     import matplotlib.pyplot as plt
 
     from analysis.plots import plot_outcome_shares, plot_policy_map
-    from sim.inputs import compile_setting
+    from sim.inputs import compile_arrays
 
-    setting = compile_setting(scenario)
+    arrays = compile_arrays(scenario)
     pick = [0, 1] if len(scenario.issues) > 1 else [0, 0]
     written = []
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -156,9 +157,9 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     written.append(_save(fig, output_dir / FIGURES[0]))
     fig, ax = plt.subplots(figsize=(6.5, 6))
     labels = [scenario.issues[i].label for i in pick]
-    show_names = list(setting.delegation_ids) if len(setting.delegation_ids) <= 40 else None
+    show_names = list(arrays.delegation_ids) if len(arrays.delegation_ids) <= 40 else None
     shown = slice(0, MAP_TEXTS)
-    plot_policy_map(setting.position[:, pick], setting.power, tally.text[shown][:, pick],
+    plot_policy_map(arrays.position[:, pick], arrays.power, tally.text[shown][:, pick],
                     tally.outcome_labels()[shown], labels, show_names, ax=ax)
     written.append(_save(fig, output_dir / FIGURES[1]))
     return written

@@ -7,7 +7,8 @@ import pytest
 
 from analysis.stats import outcome_counts
 from sim import load_scenario, simulate, with_overrides
-from sim.dynamics import CONSENSUS, FAILED, VOTE
+from sim.outcomes import CONSENSUS as _C, FAILED as _F, VOTE as _V
+CONSENSUS, FAILED, VOTE = _C.code, _F.code, _V.code
 from tests.builders import build, delegation, lone_holdout
 
 SEED = 12345

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sim import simulate
-from sim.dynamics import CONSENSUS, FAILED, VOTE
+from sim.outcomes import CONSENSUS as _C, FAILED as _F, VOTE as _V
+CONSENSUS, FAILED, VOTE = _C.code, _F.code, _V.code
 from tests.builders import build, delegation
 
 SEED = 4

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, load_scenario, simulate, with_overrides
-from sim.dynamics import OUTCOMES
+from sim.outcomes import OUTCOMES as _OUTCOMES
+OUTCOMES = {o.code: o.name for o in _OUTCOMES}
 from sim.loading import validate_scenario
 from tests.builders import build, delegation, lone_holdout
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import NegotiationModel, ScenarioError, load_scenario, simulate, with_overrides
-from sim import dynamics as dyn
+from sim import NegotiationModel, ScenarioError, load_scenario, outcomes, simulate, with_overrides
 from sim.loading import scenario_path
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import (
@@ -48,7 +47,7 @@ def test_an_unplayed_game_is_the_mesa_model_and_replicate_k_of_the_engine(classr
     records = game.run_to_deadline()
     model = NegotiationModel(classroom, seed=11, replicate=replicate).run()
     batch = simulate(classroom, replicate + 1, 11)
-    assert game.model.outcome == model.outcome == dyn.OUTCOMES[batch.outcome[replicate]]
+    assert game.model.outcome == model.outcome == outcomes.names(batch.outcome)[replicate]
     assert np.array_equal(game.model.text, model.text) and np.array_equal(game.model.text, batch.text[replicate])
     assert [r.round for r in records] == list(range(1, model.round + 1))
     assert records[-1].outcome == model.outcome and all(r.outcome is None for r in records[:-1])
@@ -274,7 +273,7 @@ def test_an_oversized_upload_is_refused_before_parsing():
 def test_the_monte_carlo_panel_reports_the_batched_engine(classroom):
     summary = monte_carlo(classroom, replicates=400, seed=9)
     results = simulate(classroom, 400, 9)
-    adopted = float(np.mean(results.outcome != dyn.FAILED))
+    adopted = float(np.mean(outcomes.is_adopted(results.outcome)))
     assert summary["replicates"] == 400 and summary["p_adopted"] == pytest.approx(adopted)
     low, high = summary["ci95"]["p_adopted"]
     lines = monte_carlo_lines(summary)

@@ -182,7 +182,7 @@ def step_round() -> None:
     chosen = {}
     for p in g.waiting_for():
         d = decisions.value.get(p, {})
-        counter = tuple(d["text"][k] for k in g.model.setting.issue_ids) if d.get("counter") else None
+        counter = tuple(d["text"][k] for k in g.model.arrays.issue_ids) if d.get("counter") else None
         chosen[p] = Decision(objecting=d.get("choice") == OBJECT, counter_text=counter)
     g.step(chosen)
     decisions.set({})
@@ -209,7 +209,7 @@ def set_decision(player: str, **change: Any) -> None:
 def PlayerCard(g: Game, player: str, version: int):
     brief = player_brief(g, player)
     d = decisions.value.get(player, {})
-    issues = g.model.setting.issue_ids
+    issues = g.model.arrays.issue_ids
     with solara.Card(f"You play {brief.name}", classes=["player-card"]):
         solara.Text(
             f"Round {g.model.round + 1}: the text on the table is {format_text(brief.text.values(), issues)}; "

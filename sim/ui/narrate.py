@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from sim import dynamics as dyn
+from sim import outcomes
 from sim.ui.state import Game, RoundRecord
 
 #: Changes smaller than this (in utility) are not worth a word in the explanation.
@@ -31,7 +32,7 @@ def name_list(ids: Sequence[str], names: Mapping[str, str], limit: int = 8) -> s
 
 
 def _objections(record: RoundRecord, game: Game) -> str:
-    issues = game.model.setting.issue_ids
+    issues = game.model.arrays.issue_ids
     on_table = format_text(record.text, issues)
     n = len(record.objecting)
     if n == 0:
@@ -45,7 +46,7 @@ def _objections(record: RoundRecord, game: Game) -> str:
 
 
 def _moves(record: RoundRecord, game: Game) -> list[str]:
-    issues = game.model.setting.issue_ids
+    issues = game.model.arrays.issue_ids
     out = []
     for delegation_id, decision in record.played.items():
         name = game.names[delegation_id]
@@ -59,16 +60,16 @@ def _moves(record: RoundRecord, game: Game) -> list[str]:
 
 
 def _ending(record: RoundRecord, game: Game) -> str:
-    issues = game.model.setting.issue_ids
+    issues = game.model.arrays.issue_ids
     if record.next_text is not None:
         if np.allclose(record.next_text, record.text):
             return "the chair keeps the text as it is"
         return f"the chair moves the text to {format_text(record.next_text, issues)}"
-    if record.outcome == "consensus":
+    if record.outcome == outcomes.CONSENSUS.name:
         return "nobody who can block objects: consensus, the text is adopted"
     if record.votes is None:
         return "the deadline passes without consensus: the talks fail"
-    verdict = "adopts" if record.outcome == "vote" else "rejects"
+    verdict = "adopts" if record.outcome == outcomes.VOTE.name else "rejects"
     v = record.votes
     return f"no consensus by the deadline; the vote {verdict} the text ({v['yes']} yes, {v['no']} no, {v['abstain']} abstain)"
 
@@ -87,7 +88,7 @@ def round_log(game: Game) -> list[str]:
 def _unlocked(game: Game) -> list[str]:
     """Why each delegation that blocked in the round before consensus stopped blocking."""
     before, last = game.history[-2], game.history[-1]
-    index = {d: i for i, d in enumerate(game.model.setting.delegation_ids)}
+    index = {d: i for i, d in enumerate(game.model.arrays.delegation_ids)}
     lines, gained, relaxed = [], 0.0, 0.0
     for d in before.blocking:
         i, name = index[d], game.names[d]
@@ -111,9 +112,9 @@ def _unlocked(game: Game) -> list[str]:
 
 def _blocked(game: Game) -> list[str]:
     """Who still blocked at the deadline, by how much, and what the fallback did."""
-    last, setting = game.history[-1], game.model.setting
-    index = {d: i for i, d in enumerate(setting.delegation_ids)}
-    lines = [f"No consensus by the deadline (round {setting.rounds}): {name_list(last.blocking, game.names)} still blocked."]
+    last, arrays = game.history[-1], game.model.arrays
+    index = {d: i for i, d in enumerate(arrays.delegation_ids)}
+    lines = [f"No consensus by the deadline (round {arrays.rounds}): {name_list(last.blocking, game.names)} still blocked."]
     for d in last.blocking:
         i = index[d]
         gave, wanted = last.utility[i], last.threshold[i]
@@ -126,11 +127,11 @@ def _blocked(game: Game) -> list[str]:
     if last.votes is None:
         lines.append("The rules provide no vote, so the talks failed.")
     else:
-        verdict = "adopted" if last.outcome == "vote" else "rejected"
+        verdict = "adopted" if last.outcome == outcomes.VOTE.name else "rejected"
         v = last.votes
         lines.append(
             f"The fallback vote {verdict} the text: {v['yes']} yes, {v['no']} no, {v['abstain']} abstaining "
-            f"(it needed {setting.vote_threshold:.0%} of those voting)."
+            f"(it needed {arrays.vote_threshold:.0%} of those voting)."
         )
     return lines
 
@@ -139,17 +140,17 @@ def _player_lines(game: Game) -> list[str]:
     m, last = game.model, game.history[-1]
     lines = []
     for p in game.players:
-        d = m.delegations[m.setting.delegation_ids.index(p)]
+        d = m.delegations[m.arrays.delegation_ids.index(p)]
         worth = float(dyn.utility(m.text, d.position[None, :], d.salience[None, :])[0])
-        outside = float(d.floor[0])
+        outside = float(d.outside_option[0])
         name = game.names[p]
-        if m.outcome == "failed":
+        if m.outcome == outcomes.FAILED.name:
             lines.append(f"Playing {name}: no deal, so {name} keeps its outside option ({outside:.2f}); "
                          f"the last text would have given it {worth:.2f}.")
         else:
             better = "better" if worth >= outside else "worse"
             lines.append(f"Playing {name}: the adopted text is worth {worth:.2f} to {name}, {better} than no deal ({outside:.2f}).")
-        if m.outcome != "consensus" and last.blocking == (p,):
+        if m.outcome != outcomes.CONSENSUS.name and last.blocking == (p,):
             lines.append(f"Had {name} accepted in the last round, the talks would have ended in consensus.")
     return lines
 
@@ -158,9 +159,9 @@ def explain(game: Game) -> list[str]:
     """What unlocked or blocked consensus, once the talks are over (empty before), and how the players fared."""
     if not game.finished or not game.history:
         return []
-    last, issues = game.history[-1], game.model.setting.issue_ids
-    if last.outcome == "consensus":
-        lines = [f"Consensus in round {last.round} of {game.model.setting.rounds} on {format_text(last.text, issues)}."]
+    last, issues = game.history[-1], game.model.arrays.issue_ids
+    if last.outcome == outcomes.CONSENSUS.name:
+        lines = [f"Consensus in round {last.round} of {game.model.arrays.rounds} on {format_text(last.text, issues)}."]
         if len(game.history) == 1:
             lines.append("The chair's opening text already gave everyone who can block what it demanded.")
         else:
@@ -179,7 +180,7 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
         f"{summary['replicates']:,} replicates, seed {summary['seed']}.",
         "Outcome shares: " + ", ".join(
             f"{label} {summary[key]:.3f} [{ci[key][0]:.3f}, {ci[key][1]:.3f}]"
-            for key, label in (("p_consensus", "consensus"), ("p_vote", "vote"), ("p_failed", "failed"))
+            for key, label in ((o.key, o.short) for o in outcomes.OUTCOMES)
         ) + ".",
     ]
     if summary.get("rounds_median") is not None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim import dynamics as dyn
+from sim import steps
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.loading import MAX_SCENARIO_BYTES, read_yaml_mapping, validate_scenario, with_overrides
@@ -179,17 +180,15 @@ class Game:
             played=dict(decisions),
             next_text=m.text.copy() if m.running else None,
             outcome=m.outcome,
-            votes=dict(m.votes) if m.outcome is not None and m.setting.vote_fallback else None,
+            votes=dict(m.votes) if m.outcome is not None and m.arrays.vote_fallback else None,
         )
 
 
 def pooled_views(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
     """Utilities and thresholds as the delegations last weighed them, pooled within coordinated blocs."""
-    s = model.setting
-    pool = (s.bloc_index, s.n_blocs, s.power)
     util = np.array([d.utility for d in model.delegations])
     threshold = np.array([d.threshold for d in model.delegations])
-    return dyn.pool_blocs(util, *pool), dyn.pool_blocs(threshold, *pool)
+    return steps.pooled(model.arrays, util), steps.pooled(model.arrays, threshold)
 
 
 def new_game(scenario: Scenario, controls: Controls, seed: int, replicate: int, players: Sequence[str]) -> Game:
@@ -231,18 +230,18 @@ def map_data(game: Game, axes: tuple[int, int] = (0, 1)) -> MapData:
     m = game.model
     last = game.history[-1] if game.history else None
     objecting = set(last.objecting) if last else set()
-    status = tuple(UNDECIDED if last is None else OBJECTS if d in objecting else ACCEPTS for d in m.setting.delegation_ids)
+    status = tuple(UNDECIDED if last is None else OBJECTS if d in objecting else ACCEPTS for d in m.arrays.delegation_ids)
     issues = game.scenario.issues
     labels = (issues[axes[0]].label, issues[axes[1]].label) if len(issues) > 1 else (issues[0].label, "")
-    title = f"round {m.round} of {m.setting.rounds}" + (f" · {m.outcome}" if m.outcome else "")
+    title = f"round {m.round} of {m.arrays.rounds}" + (f" · {m.outcome}" if m.outcome else "")
     return MapData(
-        ids=m.setting.delegation_ids,
-        names=tuple(game.names[d] for d in m.setting.delegation_ids),
+        ids=m.arrays.delegation_ids,
+        names=tuple(game.names[d] for d in m.arrays.delegation_ids),
         ideal=_two_issues(np.array([d.position for d in m.delegations]), axes),
-        power=m.setting.power.copy(),
+        power=m.arrays.power.copy(),
         status=status,
-        can_block=m.setting.can_block.copy(),
-        played=tuple(d in game.players for d in m.setting.delegation_ids),
+        can_block=m.arrays.can_block.copy(),
+        played=tuple(d in game.players for d in m.arrays.delegation_ids),
         text=_two_issues(m.text, axes),
         path=_two_issues(np.array(m.text_path), axes),
         axis_labels=labels,
@@ -267,12 +266,12 @@ class PlayerBrief:
 def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
     """The facts a student playing ``delegation_id`` needs for the coming round."""
     m = game.model
-    d = m.delegations[m.setting.delegation_ids.index(delegation_id)]
-    rounds = m.setting.rounds
-    progress = dyn.progress(min(m.round + 1, max(rounds, 1)), rounds, m.setting.credibility)  # the coming round
+    d = m.delegations[m.arrays.delegation_ids.index(delegation_id)]
+    rounds = m.arrays.rounds
+    progress = steps.progress(m.arrays, min(m.round + 1, max(rounds, 1)))  # the coming round
     utility = float(dyn.utility(m.text, d.position[None, :], d.salience[None, :])[0])
-    threshold = float(dyn.acceptance_threshold(progress, d.reservation, d.floor, d.beta)[0])
-    issues = m.setting.issue_ids
+    threshold = float(dyn.acceptance_threshold(progress, d.reservation, d.outside_option, d.beta)[0])
+    issues = m.arrays.issue_ids
     return PlayerBrief(
         delegation=delegation_id,
         name=game.names[delegation_id],
@@ -280,7 +279,7 @@ def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
         ideal=dict(zip(issues, map(float, d.position))),
         utility=utility,
         threshold=threshold,
-        outside_option=float(d.floor[0]),
+        outside_option=float(d.outside_option[0]),
         advice="object" if dyn.objections(utility, threshold) else "accept",
     )
 

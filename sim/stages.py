@@ -1,0 +1,132 @@
+"""A negotiation run as a pipeline of stages over one record, for a batch of replicates.
+
+Each :class:`Stage` declares the :class:`~sim.results.Column` s it writes and a function that takes the replicates
+still undecided (:class:`Talks`) and the batch's :class:`~sim.results.Record`, writes its columns and hands the
+still-undecided replicates on. :data:`PIPELINE` is the run: ``negotiate`` (rounds of consensus-seeking up to the
+deadline), then ``fallback`` (the vote, where the rules provide one). A new stage (another session, votes on single
+provisions, ratification) is one more entry here with its own columns; the table, the chunk join and the tally
+follow the declared columns (:mod:`sim.results`, :mod:`sim.tally`).
+
+Every move is a function of :mod:`sim.steps`, the layer the Mesa model (:mod:`sim.model`) calls too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sim import outcomes, steps
+from sim.inputs import Draw, ScenarioArrays
+from sim.results import Column, Record
+
+
+@dataclass(frozen=True)
+class Talks:
+    """The replicates of a batch still without a decision, as one stage hands them to the next.
+
+    ``active`` are their rows in the batch's record; ``draw``, ``text``, ``util``, ``threshold`` and ``blocking``
+    are theirs alone (one row each): their inputs, the text on the table, and at the end of a stage's rounds what
+    each delegation makes of that text.
+    """
+
+    active: np.ndarray
+    draw: Draw
+    text: np.ndarray
+    util: np.ndarray | None = None
+    threshold: np.ndarray | None = None
+    blocking: np.ndarray | None = None
+
+    def keep(self, rows: np.ndarray) -> Talks:
+        """Only the replicates in boolean ``rows``."""
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[rows]
+
+        draw = Draw(*(a[rows] for a in (self.draw.position, self.draw.salience, self.draw.reservation,
+                                        self.draw.outside_option)))
+        return Talks(self.active[rows], draw, self.text[rows], cut(self.util), cut(self.threshold), cut(self.blocking))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a run: its name, the columns it writes, and ``run(arrays, talks, record) -> talks``."""
+
+    name: str
+    columns: tuple[Column, ...]
+    run: Callable[[ScenarioArrays, Talks, Record], Talks]
+
+
+def negotiate(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
+    """Rounds 1..T: every delegation weighs the text; consensus ends a replicate's talks, else the chair revises.
+
+    At the deadline, records the last text and who still blocks for the replicates without consensus.
+    """
+    for t in range(1, arrays.rounds + 1):
+        util, threshold = steps.assess(arrays, talks.text, talks.draw, t)
+        blocking = steps.blocked(arrays, util, threshold)
+        agreed = ~blocking.any(axis=-1)
+        done = talks.active[agreed]
+        record["outcome"][done] = outcomes.CONSENSUS.code
+        record["round"][done] = t
+        record["text"][done] = talks.text[agreed]
+        talks = replace(talks, util=util, threshold=threshold, blocking=blocking)
+        if agreed.any():
+            talks = talks.keep(~agreed)
+        if talks.active.size == 0:
+            return talks
+        if t < arrays.rounds:
+            revised = steps.revise(arrays, talks.text, talks.draw.position, talks.draw.salience, talks.util,
+                                   talks.threshold, talks.blocking)
+            talks = replace(talks, text=revised)
+    util, threshold = steps.assess(arrays, talks.text, talks.draw, arrays.rounds)
+    blocking = steps.blocked(arrays, util, threshold)
+    record["text"][talks.active] = talks.text
+    record["blockers"][talks.active] = blocking
+    return replace(talks, util=util, threshold=threshold, blocking=blocking)
+
+
+def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
+    """At the deadline without consensus, the fallback vote if the rules provide one: adopted replicates leave."""
+    if not arrays.vote_fallback or talks.active.size == 0:
+        return talks
+    yes, no = steps.ballots(arrays, talks.util, talks.threshold)
+    count = steps.count_votes(arrays, yes, no)
+    record["yes"][talks.active], record["no"][talks.active] = count.yes, count.no
+    record["abstain"][talks.active] = count.abstain
+    record["outcome"][talks.active[count.adopted]] = outcomes.VOTE.code
+    return talks.keep(~count.adopted)
+
+
+NEGOTIATE = Stage("negotiate", (
+    Column("outcome", "replicate", np.int8, outcomes.FAILED.code, "how the run ended (sim.outcomes)", outcomes.names),
+    Column("round", "replicate", np.int64, lambda a: a.rounds, "round of consensus (1..T); T when none came"),
+    Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last on the table)"),
+    Column("blockers", "delegation", bool, False, "delegations still blocking consensus at the end"),
+), negotiate)
+
+FALLBACK = Stage("fallback", (
+    Column("yes", "replicate", np.int64, 0, "votes for the text in the fallback vote (0 when none was held)"),
+    Column("no", "replicate", np.int64, 0, "votes against"),
+    Column("abstain", "replicate", np.int64, 0, "votes abstaining"),
+), fallback)
+
+#: The stages of a run, in order.
+PIPELINE: tuple[Stage, ...] = (NEGOTIATE, FALLBACK)
+
+
+def columns(pipeline: tuple[Stage, ...] = PIPELINE) -> tuple[Column, ...]:
+    """Every column the stages write, in stage order."""
+    return tuple(c for stage in pipeline for c in stage.columns)
+
+
+def run_pipeline(arrays: ScenarioArrays, draw: Draw, pipeline: tuple[Stage, ...] = PIPELINE) -> Record:
+    """Run every stage over a batch of replicates drawn as ``draw``; returns the batch's record."""
+    replicates = draw.position.shape[0]
+    cols = columns(pipeline)
+    record = Record.empty([replace(c, dtype=arrays.dtype) if c.dtype == "float" else c for c in cols], arrays,
+                          replicates)
+    talks = Talks(np.arange(replicates), draw, steps.opening_text(arrays, draw))
+    for stage in pipeline:
+        talks = stage.run(arrays, talks, record)
+    return record
