@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError, describe_pydantic_error, format_location
+from sim.errors import ScenarioError, describe_pydantic_error, from_validation_error
+from sim.inputs import DEFAULT_SEED
 
 SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "delegations")
 
@@ -25,7 +26,7 @@ class RunConfig(BaseModel):
 
     scenario: Annotated[str, Field(min_length=1)]
     replicates: Annotated[int, Field(ge=1, le=100_000_000)] = 2000
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 20240809
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = DEFAULT_SEED
     chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
     figures: bool = True
     procedure: dict[str, Any] = {}
@@ -53,8 +54,7 @@ def parse_run_config(data: Mapping[str, Any]) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [(format_location(e["loc"]), _describe(e)) for e in exc.errors()]
-        raise ScenarioError("run settings", problems) from None
+        raise from_validation_error("run settings", exc, _describe) from None
 
 
 def _describe(error: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ it without a traceback and exits with code 2 (see ``sim.cli``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 EXIT_USAGE = 2
@@ -117,3 +118,35 @@ def describe_pydantic_error(err: dict[str, Any]) -> str:
     if kind.endswith(("_type", "_parsing")) and got is not None:
         message += f", got {_short(got)}"
     return message
+
+
+def from_validation_error(source: str, exc: Any, describe: Any = None) -> ScenarioError:
+    """A pydantic ``ValidationError`` as a :class:`ScenarioError`: one problem per error, at its field path, in
+    plain words (``describe`` turns one error dict into words; :func:`describe_pydantic_error` by default)."""
+    describe = describe or describe_pydantic_error
+    return ScenarioError(source, [(format_location(e["loc"]), describe(e)) for e in exc.errors()])
+
+
+EXIT_INTERRUPTED = 130
+
+
+@contextmanager
+def command_boundary(prog: str) -> Iterator[None]:
+    """The one error boundary of every command: bad input (a :class:`ScenarioError`) prints one line per problem
+    and exits with code 2, Ctrl-C prints one line and exits with 130, neither with a traceback. With
+    ``TREATYSIM_DEBUG`` set in the environment, bad input raises instead (to see the traceback)."""
+    import os
+    import sys
+
+    try:
+        yield
+    except ScenarioError as exc:
+        if os.environ.get("TREATYSIM_DEBUG"):
+            raise
+        print(exc.format(), file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        if os.environ.get("TREATYSIM_DEBUG"):
+            raise
+        print(f"{prog}: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

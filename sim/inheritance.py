@@ -1,9 +1,8 @@
-"""Scenario inheritance: ``extends: uncc2024`` plus a few overrides, so a what-if stays a few lines long.
+"""Scenario inheritance as pure mapping rules: a parent scenario mapping plus a child's overrides.
 
-A scenario file with ``extends:`` names its parent — a bundled scenario's name, or a path (ending in ``.yaml`` or
-containing ``/``) relative to the child file's folder. The parent is read (and its own ``extends`` resolved, to any
-depth), then the child's keys are applied to it, and the result is validated like any scenario by
-:func:`sim.loading.load_scenario`. The rules (also in ``scenarios/README.md``):
+A what-if file's ``extends:`` (read and resolved by :func:`sim.loading.resolve_extends`, which reads files) and a
+command-line or dashboard override (:func:`sim.loading.with_overrides`) both apply their keys to the parent with
+:func:`apply_overrides`. Nothing here reads a file. The rules (also in ``scenarios/README.md``):
 
 - mappings (``procedure``, ``chair``, ``uncertainty``, ``chair.draft``, a delegation's ``position`` ...) merge key by
   key: the child changes only the keys it names;
@@ -21,62 +20,28 @@ the file and the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
 
 #: Keys whose list can be patched by id when the child gives a mapping.
 KEYED_LISTS = ("issues", "blocs", "delegations")
-#: The longest chain of ``extends`` followed before giving up.
-MAX_DEPTH = 20
 
 
-def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The scenario mapping of the file at ``path`` with its ``extends`` chain applied (unchanged without one)."""
-    if "extends" not in data:
-        return dict(data)
-    chain = chain + (path.resolve(),)
-    parent_path = parent_of(data["extends"], path, source)
-    if parent_path.resolve() in chain:
-        names = " -> ".join(p.name for p in chain + (parent_path.resolve(),))
-        raise ScenarioError(source, [("extends", f"cycle of extends: {names}")])
-    if len(chain) >= MAX_DEPTH:
-        raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
-    from sim.loading import display_name, read_yaml_mapping, validate_scenario
+def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``update`` into ``base`` (mappings merge key by key; anything else is replaced)."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
-    parent_source = display_name(parent_path)
-    parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
-    # the parent as validated (saliences rescaled, defaults filled in): a what-if patches what the parent means,
-    # exactly as a command-line override of the parent would (sim.loading.with_overrides)
-    parent = validate_scenario(parent, parent_source).model_dump()
-    child = {key: value for key, value in data.items() if key != "extends"}
-    return apply_overrides(parent, child, source)
-
-
-def parent_of(reference: Any, child_path: Path, source: str) -> Path:
-    """The parent file named by ``extends``: a bundled name, or a path relative to the child's folder."""
-    from sim.loading import scenario_path
-
-    if not isinstance(reference, str) or not reference.strip():
-        raise ScenarioError(source, [("extends", f"expected a scenario name or a relative path, got {reference!r}")])
-    text = reference.strip()
-    if text.endswith((".yaml", ".yml")) or "/" in text:
-        target = (child_path.parent / text).expanduser()
-        if not target.is_file():
-            raise ScenarioError(source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")])
-        return target
-    try:
-        return scenario_path(text)
-    except ScenarioError as exc:
-        reason = exc.problems[0][1] if exc.problems else "unknown scenario"
-        raise ScenarioError(source, [("extends", f"unknown parent '{text}': {reason}")]) from None
 
 
 def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source: str) -> dict[str, Any]:
     """The parent mapping with the child's overrides applied by the rules in the module docstring."""
-    from sim.loading import merge
-
     out = dict(parent)
     for key, value in child.items():
         if key == "sources" and isinstance(value, (list, tuple)) and isinstance(out.get(key), (list, tuple)):
@@ -92,8 +57,6 @@ def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source:
 
 def patch_keyed_list(data: dict[str, Any], key: str, patches: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Patch the entries of ``data[key]`` (a list of mappings with ``id``) named by ``patches``; ``null`` removes."""
-    from sim.loading import merge
-
     entries = [dict(e) for e in data.get(key) or [] if isinstance(e, Mapping)]
     index = {e.get("id"): n for n, e in enumerate(entries)}
     targets = expand_targets(data, key, patches, index, source)

@@ -18,6 +18,8 @@ from sim.scenario import Scenario
 #: Working precision of the dynamics. float32 halves memory traffic and doubles SIMD width; utilities on [0, 1]
 #: keep about seven significant digits, far finer than any input of a scenario (see the README's performance notes).
 FLOAT = np.float32
+#: The master seed every command uses unless told otherwise (conf/config.yaml says the same; a test checks).
+DEFAULT_SEED = 20240809
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError, describe_pydantic_error, format_location
+from sim.inheritance import apply_overrides, merge
 from sim.scenario import Scenario
 
+#: The longest chain of ``extends`` followed before giving up.
+MAX_DEPTH = 20
 #: A scenario file larger than this is refused before parsing (the 193-member scenario is ~100 KB).
 MAX_SCENARIO_BYTES = 2_000_000
 
@@ -186,13 +189,48 @@ def _split_joined(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario mapping of the file at ``path`` with its ``extends`` chain applied (unchanged without one)."""
+    if "extends" not in data:
+        return dict(data)
+    chain = chain + (path.resolve(),)
+    parent_path = parent_of(data["extends"], path, source)
+    if parent_path.resolve() in chain:
+        names = " -> ".join(p.name for p in chain + (parent_path.resolve(),))
+        raise ScenarioError(source, [("extends", f"cycle of extends: {names}")])
+    if len(chain) >= MAX_DEPTH:
+        raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
+    parent_source = display_name(parent_path)
+    parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
+    # the parent as validated (saliences rescaled, defaults filled in): a what-if patches what the parent means,
+    # exactly as a command-line override of the parent would (sim.loading.with_overrides)
+    parent = validate_scenario(parent, parent_source).model_dump()
+    child = {key: value for key, value in data.items() if key != "extends"}
+    return apply_overrides(parent, child, source)
+
+
+def parent_of(reference: Any, child_path: Path, source: str) -> Path:
+    """The parent file named by ``extends``: a bundled name, or a path relative to the child's folder."""
+    if not isinstance(reference, str) or not reference.strip():
+        raise ScenarioError(source, [("extends", f"expected a scenario name or a relative path, got {reference!r}")])
+    text = reference.strip()
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        target = (child_path.parent / text).expanduser()
+        if not target.is_file():
+            raise ScenarioError(source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")])
+        return target
+    try:
+        return scenario_path(text)
+    except ScenarioError as exc:
+        reason = exc.problems[0][1] if exc.problems else "unknown scenario"
+        raise ScenarioError(source, [("extends", f"unknown parent '{text}': {reason}")]) from None
+
+
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     """Load a bundled scenario by name, or the user's own YAML file by path, into a validated :class:`Scenario`.
 
     A file with ``extends:`` is its parent plus its overrides (:mod:`sim.inheritance`).
     """
-    from sim.inheritance import resolve_extends
-
     path = scenario_path(name_or_path)
     source = display_name(path)
     scenario = validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
@@ -212,25 +250,12 @@ def display_name(path: Path) -> str:
     return f"scenarios/{path.name}" if is_bundled(path) else str(path)
 
 
-def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``update`` into ``base`` (mappings merge key by key; anything else is replaced)."""
-    out = dict(base)
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
     """A new scenario with ``overrides`` applied and validated again.
 
     The rules are those of ``extends`` (:mod:`sim.inheritance`): mappings merge key by key
     (``{"procedure": {"rounds": 5}}``), and delegations are patched by id (``{"delegations": {"USA": {"power": 2}}}``).
     """
-    from sim.inheritance import apply_overrides
-
     if not overrides:
         return scenario
     return validate_scenario(apply_overrides(scenario.model_dump(), overrides, source), source)

@@ -79,15 +79,9 @@ class Record:
         return iter(self.columns)
 
 
-LEGACY = True
-
-
 def run_rules(scenario: Scenario) -> dict[str, object]:
     """Every rule in force that changes a number, from the schema: the procedure's fields, then the chair's as
     ``chair_<field>`` (its draft, a text, is in the scenario's content hash instead). Written into every row."""
-    if LEGACY:
-        p, c = scenario.procedure, scenario.chair
-        return {"rounds": p.rounds, "fallback": p.fallback, "chair_strategy": c.strategy, "vote_threshold": p.vote_threshold}
     rules: dict[str, object] = {}
     for key, value in scenario.procedure.model_dump().items():
         rules[key] = value

@@ -60,8 +60,8 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
 
 
 def display_names(scenario: Scenario) -> dict[str, str]:
-    """How the report names delegations, and blocs (which can be pivotal as one)."""
-    return {**{b.id: f"{b.name or b.id} (bloc)" for b in scenario.blocs}, **{d.id: d.name for d in scenario.delegations}}
+    """How the report names delegations and blocs (:meth:`Scenario.display_names`)."""
+    return scenario.display_names()
 
 
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
@@ -146,7 +146,7 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import plot_outcome_shares, plot_policy_map
+    from analysis.plots import plot_outcome_shares, plot_policy_map, save_figure
     from sim.inputs import compile_arrays
 
     arrays = compile_arrays(scenario)
@@ -154,21 +154,13 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     written = []
     fig, ax = plt.subplots(figsize=(6, 4))
     plot_outcome_shares(summary, ax=ax)
-    written.append(_save(fig, output_dir / FIGURES[0]))
+    written.append(save_figure(fig, output_dir / FIGURES[0]))
     fig, ax = plt.subplots(figsize=(6.5, 6))
     labels = [scenario.issues[i].label for i in pick]
     show_names = list(arrays.delegation_ids) if len(arrays.delegation_ids) <= 40 else None
     shown = slice(0, MAP_TEXTS)
     plot_policy_map(arrays.position[:, pick], arrays.power, tally.text[shown][:, pick],
                     tally.outcome_labels()[shown], labels, show_names, ax=ax)
-    written.append(_save(fig, output_dir / FIGURES[1]))
+    written.append(save_figure(fig, output_dir / FIGURES[1]))
     return written
 
-
-def _save(fig: Any, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    plt.close(fig)
-    return path

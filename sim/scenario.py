@@ -110,7 +110,6 @@ class Procedure(Frozen):
     """The rules: a deadline in rounds, consensus, and what happens without consensus at the deadline."""
 
     rounds: Annotated[int, Field(ge=0, le=10_000)] = 10
-    decision_rule: Literal["consensus"] = "consensus"
     fallback: Literal["none", "vote"] = "vote"
     vote_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 2.0 / 3.0
     abstention_band: Unit = 0.05
@@ -199,6 +198,11 @@ class Scenario(Frozen):
     @property
     def delegation_ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.delegations)
+
+    def display_names(self) -> dict[str, str]:
+        """How reports name delegations and blocs (a coordinated bloc can be pivotal as one): id → name."""
+        blocs = {b.id: f"{b.name or b.id} (bloc)" for b in self.blocs}
+        return {**blocs, **{d.id: d.name for d in self.delegations}}
 
     def bloc_of(self) -> dict[str, str]:
         """Each delegation's bloc id, from ``Delegation.bloc`` and ``Bloc.members`` alike."""
