@@ -90,6 +90,42 @@ def objections(util: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     return util < threshold
 
 
+def logistic(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^(−x)), without overflow for large |x|."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def random_objections(util: np.ndarray, threshold: np.ndarray, temperature: float, uniform: np.ndarray) -> np.ndarray:
+    """Random-utility acceptance (McFadden 1974): a delegation accepts with probability σ((u − r)/λ), the logit of
+    its surplus over its current demand at temperature λ > 0; ``uniform`` (same shape) is its draw on [0, 1).
+    As λ → 0 this becomes :func:`objections` (the model uses that rule itself at λ = 0)."""
+    return uniform >= logistic((util - threshold) / temperature)
+
+
+def companions(blocking: np.ndarray, power: np.ndarray) -> np.ndarray:
+    """The share of the *other* delegations' power that blocks too: c_i = (Σ_j b_j w_j − b_i w_i) / (W − w_i).
+
+    0 for a lone objector (or the only delegation), near 1 when almost everyone else objects with it.
+    """
+    weight = np.where(blocking, power, 0.0).astype(power.dtype)
+    others = ordered_sum(power) - power
+    joined = ordered_sum(weight)[..., None] - weight
+    return np.where(others > 0.0, joined / np.where(others > 0.0, others, 1.0), 0.0).astype(power.dtype)
+
+
+def isolation_relief(cost: float, companions: np.ndarray, progress: float | np.ndarray,
+                     beta: np.ndarray) -> np.ndarray:
+    """How far isolation lowers a delegation's demand: its outside option falls by κ(1 − c_i), so its
+    time-dependent demand falls by κ(1 − c_i) τ^(1/β_i) (see :func:`acceptance_threshold`).
+
+    The social cost of standing alone against a consensus (Johnston 2001, on social influence in international
+    institutions: backpatting and opprobrium; a chair's "no one wants to be the last to block"): a lone objector
+    (c = 0) gives way by κ at the deadline, one whose objection many others share hardly at all.
+    """
+    return cost * (1.0 - companions) * progress ** (1.0 / beta)
+
+
 def blocking(objecting: np.ndarray, can_block: np.ndarray) -> np.ndarray:
     """Objections that stop consensus: those of delegations that can block."""
     return objecting & can_block
@@ -151,6 +187,21 @@ def ballots(util: np.ndarray, threshold: np.ndarray, band: float) -> tuple[np.nd
     abstention is neither.
     """
     return util >= threshold, util < threshold - band
+
+
+def random_ballots(util: np.ndarray, threshold: np.ndarray, band: float, temperature: float,
+                   uniform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Random-utility ballots: a multinomial logit over yes, no and abstain with scores (u − r)/λ,
+    (r − band − u)/λ and 0 (McFadden 1974), drawn with ``uniform``. As λ → 0 each ballot becomes that of
+    :func:`ballots`. Returns boolean ``(yes, no)``; abstention is neither."""
+    yes_score = (util - threshold) / temperature
+    no_score = (threshold - band - util) / temperature
+    top = np.maximum(np.maximum(yes_score, no_score), 0.0)
+    e_yes, e_no, e_abstain = np.exp(yes_score - top), np.exp(no_score - top), np.exp(-top)
+    total = e_yes + e_no + e_abstain
+    p_yes, p_no = e_yes / total, e_no / total
+    yes = uniform < p_yes
+    return yes, ~yes & (uniform < p_yes + p_no)
 
 
 def vote_adopts(yes_votes: np.ndarray, no_votes: np.ndarray, threshold: float) -> np.ndarray:

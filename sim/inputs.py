@@ -51,6 +51,32 @@ class ScenarioArrays:
     noise_salience: float
     noise_reservation: float
     dtype: np.dtype
+    status_quo: np.ndarray | None = None  # (K,) where the issues stand without agreement, if the scenario says
+    from_status_quo: np.ndarray | None = None  # (N,) bool: outside option = utility of the status quo
+    sessions: int = 1
+    resumable: bool = False
+    resumed_credibility: float = 0.8
+    isolation_cost: float = 0.0
+    temperature: float = 0.0
+
+    @property
+    def followed(self) -> tuple[bool, ...]:
+        """Per session: is it followed by another (an earlier one of ``sessions``, or any when ``resumable``)?
+
+        A session that another may follow has a doubted deadline and ends, without consensus, in suspension rather
+        than a vote; only a final session's deadline is as credible as ``procedure.deadline_credibility`` says.
+        """
+        return tuple(s < self.sessions - 1 or self.resumable for s in range(self.sessions))
+
+    @property
+    def draws_credibility(self) -> bool:
+        """Whether a replicate draws a credibility for each session (some session is followed by another)."""
+        return any(self.followed)
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether choices are random-utility draws (temperature above 0) rather than the deterministic rule."""
+        return self.temperature > 0.0
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,7 +90,10 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
     bloc_of = scenario.bloc_of()
     coordinated = [b.id for b in scenario.blocs if b.coordinated and b.id in bloc_of.values()]
     bloc_index = np.array([coordinated.index(bloc_of[d.id]) if bloc_of.get(d.id) in coordinated else -1 for d in ds])
-    chair, proc, unc = scenario.chair, scenario.procedure, scenario.uncertainty
+    chair, proc, unc, how = scenario.chair, scenario.procedure, scenario.uncertainty, scenario.behaviour
+    sq = scenario.status_quo
+    fallback_floor = how.default_outside_option
+    from_sq = np.array([d.outside_option is None and sq is not None for d in ds], dtype=bool)
     return ScenarioArrays(
         delegation_ids=scenario.delegation_ids,
         issue_ids=issues,
@@ -72,7 +101,8 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         salience=np.array([[d.salience[k] for k in issues] for d in ds], dtype=dtype),
         power=np.array([d.power for d in ds], dtype=dtype),
         reservation=np.array([d.reservation for d in ds], dtype=dtype),
-        outside_option=np.array([d.outside_option for d in ds], dtype=dtype),
+        outside_option=np.array([fallback_floor if d.outside_option is None else d.outside_option for d in ds],
+                                dtype=dtype),
         beta=np.array([d.beta for d in ds], dtype=dtype),
         can_block=np.array([d.can_block for d in ds], dtype=bool),
         votes=np.array([d.votes for d in ds], dtype=np.int64),
@@ -91,6 +121,13 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         noise_salience=unc.salience,
         noise_reservation=unc.reservation,
         dtype=np.dtype(dtype),
+        status_quo=None if sq is None else np.array([sq[k] for k in issues], dtype=dtype),
+        from_status_quo=from_sq if from_sq.any() else None,
+        sessions=proc.sessions,
+        resumable=proc.resumable,
+        resumed_credibility=how.resumed_credibility,
+        isolation_cost=how.isolation_cost,
+        temperature=how.temperature,
     )
 
 
@@ -110,12 +147,40 @@ class Draw:
     salience: np.ndarray  # (..., N, K)
     reservation: np.ndarray  # (..., N)
     outside_option: np.ndarray  # (..., N)
+    credibility: np.ndarray | None = None  # (..., S) each session's deadline credibility, if any is doubted
+    choice: np.ndarray | None = None  # (..., S, T + 1, N) uniforms of random-utility choice (round T + 1: ballots)
+
+
+#: Concentration κ of the Beta distribution of a doubted deadline's credibility: Beta(κμ, κ(1 − μ)) has mean μ and
+#: standard deviation √(μ(1 − μ)/(κ + 1)) — about 0.09 at μ = 0.8.
+CREDIBILITY_CONCENTRATION = 20.0
+
+
+def noise_length(arrays: ScenarioArrays) -> int:
+    """How many numbers one replicate draws (:func:`draw_noise`)."""
+    n, k = arrays.shape
+    length = 2 * n * k + n
+    if arrays.draws_credibility:
+        length += arrays.sessions
+    if arrays.stochastic:
+        length += arrays.sessions * (arrays.rounds + 1) * n
+    return length
 
 
 def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
-    """One replicate's standard-normal draws, in a fixed layout: positions, saliences, reservation shifts."""
+    """One replicate's draws, in a fixed layout: standard normals for positions, saliences and reservation shifts;
+    then, only where the scenario needs them, a Beta credibility per session (a doubted deadline) and uniforms for
+    random-utility choice (each session's rounds and its ballots). A scenario that needs neither draws exactly what
+    it drew before these existed, so its numbers do not change."""
     n, k = arrays.shape
-    return rng.standard_normal(2 * n * k + n).astype(arrays.dtype)  # the same draws at any working precision
+    parts = [rng.standard_normal(2 * n * k + n)]
+    if arrays.draws_credibility:
+        mu, kappa = arrays.resumed_credibility, CREDIBILITY_CONCENTRATION
+        parts.append(np.ones(arrays.sessions) if mu >= 1.0 else rng.beta(kappa * mu, kappa * (1 - mu), arrays.sessions))
+    if arrays.stochastic:
+        parts.append(rng.random(arrays.sessions * (arrays.rounds + 1) * n))
+    noise = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return noise.astype(arrays.dtype)  # the same draws at any working precision
 
 
 def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
@@ -128,14 +193,39 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
     lead = noise.shape[:-1]
     z_pos = noise[..., : n * k].reshape(*lead, n, k)
     z_sal = noise[..., n * k : 2 * n * k].reshape(*lead, n, k)
-    z_res = noise[..., 2 * n * k :]
+    z_res = noise[..., 2 * n * k : 2 * n * k + n]
     position = np.clip(arrays.position + arrays.noise_position * z_pos, 0.0, 1.0)
     weights = arrays.salience * np.exp(arrays.noise_salience * z_sal)
     salience = weights / ordered_sum(weights)[..., None]
     shift = arrays.noise_reservation * z_res
     reservation = np.clip(arrays.reservation + shift, 0.0, 1.0)
-    outside_option = np.clip(arrays.outside_option + shift, 0.0, 1.0)
-    return Draw(position, salience, reservation, outside_option)
+    base = arrays.outside_option
+    if arrays.from_status_quo is not None:  # the utility of the status quo to each (perturbed) delegation
+        from sim.dynamics import utility
+
+        base = np.where(arrays.from_status_quo, utility(arrays.status_quo, position, salience), base)
+    outside_option = np.clip(base + shift, 0.0, 1.0)
+    # nobody demands less at the start than no deal gives it (a status quo near its ideal point: a veto player)
+    reservation = np.maximum(reservation, outside_option)
+    end = 2 * n * k + n
+    credibility = choice = None
+    if arrays.draws_credibility:
+        credibility, end = noise[..., end : end + arrays.sessions], end + arrays.sessions
+    if arrays.stochastic:
+        choice = noise[..., end:].reshape(*lead, arrays.sessions, arrays.rounds + 1, n)
+        choice = coordinate_blocs(arrays, choice)
+    return Draw(position, salience, reservation, outside_option, credibility, choice)
+
+
+def coordinate_blocs(arrays: ScenarioArrays, uniforms: np.ndarray) -> np.ndarray:
+    """A coordinated bloc decides as one: its members share the draw of its first member."""
+    if arrays.n_blocs == 0:
+        return uniforms
+    out = uniforms.copy()
+    for bloc in range(arrays.n_blocs):
+        members = np.flatnonzero(arrays.bloc_index == bloc)
+        out[..., members] = uniforms[..., members[:1]]
+    return out
 
 
 def draw_inputs(arrays: ScenarioArrays, rng: np.random.Generator) -> Draw:
@@ -145,8 +235,7 @@ def draw_inputs(arrays: ScenarioArrays, rng: np.random.Generator) -> Draw:
 
 def draw_batch(arrays: ScenarioArrays, seed: int, replicates: range) -> Draw:
     """The inputs of several replicates at once; replicate k's row equals ``draw_inputs(arrays, replicate_rng(seed, k))``."""
-    n, k = arrays.shape
-    noise = np.empty((len(replicates), 2 * n * k + n), dtype=arrays.dtype)
+    noise = np.empty((len(replicates), noise_length(arrays)), dtype=arrays.dtype)
     for row, replicate in enumerate(replicates):
         noise[row] = draw_noise(arrays, replicate_rng(seed, replicate))
     return perturb(arrays, noise)

@@ -41,15 +41,18 @@ class Delegation(mesa.Agent):
         self.objecting = False
         self.blocking = False
 
-    def evaluate(self, text: np.ndarray, progress: float) -> None:
+    def resume(self, draw: Draw) -> None:
+        """A new session: demands start where the last session's concessions ended (``draw.reservation``)."""
+        self.reservation = draw.reservation[self.index : self.index + 1]
+
+    def evaluate(self, text: np.ndarray, progress: float | np.ndarray) -> None:
         """Weigh the text: its utility to this delegation and the threshold it demands at this point in time."""
         self.utility = dyn.utility(text, self.position[None, :], self.salience[None, :])[0]
         self.threshold = dyn.acceptance_threshold(progress, self.reservation, self.outside_option, self.beta)[0]
 
-    def decide(self, utility: float, threshold: float) -> None:
-        """Accept or object, given the (bloc-pooled) utility and threshold."""
-        self.objecting = bool(dyn.objections(utility, threshold))
-        self.blocking = self.objecting and self.can_block
+    def decide(self, objecting: bool, blocking: bool) -> None:
+        """Accept or object, as the round's decision (:func:`sim.steps.decide`) says for this delegation."""
+        self.objecting, self.blocking = bool(objecting), bool(blocking)
 
 
 class NegotiationModel(mesa.Model):
@@ -65,6 +68,8 @@ class NegotiationModel(mesa.Model):
         for index in range(len(arrays.delegation_ids)):
             Delegation(self, index, draw)
         self.delegations: list[Delegation] = sorted(self.agents, key=lambda a: a.index)
+        self.draw = draw
+        self.session = 0  # 0-based; the round counter restarts with each session
         self.round = 0
         self.text = steps.opening_text(arrays, draw)
         self.text_path = [self.text.copy()]
@@ -107,36 +112,43 @@ class NegotiationModel(mesa.Model):
         finally:
             self.played = {}
 
+    @property
+    def belief(self) -> float | np.ndarray:
+        """How far the delegations believe this session's deadline (:func:`sim.steps.credibility`)."""
+        return steps.credibility(self.arrays, self.draw, self.session)
+
     def _step(self) -> None:
         rounds = self.arrays.rounds
         if rounds == 0:
-            self.conclude()
+            self.end_session()
             return
         self.round += 1
-        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.round))
-        self.settle()
+        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.round, self.belief))
+        self.settle(steps.choice_uniforms(self.arrays, self.draw, self.session, self.round))
         self.datacollector.collect(self)
         if not any(d.blocking for d in self.delegations):
             self.outcome, self.running = outcomes.CONSENSUS.name, False
         elif self.round == rounds:
-            self.conclude()
+            self.end_session()
         else:
             self.revise_text()
 
-    def settle(self) -> None:
-        """Coordinated blocs pool their members' views, then each delegation accepts or objects."""
+    def settle(self, uniform: np.ndarray | None) -> None:
+        """Coordinated blocs pool their members' views, then each delegation accepts or objects (random-utility
+        draws ``uniform`` when the scenario's choice is stochastic)."""
         util = steps.pooled(self.arrays, np.array([d.utility for d in self.delegations]))
         threshold = steps.pooled(self.arrays, np.array([d.threshold for d in self.delegations]))
+        decision = steps.decide(self.arrays, util, threshold, self.round, self.belief, uniform)
         for d in self.delegations:
-            d.decide(util[d.index], threshold[d.index])
+            d.decide(decision.objecting[d.index], decision.blocking[d.index])
         for index, (objecting, _) in self.played.items():
             d = self.delegations[index]
             d.objecting, d.blocking = objecting, objecting and d.can_block
-        self._pooled = (util, threshold)
+        self._pooled = (util, threshold, decision.threshold)
 
     def revise_text(self) -> None:
         """The chair's revision toward the blocking objectors (or per its strategy)."""
-        util, threshold = self._pooled
+        util, _, threshold = self._pooled
         blocked = np.array([d.blocking for d in self.delegations])
         position = np.array([d.position for d in self.delegations])
         salience = np.array([d.salience for d in self.delegations])
@@ -150,16 +162,36 @@ class NegotiationModel(mesa.Model):
         self.text = steps.revise(self.arrays, self.text, position, salience, util, threshold, blocked)
         self.text_path.append(self.text.copy())
 
+    def end_session(self) -> None:
+        """A session's deadline without consensus: the next session, suspension, or (after the final session) the
+        fallback. Who still blocks is the last round's decision (with no round held, the opening text's)."""
+        if self.round == 0:  # a session of no rounds: the deterministic view of the opening text at the deadline
+            self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.arrays.rounds, self.belief))
+            util = steps.pooled(self.arrays, np.array([d.utility for d in self.delegations]))
+            threshold = steps.pooled(self.arrays, np.array([d.threshold for d in self.delegations]))
+            blocking = steps.blocked(self.arrays, util, threshold)
+            for d in self.delegations:
+                d.decide(blocking[d.index], blocking[d.index])
+            self._pooled = (util, threshold, threshold)
+        if self.arrays.followed[self.session]:
+            if self.session + 1 < self.arrays.sessions:
+                self.draw = steps.carry_concessions(self.arrays, self.draw, self.belief)
+                self.agents.do("resume", self.draw)
+                self.session, self.round = self.session + 1, 0
+                return
+            self.outcome, self.running = outcomes.SUSPENDED.name, False
+            return
+        self.conclude()
+
     def conclude(self) -> None:
-        """The deadline: who still blocks, and the fallback vote if the rules provide one."""
-        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.arrays.rounds))
-        self.settle()
+        """The final deadline: the fallback vote if the rules provide one, else the talks fail."""
         self.running = False
         self.outcome = outcomes.FAILED.name
         if not self.arrays.vote_fallback:
             return
-        util, threshold = self._pooled
-        yes, no = steps.ballots(self.arrays, util, threshold)
+        util, threshold, _ = self._pooled
+        uniform = steps.choice_uniforms(self.arrays, self.draw, self.arrays.sessions - 1, self.arrays.rounds + 1)
+        yes, no = steps.ballots(self.arrays, util, threshold, uniform)
         for index, (objecting, _) in self.played.items():
             yes[index], no[index] = not objecting, objecting
         count = steps.count_votes(self.arrays, yes, no)
@@ -177,6 +209,11 @@ class NegotiationModel(mesa.Model):
     def final_round(self) -> int:
         """The round the talks ended: the round of consensus, or the deadline."""
         return self.round if self.outcome == outcomes.CONSENSUS.name else self.arrays.rounds
+
+    @property
+    def final_session(self) -> int:
+        """The session (1..S) in which the talks ended."""
+        return self.session + 1
 
     @property
     def blockers(self) -> list[str]:

@@ -35,9 +35,10 @@ class Outcome:
 CONSENSUS = Outcome(0, "consensus", "consensus", "adopted by consensus", "#1b9e77", adopted=True)
 VOTE = Outcome(1, "vote", "vote", "adopted by vote", "#7570b3", adopted=True)
 FAILED = Outcome(2, "failed", "failed", "failed", "#d95f02", adopted=False)
+SUSPENDED = Outcome(3, "suspended", "suspended", "suspended (talks to resume)", "#e6ab02", adopted=False)
 
 #: Every outcome, in the order reports and figures list them.
-OUTCOMES: tuple[Outcome, ...] = (CONSENSUS, VOTE, FAILED)
+OUTCOMES: tuple[Outcome, ...] = (CONSENSUS, VOTE, SUSPENDED, FAILED)
 #: The aggregate "adopted either way" (any outcome with ``adopted``): a row of its own in reports and figures.
 ADOPTED = Outcome(-1, "adopted", "adopted", "adopted (either way)", "#333333", adopted=True)
 #: Every probability a summary holds, outcomes first, then the aggregate.
@@ -77,4 +78,4 @@ def counts(codes: np.ndarray) -> dict[str, int]:
 
 def most_likely(summary: Mapping[str, float]) -> str:
     """The name of the outcome with the highest probability in ``summary`` (ties: registry order)."""
-    return max(OUTCOMES, key=lambda o: summary[o.key]).name
+    return max(OUTCOMES, key=lambda o: summary.get(o.key, 0.0)).name

@@ -60,7 +60,9 @@ class Delegation(Frozen):
     """A delegation (a state, or a group that speaks with one voice).
 
     ``reservation`` is the utility it demands in the first round and ``outside_option`` the utility of no agreement (its
-    BATNA), the floor it concedes to by the deadline; ``style`` is its concession pattern.
+    BATNA), the floor it concedes to by the deadline; ``style`` is its concession pattern. Without an
+    ``outside_option`` the delegation's utility of the scenario's ``status_quo`` is its outside option (the
+    veto-player logic, Tsebelis 2002), or, without a status quo either, ``behaviour.default_outside_option``.
     """
 
     id: DelegationId
@@ -69,7 +71,7 @@ class Delegation(Frozen):
     salience: dict[str, Weight]
     power: Power
     reservation: Unit = 0.8
-    outside_option: Unit = 0.5
+    outside_option: Unit | None = None
     style: Style = "linear"
     bloc: Identifier | None = None
     can_block: bool = True
@@ -85,7 +87,7 @@ class Delegation(Frozen):
 
     @model_validator(mode="after")
     def _floor_below_reservation(self) -> Delegation:
-        if self.outside_option > self.reservation:
+        if self.outside_option is not None and self.outside_option > self.reservation:
             raise ValueError(
                 f"outside_option ({self.outside_option}) must not exceed reservation ({self.reservation})"
             )
@@ -135,6 +137,23 @@ class Chair(Frozen):
     step: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
 
 
+class Behaviour(Frozen):
+    """How delegations decide, beyond their own numbers: the model's global settings (``docs/model.md``).
+
+    The defaults are the ones the public backtest chose (``treatysim-backtest``, ``docs/backtest.md``), never fitted
+    to one scenario. ``default_outside_option`` is the utility of no agreement for a delegation whose scenario gives
+    neither its ``outside_option`` nor a ``status_quo``; ``isolation_cost`` how far a lone objector's floor falls
+    (0: blocking alone costs nothing); ``temperature`` the noise of random-utility choice (0: the deterministic
+    rule); ``resumed_credibility`` the mean credibility of a deadline that delegations know can be followed by
+    another session (drawn per replicate and session from a Beta distribution of that mean).
+    """
+
+    default_outside_option: Unit = 0.5
+    isolation_cost: Unit = 0.0
+    temperature: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    resumed_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.8
+
+
 class Uncertainty(Frozen):
     """How each replicate perturbs the inputs (standard deviations).
 
@@ -180,6 +199,7 @@ class Scenario(Frozen):
     procedure: Procedure = Procedure()
     chair: Chair = Chair()
     uncertainty: Uncertainty = Uncertainty()
+    behaviour: Behaviour = Behaviour()
     #: Where each issue stands if the talks end without a text (the reversion point, Tsebelis 2002), per issue.
     status_quo: dict[str, Unit] | None = None
     history: History | None = None

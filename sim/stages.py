@@ -13,7 +13,7 @@ Every move is a function of :mod:`sim.steps`, the layer the Mesa model (:mod:`si
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -26,9 +26,10 @@ from sim.results import Column, Record
 class Talks:
     """The replicates of a batch still without a decision, as one stage hands them to the next.
 
-    ``active`` are their rows in the batch's record; ``draw``, ``text``, ``util``, ``threshold`` and ``blocking``
-    are theirs alone (one row each): their inputs, the text on the table, and at the end of a stage's rounds what
-    each delegation makes of that text.
+    ``active`` are their rows in the batch's record; the rest are theirs alone (one row each): their inputs, the text
+    on the table, and what each delegation made of that text in the last round — its utility, its demand by the
+    concession schedule (``threshold``), the demand in force after any relief of isolation (``in_force``) and
+    whether it blocks.
     """
 
     active: np.ndarray
@@ -36,6 +37,7 @@ class Talks:
     text: np.ndarray
     util: np.ndarray | None = None
     threshold: np.ndarray | None = None
+    in_force: np.ndarray | None = None
     blocking: np.ndarray | None = None
 
     def keep(self, rows: np.ndarray) -> Talks:
@@ -43,9 +45,9 @@ class Talks:
         def cut(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[rows]
 
-        draw = Draw(*(a[rows] for a in (self.draw.position, self.draw.salience, self.draw.reservation,
-                                        self.draw.outside_option)))
-        return Talks(self.active[rows], draw, self.text[rows], cut(self.util), cut(self.threshold), cut(self.blocking))
+        draw = Draw(**{f.name: cut(getattr(self.draw, f.name)) for f in fields(Draw)})
+        return Talks(self.active[rows], draw, self.text[rows], cut(self.util), cut(self.threshold), cut(self.in_force),
+                     cut(self.blocking))
 
 
 @dataclass(frozen=True)
@@ -58,39 +60,64 @@ class Stage:
 
 
 def negotiate(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
-    """Rounds 1..T: every delegation weighs the text; consensus ends a replicate's talks, else the chair revises.
+    """Up to ``procedure.sessions`` sessions of consensus-seeking, each resuming from the last text and the
+    concessions made. A session that another may follow ends, without consensus, in the next session — or, after
+    the last one the scenario simulates, in suspension (``resumable``); the replicates still open after a final
+    session go on to the fallback."""
+    for session in range(arrays.sessions):
+        talks = negotiate_session(arrays, talks, record, session)
+        if talks.active.size == 0 or not arrays.followed[session]:
+            return talks
+        if session + 1 < arrays.sessions:
+            belief = steps.credibility(arrays, talks.draw, session)
+            talks = replace(talks, draw=steps.carry_concessions(arrays, talks.draw, belief))
+    record["outcome"][talks.active] = outcomes.SUSPENDED.code
+    return talks.keep(np.zeros(talks.active.size, dtype=bool))
 
-    At the deadline, records the last text and who still blocks for the replicates without consensus.
-    """
+
+def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, session: int) -> Talks:
+    """Rounds 1..T of one session: every delegation weighs the text; consensus ends a replicate's talks, else the
+    chair revises. At the deadline, records the last text, who still blocks and the session for the replicates
+    without consensus."""
+    belief = steps.credibility(arrays, talks.draw, session)
     for t in range(1, arrays.rounds + 1):
-        util, threshold = steps.assess(arrays, talks.text, talks.draw, t)
-        blocking = steps.blocked(arrays, util, threshold)
-        agreed = ~blocking.any(axis=-1)
+        util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
+        decision = steps.decide(arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t))
+        agreed = ~decision.blocking.any(axis=-1)
         done = talks.active[agreed]
         record["outcome"][done] = outcomes.CONSENSUS.code
         record["round"][done] = t
+        record["session"][done] = session + 1
         record["text"][done] = talks.text[agreed]
-        talks = replace(talks, util=util, threshold=threshold, blocking=blocking)
+        record["blockers"][done] = False  # nobody blocks a consensus (an earlier session's holdouts came round)
+        talks = replace(talks, util=util, threshold=threshold, in_force=decision.threshold, blocking=decision.blocking)
         if agreed.any():
             talks = talks.keep(~agreed)
+            if not isinstance(belief, float):
+                belief = belief[~agreed]
         if talks.active.size == 0:
             return talks
         if t < arrays.rounds:
             revised = steps.revise(arrays, talks.text, talks.draw.position, talks.draw.salience, talks.util,
-                                   talks.threshold, talks.blocking)
+                                   talks.in_force, talks.blocking)
             talks = replace(talks, text=revised)
-    util, threshold = steps.assess(arrays, talks.text, talks.draw, arrays.rounds)
-    blocking = steps.blocked(arrays, util, threshold)
+    if arrays.rounds == 0:  # no round was held: what each delegation makes of the opening text at the deadline
+        util, threshold = steps.assess(arrays, talks.text, talks.draw, arrays.rounds, belief)
+        talks = replace(talks, util=util, threshold=threshold, in_force=threshold,
+                        blocking=steps.blocked(arrays, util, threshold))
     record["text"][talks.active] = talks.text
-    record["blockers"][talks.active] = blocking
-    return replace(talks, util=util, threshold=threshold, blocking=blocking)
+    record["blockers"][talks.active] = talks.blocking
+    record["session"][talks.active] = session + 1
+    return talks
 
 
 def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
-    """At the deadline without consensus, the fallback vote if the rules provide one: adopted replicates leave."""
+    """At the final deadline without consensus, the fallback vote if the rules provide one: adopted replicates
+    leave."""
     if not arrays.vote_fallback or talks.active.size == 0:
         return talks
-    yes, no = steps.ballots(arrays, talks.util, talks.threshold)
+    uniform = steps.choice_uniforms(arrays, talks.draw, arrays.sessions - 1, arrays.rounds + 1)
+    yes, no = steps.ballots(arrays, talks.util, talks.threshold, uniform)
     count = steps.count_votes(arrays, yes, no)
     record["yes"][talks.active], record["no"][talks.active] = count.yes, count.no
     record["abstain"][talks.active] = count.abstain
@@ -101,6 +128,7 @@ def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
 NEGOTIATE = Stage("negotiate", (
     Column("outcome", "replicate", np.int8, outcomes.FAILED.code, "how the run ended (sim.outcomes)", outcomes.names),
     Column("round", "replicate", np.int64, lambda a: a.rounds, "round of consensus (1..T); T when none came"),
+    Column("session", "replicate", np.int64, lambda a: a.sessions, "the session in which the talks ended (1..S)"),
     Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last on the table)"),
     Column("blockers", "delegation", bool, False, "delegations still blocking consensus at the end"),
 ), negotiate)

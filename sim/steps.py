@@ -9,7 +9,7 @@ and nothing else, so there is one place where each rule is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,9 +17,18 @@ from sim import dynamics as dyn
 from sim.inputs import Draw, ScenarioArrays
 
 
-def progress(arrays: ScenarioArrays, t: int) -> float:
-    """How far round ``t`` is into the talks under the scenario's deadline and its credibility (:func:`dyn.progress`)."""
-    return dyn.progress(t, arrays.rounds, arrays.credibility)
+def credibility(arrays: ScenarioArrays, draw: Draw, session: int) -> float | np.ndarray:
+    """How far delegations believe session ``session``'s deadline: ``procedure.deadline_credibility``, times, for a
+    session that another may follow (:attr:`ScenarioArrays.followed`), the replicate's own draw (..., 1)."""
+    if not arrays.followed[session]:
+        return arrays.credibility
+    return arrays.credibility * draw.credibility[..., session : session + 1]
+
+
+def progress(arrays: ScenarioArrays, t: int, belief: float | np.ndarray | None = None) -> float | np.ndarray:
+    """How far round ``t`` is into a session under the scenario's deadline, at credibility ``belief`` (the
+    procedure's ``deadline_credibility`` by default; see :func:`credibility`) — :func:`dyn.progress`."""
+    return dyn.progress(t, arrays.rounds, arrays.credibility if belief is None else belief)
 
 
 def opening_text(arrays: ScenarioArrays, draw: Draw) -> np.ndarray:
@@ -34,19 +43,53 @@ def pooled(arrays: ScenarioArrays, values: np.ndarray) -> np.ndarray:
     return dyn.pool_blocs(values, arrays.bloc_index, arrays.n_blocs, arrays.power)
 
 
-def demands(arrays: ScenarioArrays, draw: Draw, t: int) -> np.ndarray:
+def demands(arrays: ScenarioArrays, draw: Draw, t: int, belief: float | np.ndarray | None = None) -> np.ndarray:
     """The utility each delegation demands in round ``t`` (Faratin's schedule), before bloc pooling. (..., N)."""
-    return dyn.acceptance_threshold(progress(arrays, t), draw.reservation, draw.outside_option, arrays.beta)
+    return dyn.acceptance_threshold(progress(arrays, t, belief), draw.reservation, draw.outside_option, arrays.beta)
 
 
-def assess(arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int) -> tuple[np.ndarray, np.ndarray]:
+def assess(arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int,
+           belief: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every delegation's utility of ``text`` and the utility it demands in round ``t``, coordinated blocs pooled."""
     util = dyn.utility(text, draw.position, draw.salience)
-    return pooled(arrays, util), pooled(arrays, demands(arrays, draw, t))
+    return pooled(arrays, util), pooled(arrays, demands(arrays, draw, t, belief))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the delegations make of a text in one round: the demand in force (after any relief of isolation), who
+    objects, and who of those can block."""
+
+    threshold: np.ndarray
+    objecting: np.ndarray
+    blocking: np.ndarray
+
+
+def objections(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray,
+               uniform: np.ndarray | None = None) -> np.ndarray:
+    """Who objects: the deterministic rule, or random-utility choice at the scenario's temperature."""
+    if arrays.stochastic:
+        return dyn.random_objections(util, threshold, arrays.temperature, uniform)
+    return dyn.objections(util, threshold)
+
+
+def decide(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray, t: int,
+           belief: float | np.ndarray | None = None, uniform: np.ndarray | None = None) -> Decision:
+    """Accept or object in round ``t``; with an isolation cost, objectors who stand (nearly) alone lower their
+    demand (:func:`dyn.isolation_relief`) and decide again, on the same draws."""
+    objecting = objections(arrays, util, threshold, uniform)
+    blocking = dyn.blocking(objecting, arrays.can_block)
+    if arrays.isolation_cost > 0.0 and blocking.any():
+        shared = dyn.companions(blocking, arrays.power)
+        relief = dyn.isolation_relief(arrays.isolation_cost, shared, progress(arrays, t, belief), arrays.beta)
+        threshold = pooled(arrays, threshold - relief.astype(threshold.dtype))
+        objecting = objections(arrays, util, threshold, uniform)
+        blocking = dyn.blocking(objecting, arrays.can_block)
+    return Decision(threshold, objecting, blocking)
 
 
 def blocked(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """Who objects and can block consensus."""
+    """Who objects and can block consensus, by the deterministic rule."""
     return dyn.blocking(dyn.objections(util, threshold), arrays.can_block)
 
 
@@ -74,9 +117,27 @@ class VoteCount:
     adopted: np.ndarray
 
 
-def ballots(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each delegation's ballot on the last text (:func:`dyn.ballots`): boolean ``(yes, no)``; neither abstains."""
+def ballots(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray,
+            uniform: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each delegation's ballot on the last text: boolean ``(yes, no)``; neither abstains. The deterministic rule
+    (:func:`dyn.ballots`), or random-utility ballots at the scenario's temperature (:func:`dyn.random_ballots`)."""
+    if arrays.stochastic:
+        return dyn.random_ballots(util, threshold, arrays.abstention_band, arrays.temperature, uniform)
     return dyn.ballots(util, threshold, arrays.abstention_band)
+
+
+def choice_uniforms(arrays: ScenarioArrays, draw: Draw, session: int, t: int) -> np.ndarray | None:
+    """The random-utility draws of round ``t`` of session ``session`` (``t = rounds + 1``: the ballots), or None."""
+    if not arrays.stochastic:
+        return None
+    return draw.choice[..., session, t - 1, :]
+
+
+def carry_concessions(arrays: ScenarioArrays, draw: Draw, belief: float | np.ndarray) -> Draw:
+    """The next session starts where this one's concessions ended: each delegation's first demand there is what it
+    demanded in this session's last round; its outside option is unchanged."""
+    reached = demands(arrays, draw, arrays.rounds, belief)
+    return replace(draw, reservation=np.maximum(reached, draw.outside_option).astype(draw.reservation.dtype))
 
 
 def count_votes(arrays: ScenarioArrays, yes: np.ndarray, no: np.ndarray) -> VoteCount:

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, load_scenario, simulate, with_overrides
-from sim.outcomes import OUTCOMES as _OUTCOMES
-OUTCOMES = {o.code: o.name for o in _OUTCOMES}
 from sim.loading import validate_scenario
+from sim.outcomes import OUTCOMES as _OUTCOMES
 from tests.builders import build, delegation, lone_holdout
+
+OUTCOMES = {o.code: o.name for o in _OUTCOMES}
 
 
 def scenarios():
@@ -26,6 +27,13 @@ def scenarios():
         "classroom_compromise_chair": with_overrides(classroom, {"chair": {"strategy": "compromise", "step": 0.4}}),
         "lone_holdout": lone_holdout(),
         "coordinated_bloc": bloc,
+        "classroom_status_quo_sessions": with_overrides(classroom, {
+            "status_quo": {"scope": 0.0, "safeguards": 1.0}, "procedure": {"sessions": 3, "resumable": True},
+            "delegations": {"USA": {"outside_option": None}, "RUS": {"outside_option": None}}}),
+        "classroom_random_choice_isolation": with_overrides(classroom, {
+            "behaviour": {"temperature": 0.05, "isolation_cost": 0.2}, "procedure": {"sessions": 2}}),
+        "uncc2024_random_choice": with_overrides(load_scenario("uncc2024"), {
+            "behaviour": {"temperature": 0.03, "isolation_cost": 0.1}}),
     }
 
 
@@ -38,6 +46,7 @@ def test_replicate_k_of_simulate_equals_the_mesa_model_run_with_its_seed(name):
         model = NegotiationModel(scenario, seed=seed, replicate=k).run()
         assert model.outcome == OUTCOMES[batch.outcome[k]], (name, k)
         assert model.final_round == batch.round[k], (name, k)
+        assert model.final_session == batch.session[k], (name, k)
         assert np.array_equal(model.text, batch.text[k]), (name, k, model.text, batch.text[k])
         assert model.blockers == [d for d, b in zip(batch.delegation_ids, batch.blockers[k]) if b]
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k])
@@ -48,6 +57,7 @@ def test_replicate_k_of_simulate_equals_the_mesa_model_run_with_its_seed(name):
 def random_scenario(rng: np.random.Generator, number: int):
     """A random small scenario: blocs, observers, vote weights, strategies, credibility, drafts — all varied."""
     n, k = int(rng.integers(1, 7)), int(rng.integers(1, 4))
+    with_sq = rng.uniform() < 0.5
     issues = [{"id": f"i{j}", "label": f"issue {j}"} for j in range(k)]
     delegations = []
     for i in range(n):
@@ -56,7 +66,8 @@ def random_scenario(rng: np.random.Generator, number: int):
             "id": f"D{i}", "name": f"D{i}", "power": float(rng.uniform(0.2, 5)),
             "position": {f"i{j}": float(rng.uniform()) for j in range(k)},
             "salience": {f"i{j}": float(rng.uniform(0.05, 1)) for j in range(k)},
-            "reservation": reservation, "outside_option": float(rng.uniform(0, reservation)),
+            "reservation": reservation,
+            "outside_option": None if with_sq and rng.uniform() < 0.7 else float(rng.uniform(0, reservation)),
             "style": ["boulware", "linear", "conceder", float(rng.uniform(0.1, 5))][int(rng.integers(4))],
             "can_block": bool(rng.uniform() > 0.15), "votes": int(rng.integers(0, 4)),
         })
@@ -66,20 +77,27 @@ def random_scenario(rng: np.random.Generator, number: int):
         "blocs": [{"id": "b", "members": members, "coordinated": bool(rng.uniform() < 0.7)}] if members else [],
         "procedure": {"rounds": int(rng.integers(0, 12)), "fallback": ["vote", "none"][int(rng.integers(2))],
                       "abstention_band": float(rng.uniform(0, 0.2)),
-                      "deadline_credibility": float(rng.choice([1.0, 0.8]))},
+                      "deadline_credibility": float(rng.choice([1.0, 0.8])),
+                      "sessions": int(rng.integers(1, 4)), "resumable": bool(rng.uniform() < 0.4)},
+        "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
+        "behaviour": {"temperature": float(rng.choice([0.0, 0.0, 0.02, 0.2])),
+                      "isolation_cost": float(rng.choice([0.0, 0.15, 0.5])),
+                      "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0]))},
         "chair": {"strategy": ["accommodate", "compromise", "hold"][int(rng.integers(3))],
                   "step": float(rng.uniform(0.2, 1)),
                   "draft": {f"i{j}": float(rng.uniform()) for j in range(k)} if rng.uniform() < 0.5 else None},
     }, "random")
 
 
-@pytest.mark.parametrize("number", range(25))
+@pytest.mark.parametrize("number", range(40))
 def test_the_runners_agree_on_random_scenarios(number):
     scenario = random_scenario(np.random.default_rng(number), number)
     batch = simulate(scenario, 8, number, chunk_size=3)
     for k in range(8):
         model = NegotiationModel(scenario, seed=number, replicate=k).run()
         assert (model.outcome, model.final_round) == (OUTCOMES[batch.outcome[k]], batch.round[k]), (number, k)
+        assert model.final_session == batch.session[k], (number, k)
+        assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k]), (number, k)
         assert np.array_equal(model.text, batch.text[k]), (number, k)
         assert model.blockers == [d for d, b in zip(batch.delegation_ids, batch.blockers[k]) if b]
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.loading import available_scenarios, load_scenario, validate_scenario
+from sim.inputs import compile_arrays
 from tests.builders import build, delegation, scenario_dict
 
 
@@ -31,7 +32,9 @@ def test_default_and_classroom_scenarios_are_bundled():
 def test_minimal_scenario_gets_documented_defaults():
     s = build([delegation("A", 0.2, 0.3)])
     d = s.delegations[0]
-    assert (d.reservation, d.outside_option, d.style, d.bloc, d.can_block) == (0.8, 0.5, "linear", None, True)
+    assert (d.reservation, d.outside_option, d.style, d.bloc, d.can_block) == (0.8, None, "linear", None, True)
+    # no outside option and no status quo: the documented default utility of no deal
+    assert s.status_quo is None and compile_arrays(s).outside_option[0] == s.behaviour.default_outside_option == 0.5
     assert s.procedure.fallback == "vote" and s.procedure.rounds >= 1
     assert s.uncertainty.position > 0 and s.uncertainty.salience > 0 and s.uncertainty.reservation > 0
 
