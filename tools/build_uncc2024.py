@@ -178,8 +178,9 @@ def render(scenario: Mapping[str, Any]) -> str:
     for section in ("issues", "blocs", "delegations"):
         lines.append(f"{section}:")
         lines += [f"  - {_flow(item)}" for item in scenario[section]]
-    for section in ("procedure", "chair"):
-        lines.append(f"{section}: {_flow(scenario[section])}")
+    for section in ("procedure", "chair", "status_quo"):
+        if section in scenario:
+            lines.append(f"{section}: {_flow(scenario[section])}")
     return "\n".join(lines) + "\n"
 
 
