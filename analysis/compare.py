@@ -9,13 +9,13 @@
 Every scenario runs with the same replicates and master seed. The table (printed, and written as
 ``comparison.csv``) has one row per scenario: P(consensus), P(vote), P(failed), P(adopted), each with its 95%
 Wilson interval, and the most likely outcome; ``comparison.png`` draws them (:func:`analysis.plots.plot_scenario_comparison`).
-A bad scenario name or file prints one line per problem and exits with code 2, before anything runs.
+A bad scenario name or file prints one line per problem and exits with code 2, before anything runs; Ctrl-C exits
+with 130 (:func:`sim.errors.command_boundary`, as every command).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import outcomes
-from sim.errors import EXIT_USAGE, ScenarioError
+from sim.errors import ScenarioError, command_boundary
+from sim.inputs import DEFAULT_SEED
 
 KEYS = outcomes.SUMMARY_KEYS
 HEADERS = {row.key: f"P({row.name})" for row in outcomes.SUMMARY_ROWS}
@@ -36,13 +37,14 @@ def most_likely_outcome(summary: Mapping[str, Any]) -> str:
 
 
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:
-    """Load every scenario first (so a bad name fails before any run), then simulate and summarise each."""
+    """Load every scenario first (so a bad name fails before any run), then simulate and summarise each, naming
+    delegations and blocs as every report does (:meth:`sim.scenario.Scenario.display_names`)."""
     from analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario
 
     scenarios = [load_scenario(name) for name in names]
-    return [summarize(simulate(s, replicates, seed), {d.id: d.name for d in s.delegations}) for s in scenarios]
+    return [summarize(simulate(s, replicates, seed), s.display_names()) for s in scenarios]
 
 
 def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -65,7 +67,7 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         cells = "".join(f"{r[k]:.3f} [{r[k + '_low']:.3f}, {r[k + '_high']:.3f}]".ljust(cell) for k in KEYS)
-        lines.append(f"{str(r['scenario']):<{width}}  {cells}{r['most_likely']}")
+        lines.append(f"{r['scenario']!s:<{width}}  {cells}{r['most_likely']}")
     replicates = {r["replicates"] for r in rows}
     seeds = {r["seed"] for r in rows}
     lines.append(f"({', '.join(map(str, replicates))} replicates each, seed {', '.join(map(str, seeds))}; "
@@ -88,13 +90,11 @@ def write_outputs(rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from analysis.plots import plot_scenario_comparison
+        from analysis.plots import plot_scenario_comparison, save_figure
 
         fig, ax = plt.subplots(figsize=(8, 0.5 * len(summaries) + 1.6))
         plot_scenario_comparison(summaries, ax=ax)
-        fig.tight_layout()
-        written.append(atomic_write(out / FIGURE_FILE, lambda tmp: fig.savefig(tmp, dpi=120, format="png")))
-        plt.close(fig)
+        written.append(save_figure(fig, out / FIGURE_FILE, dpi=120))
     return written
 
 
@@ -102,7 +102,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="treatysim-compare", description="Compare scenarios: one table, one figure.")
     parser.add_argument("scenarios", nargs="*", help="bundled scenario names or .yaml paths (default: all bundled)")
     parser.add_argument("-n", "--replicates", type=int, default=2000, help="replicates per scenario (default 2000)")
-    parser.add_argument("--seed", type=int, default=20240809, help="master seed (default 20240809)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default outputs/compare/DATE_TIME)")
     parser.add_argument("--no-figure", action="store_true", help="write the table only")
@@ -110,25 +110,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console entry point: bad input → one line per problem on stderr and exit code 2."""
+    """Console entry point; returns 0. Bad input prints one line per problem on stderr and exits with code 2,
+    Ctrl-C exits with 130 (:func:`sim.errors.command_boundary`)."""
     from sim.loading import available_scenarios
 
     args = parse_args(argv)
     names = args.scenarios or available_scenarios()
     out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    try:
+    with command_boundary("treatysim-compare"):
         if args.replicates < 1 or not 0 <= args.seed < 2**63:
             raise ScenarioError("treatysim-compare", [("", "replicates must be >= 1 and seed in [0, 2**63)")])
         summaries = compare(names, args.replicates, args.seed)
-    except ScenarioError as exc:
-        if os.environ.get("TREATYSIM_DEBUG"):
-            raise
-        print(exc.format(), file=sys.stderr)
-        return EXIT_USAGE
-    rows = comparison_rows(summaries)
-    print(format_table(rows))
-    written = write_outputs(rows, summaries, out, figure=not args.no_figure)
-    print(f"\nwritten: {', '.join(str(p) for p in written)}")
+        rows = comparison_rows(summaries)
+        print(format_table(rows))
+        written = write_outputs(rows, summaries, out, figure=not args.no_figure)
+        print(f"\nwritten: {', '.join(str(p) for p in written)}")
     return 0
 
 

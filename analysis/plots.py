@@ -1,11 +1,13 @@
 """Figures of a run. Each function takes data and an optional matplotlib ``ax`` and returns the ``ax``.
 
-Statistics come from :mod:`analysis.stats`; file names are chosen by the caller.
+Statistics come from :mod:`analysis.stats`; file names are chosen by the caller, and :func:`save_figure` is the
+one way every command writes a figure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,21 @@ def _axes(ax: Any) -> Any:
 
         _, ax = plt.subplots(figsize=(6, 4))
     return ax
+
+
+def save_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
+    """Lay out ``fig``, write it to ``path`` as PNG atomically (a reader or a crash never sees half an image,
+    :func:`sim.io.atomic_write`) and close it (pyplot keeps every open figure alive otherwise); returns ``path``."""
+    import matplotlib.pyplot as plt
+
+    from sim.io import atomic_write
+
+    try:
+        fig.tight_layout()
+        atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
+    finally:
+        plt.close(fig)
+    return Path(path)
 
 
 def plot_outcome_shares(summary: Mapping[str, Any], ax: Any = None) -> Any:

@@ -24,8 +24,8 @@ def _fmt(value: float | None) -> str:
 def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     """The summary as a small table: likelihoods with 95% intervals, then rounds, final text and blockers."""
     lines = [f"{title or summary['scenario']}",
-             f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
-             f"fallback: {summary.get('fallback')}", ""]
+             (f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
+              f"fallback: {summary.get('fallback')}"), ""]
     lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
     for row in SUMMARY_ROWS:
         low, high = summary["ci95"][row.key]

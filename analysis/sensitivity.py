@@ -3,21 +3,24 @@
 An experiment file (``conf/experiment/sensitivity.yaml``) names a scenario, fixed overrides, and the uncertain
 inputs with their ranges, as dotted field paths of the scenario (``procedure.rounds``, ``chair.step``,
 ``delegations.USA.reservation``). SALib samples the ranges (``sample → evaluate → analyze``); each sample is one
-model evaluation — :func:`sim.loading.with_overrides`-style changes validated into a scenario, then
-:func:`sim.simulate` with one fixed seed, so every sample sees the same random draws (common random numbers) and
-the indices measure the inputs, not Monte Carlo noise. The output is a probability such as P(adopted).
+model evaluation — its values as overrides applied by :func:`sim.loading.with_overrides` (the path of the command
+line and of what-if files, so a sample means what the same override typed by hand means), then :func:`sim.simulate`
+with one fixed seed, so every sample sees the same random draws (common random numbers) and the indices measure the
+inputs, not Monte Carlo noise. The output is a probability such as P(adopted).
 
 Methods: Sobol first-order and total indices with Saltelli's sampling scheme (Sobol' 2001; Saltelli 2002;
 Saltelli et al. 2010), or Morris elementary effects (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007).
 
 Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m analysis.sensitivity``; without
-``--out`` each run writes to its own dated folder, ``outputs/sensitivity/DATE_TIME``.
+``--out`` each run writes to its own dated folder, ``outputs/sensitivity/DATE_TIME``. Bad input prints one line per
+problem and exits with code 2, Ctrl-C exits with 130 (:func:`sim.errors.command_boundary`, as every command).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -26,7 +29,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim import outcomes
-from sim.errors import EXIT_USAGE, ScenarioError, describe_pydantic_error, format_location
+from sim.errors import ScenarioError, command_boundary, from_validation_error
+from sim.inputs import DEFAULT_SEED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +52,7 @@ class SensitivityConfig(BaseModel):
 
     scenario: Annotated[str, Field(min_length=1)]
     replicates: Annotated[int, Field(ge=1, le=1_000_000)] = 500
-    seed: Annotated[int, Field(ge=0, lt=2**32)] = 20240809
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = DEFAULT_SEED
     overrides: dict[str, Any] = {}
     method: Literal["sobol", "morris"] = "sobol"
     samples: Annotated[int, Field(ge=2, le=100_000)] = 128
@@ -65,36 +69,58 @@ def load_experiment(path: Path) -> SensitivityConfig:
     try:
         return SensitivityConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [(format_location(e["loc"]), describe_pydantic_error(e)) for e in exc.errors()]
-        raise ScenarioError(str(path), problems) from None
+        raise from_validation_error(str(path), exc) from None
 
 
 def apply_inputs(scenario: Scenario, values: dict[str, float], source: str = "sensitivity inputs") -> Scenario:
     """The scenario with each dotted field path set to its value (``delegations.<id>.<field>`` picks a delegation
-    by id; integer fields are rounded), validated again."""
-    from sim.loading import validate_scenario
+    by id; integer fields are rounded), applied by :func:`sim.loading.with_overrides` and so validated again."""
+    return with_inputs(scenario, values, input_kinds(scenario, values, source), source)
+
+
+def with_inputs(scenario: Scenario, values: dict[str, float], kinds: dict[str, type], source: str) -> Scenario:
+    """:func:`apply_inputs` with the paths already checked (``kinds`` from :func:`input_kinds`): one evaluation."""
+    from sim.loading import with_overrides
+
+    return with_overrides(scenario, input_overrides(values, kinds), source)
+
+
+def input_overrides(values: dict[str, float], kinds: dict[str, type]) -> dict[str, Any]:
+    """Dotted paths and values as the nested overrides :func:`sim.loading.with_overrides` takes:
+    ``{"delegations.USA.reservation": 0.9}`` → ``{"delegations": {"USA": {"reservation": 0.9}}}`` (delegations,
+    issues and blocs are patched by id); a value for an integer field is rounded."""
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        *parents, key = path.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[key] = round(float(value)) if kinds[path] is int else float(value)
+    return out
+
+
+def input_kinds(scenario: Scenario, paths: Iterable[str], source: str) -> dict[str, type]:
+    """``int`` or ``float`` for each dotted path, the type of the field it names; a :class:`ScenarioError` naming
+    the input when the path names no field or a field that is not a number."""
+    from sim.inheritance import KEYED_LISTS
 
     data = scenario.model_dump()
-    for path, value in values.items():
-        node, key = _locate(data, path, source)
-        node[key] = int(round(value)) if isinstance(node[key], int) and not isinstance(node[key], bool) else value
-    return validate_scenario(data, source)
-
-
-def _locate(data: dict[str, Any], path: str, source: str) -> tuple[dict[str, Any], str]:
-    """The mapping that holds the field at ``path``, and the field's key; a :class:`ScenarioError` if none."""
-    parts = path.split(".")
-    node: Any = data
-    for n, part in enumerate(parts[:-1]):
-        if isinstance(node, (list, tuple)):  # delegations, issues, blocs: pick the element by its id
-            node = next((item for item in node if item.get("id") == part), None)
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[:n + 1])}' in the scenario")])
-    if not isinstance(node, dict) or not isinstance(node.get(parts[-1]), (int, float)):
-        raise ScenarioError(source, [(path, "not a numeric field of the scenario")])
-    return node, parts[-1]
+    kinds = {}
+    for path in paths:
+        parts = path.split(".")
+        node: Any = data
+        for n, part in enumerate(parts[:-1]):
+            if n == 1 and parts[0] in KEYED_LISTS:  # delegations, issues, blocs: the entry with this id
+                node = next((item for item in node if item.get("id") == part), None)
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[:n + 1])}' in the scenario")])
+        value = node.get(parts[-1]) if isinstance(node, dict) else None
+        if not isinstance(value, (int, float)):
+            raise ScenarioError(source, [(path, "not a numeric field of the scenario")])
+        kinds[path] = int if isinstance(value, int) and not isinstance(value, bool) else float
+    return kinds
 
 
 def problem_of(config: SensitivityConfig) -> dict[str, Any]:
@@ -135,10 +161,11 @@ def evaluate(config: SensitivityConfig, names: list[str], samples: np.ndarray) -
     from sim.loading import load_scenario, with_overrides
 
     base = with_overrides(load_scenario(config.scenario), config.overrides, source="sensitivity overrides")
-    apply_inputs(base, dict(zip(names, samples[0])))  # a bad path fails before the long loop
+    kinds = input_kinds(base, names, "sensitivity inputs")  # a bad path fails before the long loop
+    with_inputs(base, dict(zip(names, samples[0])), kinds, "sensitivity inputs")
     out = np.empty(len(samples))
     for n, row in enumerate(tqdm(samples, desc="model evaluations", unit="eval", disable=None, leave=False)):
-        scenario = apply_inputs(base, dict(zip(names, row)), source=f"sensitivity sample {n}")
+        scenario = with_inputs(base, dict(zip(names, row)), kinds, f"sensitivity sample {n}")
         out[n] = summarize(simulate(scenario, config.replicates, config.seed))[config.output]
     return out
 
@@ -202,6 +229,7 @@ def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from analysis.plots import save_figure
     from sim.io import atomic_write
 
     written = [atomic_write(out / "indices.csv", lambda tmp: indices.to_csv(tmp, index=False, float_format="%.6g")),
@@ -210,9 +238,7 @@ def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations:
     plot_indices(indices, ax=ax, output=config.output)
     ax.set_title(f"{config.scenario}: what moves {config.output}\n({config.method}, {len(evaluations)} evaluations)",
                  fontsize=10)
-    fig.tight_layout()
-    written.append(atomic_write(out / "indices.png", lambda tmp: fig.savefig(tmp, dpi=110, format="png")))
-    plt.close(fig)
+    written.append(save_figure(fig, out / "indices.png", dpi=110))
     return written
 
 
@@ -244,28 +270,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--method", choices=METHODS, help="override the experiment's method")
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "sensitivity" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    try:
+    with command_boundary("treatysim-sensitivity"):
         config = load_experiment(args.experiment)
         changes = {k: v for k in ("scenario", "samples", "replicates", "method") if (v := getattr(args, k)) is not None}
-        config = SensitivityConfig.model_validate({**config.model_dump(), **changes}) if changes else config
+        config = with_changes(config, changes) if changes else config
         if config.method == "sobol" and sobol_base_samples(config.samples) != config.samples:
             print(f"note: Sobol needs a power of two base samples: {config.samples} rounded up to "
                   f"{sobol_base_samples(config.samples)}", file=sys.stderr)
         indices, evaluations = sensitivity(config)
-    except ScenarioError as exc:
-        print(exc.format(), file=sys.stderr)
-        sys.exit(EXIT_USAGE)
+        written = write_outputs(config, indices, evaluations, out)
+        print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")
+        print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        note = noise_note(config, indices)
+        if note:
+            print(note)
+        print("\n".join(f"  wrote {p}" for p in written))
+
+
+def with_changes(config: SensitivityConfig, changes: dict[str, Any]) -> SensitivityConfig:
+    """The experiment with the command line's changes, validated again; a bad value is a :class:`ScenarioError`
+    from ``command line``."""
+    try:
+        return SensitivityConfig.model_validate({**config.model_dump(), **changes})
     except ValidationError as exc:
-        print("\n".join(f"command line: {format_location(e['loc'])}: {describe_pydantic_error(e)}"
-                        for e in exc.errors()), file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    written = write_outputs(config, indices, evaluations, out)
-    print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")
-    print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    note = noise_note(config, indices)
-    if note:
-        print(note)
-    print("\n".join(f"  wrote {p}" for p in written))
+        raise from_validation_error("command line", exc) from None
 
 
 if __name__ == "__main__":

@@ -67,8 +67,8 @@ def display_names(scenario: Scenario) -> dict[str, str]:
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
     """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
     if (output_dir / SUMMARY_FILE).exists():
-        raise ScenarioError(str(output_dir), [("", "already holds the complete results of a run with other settings; "
-                                                   "choose another folder (hydra.run.dir=...) or remove it")])
+        raise ScenarioError(str(output_dir), [("", ("already holds the complete results of a run with other settings; "
+                                                    "choose another folder (hydra.run.dir=...) or remove it"))])
 
 
 def clear_previous_run(output_dir: Path) -> None:

@@ -11,11 +11,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from analysis.compare import comparison_rows, format_table, main, most_likely_outcome  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from analysis.compare import compare, comparison_rows, format_table, main, most_likely_outcome  # noqa: E402
 from analysis.plots import plot_scenario_comparison  # noqa: E402
 from analysis.stats import summarize  # noqa: E402
+from sim import outcomes  # noqa: E402
 from sim.engine import simulate  # noqa: E402
+from sim.errors import ScenarioError  # noqa: E402
 from sim.loading import load_scenario  # noqa: E402
+from sim.runner import display_names  # noqa: E402
+from tests.pivotal_bloc import BLOC_NAME, pivotal_bloc_dict  # noqa: E402
 
 
 def test_compare_prints_one_row_per_scenario_and_writes_table_and_figure(tmp_path: Path, capsys):
@@ -28,7 +35,7 @@ def test_compare_prints_one_row_per_scenario_and_writes_table_and_figure(tmp_pat
     rows = list(csv.DictReader((out / "comparison.csv").open()))
     assert [r["scenario"] for r in rows] == ["classroom", "uncc2024_no_vote", "bbnj2023"]
     for r in rows:
-        total = float(r["p_consensus"]) + float(r["p_vote"]) + float(r["p_failed"])
+        total = sum(float(r[o.key]) for o in outcomes.OUTCOMES)
         assert abs(total - 1.0) < 1e-5 and float(r["p_adopted_low"]) <= float(r["p_adopted"]) <= float(r["p_adopted_high"])
     assert rows[1]["p_vote"] == "0", "a scenario without a fallback vote is never adopted by vote"
     assert (out / "comparison.png").stat().st_size > 1000
@@ -52,7 +59,7 @@ def test_a_bad_scenario_name_exits_2_before_anything_runs(tmp_path: Path):
 
 
 def test_most_likely_outcome_and_table_format():
-    summary = {"p_consensus": 0.2, "p_vote": 0.5, "p_failed": 0.3}
+    summary = {**{o.key: 0.0 for o in outcomes.OUTCOMES}, "p_consensus": 0.2, "p_vote": 0.5, "p_failed": 0.3}
     assert most_likely_outcome(summary) == "vote"
     rows = comparison_rows([summarize(simulate(load_scenario("classroom"), 20, 1))])
     table = format_table(rows)
@@ -63,4 +70,23 @@ def test_comparison_plot_has_one_bar_row_per_scenario():
     summaries = [summarize(simulate(load_scenario(n), 20, 2)) for n in ("classroom", "bbnj2023")]
     ax = plot_scenario_comparison(summaries)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["classroom", "bbnj2023"]
-    assert len(ax.patches) == 3 * len(summaries)
+    assert len(ax.patches) == len(outcomes.OUTCOMES) * len(summaries)
+
+
+def test_compare_names_a_pivotal_bloc_as_the_command_line_does(tmp_path: Path):
+    """A coordinated bloc was named by its id ("eu") in compare's summaries, by its name in treatysim's report."""
+    path = tmp_path / "pivotal_bloc.yaml"
+    path.write_text(yaml.safe_dump(pivotal_bloc_dict()))
+    (summary,) = compare([str(path)], 20, 1)
+    assert summary["pivotal"] == [{"id": "eu", "name": f"{BLOC_NAME} (bloc)", "share": 1.0}]
+    assert summary["pivotal"][0]["name"] == display_names(load_scenario(str(path)))["eu"]
+
+
+def test_bad_input_exits_2_in_one_line_and_raises_under_treatysim_debug(tmp_path: Path, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as info:
+        main(["classroom", "-n", "0", "--out", str(tmp_path / "cmp")])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip() == "treatysim-compare: replicates must be >= 1 and seed in [0, 2**63)"
+    monkeypatch.setenv("TREATYSIM_DEBUG", "1")
+    with pytest.raises(ScenarioError):
+        main(["no_such_scenario", "--out", str(tmp_path / "cmp")])

@@ -14,13 +14,15 @@ import yaml
 from analysis.sensitivity import (
     SensitivityConfig,
     apply_inputs,
+    input_kinds,
+    input_overrides,
     load_experiment,
     main,
     noise_note,
     sensitivity,
     sobol_base_samples,
 )
-from sim import ScenarioError, load_scenario
+from sim import ScenarioError, load_scenario, with_overrides
 
 INPUTS = {"delegations.RUS.outside_option": (0.40, 0.70), "procedure.vote_threshold": (0.5, 0.9)}
 
@@ -37,6 +39,16 @@ def test_inputs_reach_the_scenario_by_dotted_path():
     assert scenario.procedure.rounds == 7 and isinstance(scenario.procedure.rounds, int)
     assert scenario.chair.step == 0.3
     assert next(d for d in scenario.delegations if d.id == "USA").reservation == 0.9
+
+
+def test_inputs_are_overrides_applied_like_the_command_lines():
+    """One override path: a sample's values are the nested overrides ``with_overrides`` takes, nothing else."""
+    classroom = load_scenario("classroom")
+    values = {"procedure.rounds": 6.6, "delegations.USA.reservation": 0.9, "delegations.USA.position.scope": 0.2}
+    overrides = input_overrides(values, input_kinds(classroom, values, "test"))
+    assert overrides == {"procedure": {"rounds": 7},
+                         "delegations": {"USA": {"reservation": 0.9, "position": {"scope": 0.2}}}}
+    assert apply_inputs(classroom, values) == with_overrides(classroom, overrides)
 
 
 @pytest.mark.parametrize("path", ["procedure.roundz", "delegations.XXX.reservation", "chair.strategy"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.sweep import main as aggregate_main
-from sim import load_scenario, simulate, with_overrides
+from sim import load_scenario, outcomes, simulate, with_overrides
 
 ROUNDS = (3, 8)
 STRATEGIES = ("accommodate", "hold")
@@ -64,7 +64,7 @@ def test_sweep_runs_every_combination_and_aggregates(sweeps: dict[str, Path], la
                                     na_values=[""]).astype(table.dtypes.to_dict()))
     assert {"job", "procedure.rounds", "chair.strategy", "scenario", "replicates", "seed", "statistic", "value",
             "ci95_low", "ci95_high"} <= set(table.columns)
-    n_stats = 4 + 2 + 2  # four probabilities, two medians, the mean final text on two issues
+    n_stats = len(outcomes.SUMMARY_KEYS) + 2 + 2  # the probabilities, two medians, the mean final text on two issues
     assert len(table) == len(jobs) * n_stats
     combos = set(table[["procedure.rounds", "chair.strategy"]].drop_duplicates().itertuples(index=False, name=None))
     assert combos == set(itertools.product(ROUNDS, STRATEGIES))

@@ -9,17 +9,10 @@ import pandas as pd
 import pytest
 
 from analysis.stats import wilson_interval
-from analysis.sweep import (
-    Job,
-    adoption_by,
-    agreement_rounds,
-    blocking_shares,
-    flatten,
-    main,
-    summary_table,
-    swept_parameters,
-)
-from sim import load_scenario, simulate
+from analysis.sweep import Job, flatten, main, swept_parameters
+from analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares
+from analysis.sweep_tables import summary_table
+from sim import load_scenario, outcomes, simulate
 from sim.config import parse_run_config
 from sim.results import concatenate
 from sim.runner import chunks_with_progress
@@ -31,8 +24,9 @@ def make_job(name: str, rounds: int | None, step: float, p_adopted: float, repli
                         "procedure": {"rounds": rounds, "fallback": None}, "chair": {"step": step}})
     summary = {"scenario": "classroom", "replicates": replicates, "seed": 1, "rounds": rounds or 10,
                "fallback": "vote", "chair_strategy": "accommodate", "vote_threshold": 0.6667,
-               "p_consensus": p_adopted, "p_vote": 0.0, "p_failed": 1 - p_adopted, "p_adopted": p_adopted,
-               "ci95": {k: [0.0, 1.0] for k in ("p_consensus", "p_vote", "p_failed", "p_adopted")},
+               **{k: 0.0 for k in outcomes.SUMMARY_KEYS},
+               "p_consensus": p_adopted, "p_failed": 1 - p_adopted, "p_adopted": p_adopted,
+               "ci95": {k: [0.0, 1.0] for k in outcomes.SUMMARY_KEYS},
                "rounds_median": 3.0, "consensus_round_median": 3.0, "final_text_mean": {"scope": 0.5}}
     return Job(name, Path(name), settings, overrides, summary)
 
@@ -51,7 +45,7 @@ def test_swept_parameters_are_the_overridden_or_varying_settings():
 def test_summary_table_has_a_row_per_job_and_statistic():
     jobs = [make_job("0", 5, 0.5, 0.25), make_job("1", 10, 0.5, 0.75)]
     table = summary_table(jobs)
-    assert len(table) == 2 * (4 + 2 + 1)
+    assert len(table) == 2 * (len(outcomes.SUMMARY_KEYS) + 2 + 1)  # probabilities, two medians, one issue
     adopted = table[table["statistic"] == "p_adopted"].set_index("job")
     assert adopted.loc["1", "value"] == 0.75 and adopted.loc["0", "procedure.rounds"] == 5
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, ScenarioError, load_scenario, outcomes, simulate, with_overrides
-from sim.loading import scenario_path
+from sim.loading import scenario_path, validate_scenario
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import (
     ACCEPTS,
@@ -22,6 +22,7 @@ from sim.ui.state import (
     scenario_from_upload,
 )
 from tests.builders import build, delegation
+from tests.pivotal_bloc import BLOC_NAME, pivotal_bloc_dict
 
 NO_NOISE = {"position": 0.0, "salience": 0.0, "reservation": 0.0}
 
@@ -267,6 +268,35 @@ def test_an_oversized_upload_is_refused_before_parsing():
         scenario_from_upload("big.yaml", b"#" * 2_000_001)
 
 
+@pytest.mark.parametrize("name", ["uncc2024_us_exit", "uncc2024_eu_split"])
+def test_an_uploaded_what_if_with_extends_loads_like_the_file_on_disk(name):
+    """Uploading a bundled what-if (``extends: uncc2024``) used to fail with "extends: unknown field"."""
+    content = scenario_path(name).read_bytes()
+    assert b"extends:" in content
+    assert scenario_from_upload(f"{name}.yaml", content) == load_scenario(name)
+
+
+def test_an_upload_extends_a_bundled_name_or_a_path_inside_the_bundled_folder(classroom):
+    by_name = scenario_from_upload("mine.yaml", b"extends: classroom\ntitle: mine\n")
+    by_path = scenario_from_upload("mine.yaml", b"extends: ./classroom.yaml\ntitle: mine\n")
+    assert by_name == by_path == classroom.model_copy(update={"title": "mine"})
+    # named like its parent, an upload is still no cycle: it is not the bundled file
+    assert scenario_from_upload("classroom.yaml", b"extends: classroom\n") == classroom
+
+
+@pytest.mark.parametrize(("reference", "expected"), [
+    ("../pyproject.yaml", "outside the bundled scenarios folder"),
+    ("/etc/passwd.yaml", "outside the bundled scenarios folder"),
+    ("nosuch.yaml", "no such file in the bundled scenarios folder"),
+    ("nosuch", "unknown scenario name"),
+])
+def test_an_upload_cannot_extend_a_file_outside_the_bundled_folder(reference, expected):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_upload("mine.yaml", f"extends: {reference}\n".encode())
+    text = caught.value.format()
+    assert text.startswith(f"mine.yaml: extends: unknown parent '{reference}'") and expected in text
+
+
 # --- the Monte Carlo panel -----------------------------------------------------------------------------------------
 
 
@@ -281,6 +311,17 @@ def test_the_monte_carlo_panel_reports_the_batched_engine(classroom):
     assert lines[1].startswith(f"Outcome shares: consensus {summary['p_consensus']:.3f}")
     pivotal = summary["pivotal"][0]
     assert any(line.startswith("Pivotal") and f"{pivotal['name']} ({pivotal['share']:.1%})" in line for line in lines)
+
+
+def test_the_monte_carlo_panel_names_a_pivotal_bloc_as_the_command_line_does():
+    """A coordinated bloc was named by its id ("eu") on the page, by its name in the command line's report."""
+    scenario = validate_scenario(pivotal_bloc_dict(), "test.yaml")
+    summary = monte_carlo(scenario, replicates=20, seed=1)
+    assert summary["pivotal"] == [{"id": "eu", "name": f"{BLOC_NAME} (bloc)", "share": 1.0}]
+    assert scenario.display_names()["eu"] == f"{BLOC_NAME} (bloc)"
+    pivotal = next(line for line in monte_carlo_lines(summary) if line.startswith("Pivotal"))
+    assert pivotal.endswith(f": {BLOC_NAME} (bloc) (100.0%).")
+    assert Game(scenario).names == scenario.display_names()
 
 
 def test_an_objection_without_a_counter_text_pulls_the_text_toward_the_player():

@@ -14,8 +14,8 @@ from typing import Any
 import solara
 
 from analysis.plots import plot_outcome_shares
-from sim.config import RunConfig
 from sim.errors import ScenarioError
+from sim.inputs import DEFAULT_SEED
 from sim.loading import available_scenarios, load_scenario
 from sim.scenario import Scenario
 from sim.ui.figures import new_axes, plot_round_map
@@ -51,7 +51,7 @@ uncertainty = solara.reactive(1.0)
 edited = solara.reactive("")  # the delegation whose position and salience the sliders set ("" for none)
 position: solara.Reactive[dict[str, float]] = solara.reactive({})
 salience: solara.Reactive[dict[str, float]] = solara.reactive({})
-seed = solara.reactive(RunConfig.model_fields["seed"].default)  # the command line's default seed
+seed = solara.reactive(DEFAULT_SEED)  # the command line's default seed
 replicate = solara.reactive(0)
 players: solara.Reactive[list[str]] = solara.reactive([])
 game: solara.Reactive[Game | None] = solara.reactive(None)

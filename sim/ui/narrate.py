@@ -176,8 +176,8 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
     ci = summary["ci95"]
     low, high = ci["p_adopted"]
     lines = [
-        f"P(adopted) = {summary['p_adopted']:.3f} (95% interval {low:.3f}–{high:.3f}) over "
-        f"{summary['replicates']:,} replicates, seed {summary['seed']}.",
+        (f"P(adopted) = {summary['p_adopted']:.3f} (95% interval {low:.3f}–{high:.3f}) over "
+         f"{summary['replicates']:,} replicates, seed {summary['seed']}."),
         "Outcome shares: " + ", ".join(
             f"{label} {summary[key]:.3f} [{ci[key][0]:.3f}, {ci[key][1]:.3f}]"
             for key, label in ((o.key, o.short) for o in outcomes.OUTCOMES)

@@ -22,7 +22,15 @@ from sim import dynamics as dyn
 from sim import steps
 from sim.engine import simulate
 from sim.errors import ScenarioError
-from sim.loading import MAX_SCENARIO_BYTES, read_yaml_mapping, validate_scenario, with_overrides
+from sim.inputs import DEFAULT_SEED
+from sim.loading import (
+    MAX_SCENARIO_BYTES,
+    read_yaml_mapping,
+    resolve_extends,
+    scenarios_dir,
+    validate_scenario,
+    with_overrides,
+)
 from sim.model import NegotiationModel
 from sim.scenario import Scenario
 
@@ -72,7 +80,8 @@ def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
 
 
 def scenario_from_upload(filename: str, content: bytes) -> Scenario:
-    """A scenario from an uploaded YAML file, checked like ``load_scenario`` checks a file on disk.
+    """A scenario from an uploaded YAML file, checked like ``load_scenario`` checks a file on disk, ``extends``
+    included (a what-if such as ``scenarios/uncc2024_us_exit.yaml`` uploads as it loads; see :func:`upload_anchor`).
 
     Every problem is a :class:`ScenarioError` naming the uploaded file (never the temporary copy).
     """
@@ -85,7 +94,26 @@ def scenario_from_upload(filename: str, content: bytes) -> Scenario:
             data = read_yaml_mapping(path)
         except ScenarioError as exc:
             raise ScenarioError(filename, exc.problems) from None
+    if "extends" in data:
+        data = resolve_extends(data, upload_anchor(data["extends"], filename), filename)
     return validate_scenario(data, filename)
+
+
+def upload_anchor(reference: Any, filename: str) -> Path:
+    """Where an uploaded file is taken to lie for its ``extends`` (:mod:`sim.inheritance`): in the bundled
+    scenarios folder, since an upload has no folder of its own, so ``extends`` names a bundled scenario or a path
+    relative to that folder. A path that leaves the folder is refused: a page must not read the server's other
+    files. The anchor is no file (so an upload named like its parent is no cycle)."""
+    folder = scenarios_dir().resolve()
+    text = reference.strip() if isinstance(reference, str) else ""
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        target = (folder / text).resolve()
+        if not target.is_relative_to(folder) or not target.is_file():
+            where = "outside" if not target.is_relative_to(folder) else "no such file in"
+            why = (f"unknown parent '{text}': {where} the bundled scenarios folder (an uploaded file extends a "
+                   "bundled scenario, by name or by a path relative to that folder)")
+            raise ScenarioError(filename, [("extends", why)])
+    return folder / f"{Path(filename).name} (uploaded)"
 
 
 # --- one negotiation, round by round ---------------------------------------------------------------------------
@@ -118,13 +146,14 @@ class RoundRecord:
 class Game:
     """One negotiation played round by round; the delegations in ``players`` wait for a person each round."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0, players: Sequence[str] = ()) -> None:
+    def __init__(self, scenario: Scenario, seed: int = DEFAULT_SEED, replicate: int = 0,
+                 players: Sequence[str] = ()) -> None:
         self.scenario, self.seed, self.replicate = scenario, seed, replicate
         self.players: tuple[str, ...] = ()
         self.seat(players)
         self.model = NegotiationModel(scenario, seed=seed, replicate=replicate)
         self.history: list[RoundRecord] = []
-        self.names = {d.id: d.name for d in scenario.delegations}
+        self.names = scenario.display_names()  # delegations and blocs, named as every report names them
 
     def seat(self, players: Sequence[str]) -> None:
         """Who plays from now on (students may take over or hand back a delegation between rounds)."""
@@ -284,9 +313,9 @@ def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
     )
 
 
-def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = 0) -> dict[str, Any]:
-    """The Monte Carlo panel: ``summarize`` of ``replicates`` replicates of the batched engine."""
+def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """The Monte Carlo panel: ``summarize`` of ``replicates`` replicates of the batched engine, delegations and
+    blocs named as the command line's report names them (:meth:`~sim.scenario.Scenario.display_names`)."""
     from analysis.stats import summarize
 
-    names = {d.id: d.name for d in scenario.delegations}
-    return summarize(simulate(scenario, replicates, seed), names)
+    return summarize(simulate(scenario, replicates, seed), scenario.display_names())

@@ -1,0 +1,67 @@
+"""A sweep's tables: one row per job and statistic (``sweep_summary``) and one row per replicate
+(``sweep_replicates``), each written as Parquet and CSV by ``treatysim-aggregate``. The jobs come from
+:func:`analysis.sweep.read_sweep`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analysis.sweep import Job, swept_parameters
+from sim import outcomes
+from sim.results import rule_names
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PROBABILITIES = outcomes.SUMMARY_KEYS
+
+
+def _job_columns(job: Job, swept: list[str]) -> dict[str, Any]:
+    return {"job": job.name, **{k: job.settings.get(k) for k in swept}}
+
+
+def summary_table(jobs: list[Job]) -> pd.DataFrame:
+    """A row per job × outcome statistic: ``job``, the swept parameters, ``scenario``, ``replicates``, ``seed``,
+    the rules in force, ``statistic``, ``value``, ``ci95_low``, ``ci95_high`` (NaN where no interval applies)."""
+    import pandas as pd
+
+    swept = swept_parameters(jobs)
+    rows = []
+    for job in jobs:
+        s = job.summary
+        base = {**_job_columns(job, swept), **{k: s[k] for k in ("scenario", "replicates", "seed")},
+                **{k: s.get(k) for k in rule_names()}}
+        stats = [(k, s[k], *s["ci95"][k]) for k in PROBABILITIES]
+        stats += [(k, s.get(k), None, None) for k in ("rounds_median", "consensus_round_median")]
+        stats += [(f"final_text_mean.{i}", v, None, None) for i, v in s["final_text_mean"].items()]
+        rows += [{**base, "statistic": k, "value": v, "ci95_low": lo, "ci95_high": hi} for k, v, lo, hi in stats]
+    frame = pd.DataFrame(rows)
+    return frame.astype({"value": float, "ci95_low": float, "ci95_high": float})
+
+
+def replicate_table(jobs: list[Job]) -> pd.DataFrame:
+    """Every job's ``results.csv`` stacked: ``job`` and the swept parameters, then the per-replicate columns."""
+    import pandas as pd
+
+    swept = swept_parameters(jobs)
+    parts = []
+    for job in jobs:
+        frame = pd.read_csv(job.path / "results.csv", keep_default_na=False, na_values=[""])
+        frame["blockers"] = frame["blockers"].fillna("").astype(str)
+        extra = pd.DataFrame({k: [v] * len(frame) for k, v in _job_columns(job, swept).items()})
+        parts.append(pd.concat([extra, frame], axis=1))
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_tables(jobs: list[Job], out_dir: Path) -> list[Path]:
+    """``sweep_summary`` (a row per job × statistic) and ``sweep_replicates`` (a row per replicate), each as
+    Parquet and CSV, written atomically."""
+    from sim.io import atomic_write
+
+    written = []
+    for name, frame in (("sweep_summary", summary_table(jobs)), ("sweep_replicates", replicate_table(jobs))):
+        written.append(atomic_write(out_dir / f"{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False)))
+        written.append(atomic_write(out_dir / f"{name}.csv", lambda tmp, f=frame: f.to_csv(tmp, index=False)))
+    return written

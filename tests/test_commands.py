@@ -1,0 +1,79 @@
+"""Every analysis command has the one error boundary (``sim.errors.command_boundary``): bad input exits 2 in one line
+per problem, Ctrl-C exits 130 in one line, and ``TREATYSIM_DEBUG`` shows the traceback instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+import analysis.compare
+import analysis.sensitivity
+import analysis.sweep
+from sim.errors import EXIT_INTERRUPTED, EXIT_USAGE, ScenarioError
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def _bad_input(*args, **kwargs):
+    raise ScenarioError("input", [("x", "bad")])
+
+
+def compare(tmp_path: Path) -> tuple[Callable[[], object], str]:
+    return (lambda: analysis.compare.main(["classroom", "-n", "5", "--out", str(tmp_path / "out")])), "compare"
+
+
+def sensitivity(tmp_path: Path) -> tuple[Callable[[], object], str]:
+    path = tmp_path / "exp.yaml"
+    path.write_text(yaml.safe_dump({"scenario": "classroom", "replicates": 5, "sensitivity": {
+        "method": "morris", "samples": 2, "inputs": {"chair.step": [0.2, 0.4]}}}))
+    return (lambda: analysis.sensitivity.main([str(path), "--out", str(tmp_path / "out")])), "sensitivity"
+
+
+def aggregate(tmp_path: Path) -> tuple[Callable[[], object], str]:
+    return (lambda: analysis.sweep.main([str(tmp_path)])), "read_sweep"
+
+
+COMMANDS = {"treatysim-compare": compare, "treatysim-sensitivity": sensitivity, "treatysim-aggregate": aggregate}
+#: Where each command does its work: interrupted there, it must exit cleanly.
+WORK = {"compare": (analysis.compare, "compare"), "sensitivity": (analysis.sensitivity, "sensitivity"),
+        "read_sweep": (analysis.sweep, "read_sweep")}
+
+
+@pytest.mark.parametrize("prog", COMMANDS)
+def test_ctrl_c_exits_130_with_one_line(prog: str, tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    run, work = COMMANDS[prog](tmp_path)
+    monkeypatch.setattr(*WORK[work], _interrupt)
+    with pytest.raises(SystemExit) as info:
+        run()
+    assert info.value.code == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == f"{prog}: interrupted\n"
+
+
+@pytest.mark.parametrize("prog", COMMANDS)
+def test_bad_input_exits_2_and_raises_under_treatysim_debug(prog: str, tmp_path: Path, capsys, monkeypatch):
+    run, work = COMMANDS[prog](tmp_path)
+    monkeypatch.setattr(*WORK[work], _bad_input)
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as info:
+        run()
+    assert info.value.code == EXIT_USAGE and capsys.readouterr().err == "input: x: bad\n"
+    monkeypatch.setenv("TREATYSIM_DEBUG", "1")
+    with pytest.raises(ScenarioError):
+        run()
+    monkeypatch.setattr(*WORK[work], _interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+
+
+def test_aggregate_of_no_sweep_keeps_its_message(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as info:
+        analysis.sweep.main([str(tmp_path / "nowhere")])
+    assert info.value.code == EXIT_USAGE
+    assert capsys.readouterr().err == f"{tmp_path / 'nowhere'}: no such sweep directory\n"

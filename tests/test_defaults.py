@@ -1,0 +1,31 @@
+"""The default seed lives in one place, ``sim.inputs.DEFAULT_SEED``: the config files say the same, and every command
+and the dashboard use it unless told otherwise."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import yaml
+
+from sim.inputs import DEFAULT_SEED
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+
+
+def test_the_config_files_seed_is_the_default_seed():
+    assert yaml.safe_load((CONF / "config.yaml").read_text(encoding="utf-8"))["seed"] == DEFAULT_SEED
+    assert yaml.safe_load((CONF / "experiment" / "sensitivity.yaml").read_text(encoding="utf-8"))["seed"] == DEFAULT_SEED
+
+
+def test_every_command_and_the_dashboard_default_to_the_default_seed():
+    from analysis.compare import parse_args
+    from analysis.sensitivity import SensitivityConfig
+    from sim.config import RunConfig
+    from sim.ui.state import Game, monte_carlo
+
+    assert parse_args([]).seed == DEFAULT_SEED
+    assert SensitivityConfig.model_fields["seed"].default == DEFAULT_SEED
+    assert RunConfig.model_fields["seed"].default == DEFAULT_SEED
+    assert inspect.signature(Game).parameters["seed"].default == DEFAULT_SEED
+    assert inspect.signature(monte_carlo).parameters["seed"].default == DEFAULT_SEED
