@@ -147,8 +147,10 @@ def accommodate_move(
     (Cimmino 1938; Censor & Zenios 1997). The further short an objector is, the further it pulls.
     ``shortfall`` (..., N) is r_i(t) − u_i(p) for blocking objectors and 0 otherwise; returns the move (..., K).
     """
-    room = np.maximum(1.0 - util, np.finfo(util.dtype).tiny)  # an objector always has room: u < r ≤ 1
-    pull = power * shortfall / room  # w_i a_i, zero for those who do not object
+    room = np.maximum(1.0 - util, np.finfo(util.dtype).tiny)
+    # w_i a_i, zero for those who do not object; a_i ≤ 1: the text goes at most all the way to i's ideal point (a
+    # demand above 1, which no text meets, asks for exactly that; with r ≤ 1 the bound never binds)
+    pull = power * np.minimum(shortfall, room) / room
     total = ordered_sum(power * (shortfall > 0.0))
     total = np.where(total > 0.0, total, 1.0)
     pulled = ordered_sum(pull)

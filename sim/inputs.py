@@ -58,6 +58,7 @@ class ScenarioArrays:
     resumed_credibility: float = 0.8
     isolation_cost: float = 0.0
     temperature: float = 0.0
+    agreement_cost: float = 0.0
 
     @property
     def followed(self) -> tuple[bool, ...]:
@@ -128,6 +129,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         resumed_credibility=how.resumed_credibility,
         isolation_cost=how.isolation_cost,
         temperature=how.temperature,
+        agreement_cost=how.agreement_cost,
     )
 
 
@@ -205,6 +207,8 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
 
         base = np.where(arrays.from_status_quo, utility(arrays.status_quo, position, salience), base)
     outside_option = np.clip(base + shift, 0.0, 1.0)
+    if arrays.agreement_cost > 0.0:  # a text must beat no agreement by this much (above 1: nothing will do)
+        outside_option = outside_option + arrays.dtype.type(arrays.agreement_cost)
     # nobody demands less at the start than no deal gives it (a status quo near its ideal point: a veto player)
     reservation = np.maximum(reservation, outside_option)
     end = 2 * n * k + n

@@ -142,13 +142,17 @@ class Behaviour(Frozen):
 
     The defaults are the ones the public backtest chose (``treatysim-backtest``, ``docs/backtest.md``), never fitted
     to one scenario. ``default_outside_option`` is the utility of no agreement for a delegation whose scenario gives
-    neither its ``outside_option`` nor a ``status_quo``; ``isolation_cost`` how far a lone objector's floor falls
+    neither its ``outside_option`` nor a ``status_quo``; ``agreement_cost`` the gain over no agreement a delegation
+    needs before it accepts a text (what a treaty costs to join and carry out: Abbott & Snidal's sovereignty costs —
+    with it, the status quo itself is no longer an agreement everyone accepts, Tsebelis's strict preference over
+    the status quo); ``isolation_cost`` how far a lone objector's floor falls
     (0: blocking alone costs nothing); ``temperature`` the noise of random-utility choice (0: the deterministic
     rule); ``resumed_credibility`` the mean credibility of a deadline that delegations know can be followed by
     another session (drawn per replicate and session from a Beta distribution of that mean).
     """
 
     default_outside_option: Unit = 0.5
+    agreement_cost: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.0
     isolation_cost: Unit = 0.0
     temperature: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
     resumed_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.8
