@@ -30,6 +30,12 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     for row in SUMMARY_ROWS:
         low, high = summary["ci95"][row.key]
         lines.append(f"  {row.label:<24}{format_probability(summary[row.key]):>7}   [{low:.3f}, {high:.3f}]")
+    if "p_adopted_first_session" in summary:
+        low, high = summary["ci95_adopted_first_session"]
+        lines.append(f"  {'adopted at session 1':<24}{format_probability(summary['p_adopted_first_session']):>7}   "
+                     f"[{low:.3f}, {high:.3f}]")
+        needed = ", ".join(f"{s}: {p:.3f}" for s, p in summary["sessions_needed"].items())
+        lines.append(f"  adopted at session (share of replicates): {needed}")
     lines.append("")
     lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'])}")
     text = ", ".join(f"{k} {v:.2f}" for k, v in summary["final_text_mean"].items())
@@ -44,4 +50,8 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     if pivotal:
         listed = ", ".join(f"{p['name']} ({p['share']:.1%})" for p in pivotal)
         lines.append(f"  pivotal (the only blocker, whose yes alone would have brought consensus): {listed}")
+    assumptions = summary.get("assumptions") or []
+    if assumptions:
+        lines.append("")
+        lines += [f"  assumes: {a}" for a in assumptions]
     return "\n".join(lines)

@@ -74,7 +74,21 @@ def summary(tally: Tally, names: dict[str, str] | None = None) -> dict[str, Any]
         },
         "top_blockers": ranked_shares(tally.delegation_ids, tally.marked["blockers"] / r, names, 5),
         "pivotal": ranked_shares(tally.decider_ids, tally.alone["blockers"] / r, names, 5),
+        **sessions_summary(tally),
     }
+
+
+def sessions_summary(tally: Tally) -> dict[str, Any]:
+    """With more than one session: P(adopted at the first session) with its Wilson interval, and how many sessions
+    the adopted replicates needed (share of all replicates per session)."""
+    if int(tally.rules.get("sessions", 1)) <= 1:
+        return {}
+    r, session = tally.replicates, tally.session
+    adopted = outcomes.is_adopted(tally.outcome)
+    first = int((adopted & (session == 1)).sum())
+    needed = {str(s): float((adopted & (session == s)).sum() / r) for s in range(1, int(tally.rules["sessions"]) + 1)}
+    return {"p_adopted_first_session": first / r, "ci95_adopted_first_session": list(wilson_interval(first, r)),
+            "sessions_needed": needed}
 
 
 def summarize(results: Results, names: dict[str, str] | None = None) -> dict[str, Any]:

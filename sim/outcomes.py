@@ -35,7 +35,7 @@ class Outcome:
 CONSENSUS = Outcome(0, "consensus", "consensus", "adopted by consensus", "#1b9e77", adopted=True)
 VOTE = Outcome(1, "vote", "vote", "adopted by vote", "#7570b3", adopted=True)
 FAILED = Outcome(2, "failed", "failed", "failed", "#d95f02", adopted=False)
-SUSPENDED = Outcome(3, "suspended", "suspended", "suspended (talks to resume)", "#e6ab02", adopted=False)
+SUSPENDED = Outcome(3, "suspended", "suspended", "suspended, to resume", "#e6ab02", adopted=False)
 
 #: Every outcome, in the order reports and figures list them.
 OUTCOMES: tuple[Outcome, ...] = (CONSENSUS, VOTE, SUSPENDED, FAILED)

@@ -52,7 +52,10 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
     from analysis.stats import summary as summarize_tally
 
-    summary = {"title": scenario.title, **summarize_tally(tally, display_names(scenario))}
+    from sim.assumptions import describe
+
+    summary = {"title": scenario.title, **summarize_tally(tally, display_names(scenario)),
+               "assumptions": describe(scenario)}
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)

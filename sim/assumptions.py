@@ -1,0 +1,57 @@
+"""Which assumptions make a scenario's number: the lines a report prints under the likelihoods.
+
+The adoption likelihood depends most on what no agreement is worth to each delegation and on whether the deadline is
+believed. A scenario may state outside options, give a status quo they follow from, or give neither (then the
+documented default applies — the situation of most expert-survey data); a user should see which. The model's
+global settings (``behaviour``) are named where they differ from zero.
+"""
+
+from __future__ import annotations
+
+from sim.scenario import Scenario
+
+
+def outside_options(scenario: Scenario) -> str:
+    """Where the delegations' outside options come from."""
+    stated = sum(d.outside_option is not None for d in scenario.delegations)
+    derived = len(scenario.delegations) - stated
+    if derived == 0:
+        return f"outside options as the scenario states them (all {stated} delegations)"
+    if scenario.status_quo is None:
+        default = scenario.behaviour.default_outside_option
+        head = f"no status quo given: outside options at the default {default:.2f} for {derived} delegation(s)"
+    else:
+        where = ", ".join(f"{k} {v:.2f}" for k, v in scenario.status_quo.items())
+        head = f"outside options from the status quo ({where}) for {derived} delegation(s)"
+    return head + (f", as stated for {stated}" if stated else "")
+
+
+def deadline(scenario: Scenario) -> str:
+    """Whether delegations believe the deadline, and what ends a session without consensus."""
+    proc, how = scenario.procedure, scenario.behaviour
+    if not proc.resumable and proc.sessions == 1:
+        doubt = "" if proc.deadline_credibility == 1 else f" (credibility {proc.deadline_credibility:g})"
+        ending = "the fallback vote" if proc.fallback == "vote" else "failure"
+        return f"the deadline is final{doubt}: without consensus, {ending}"
+    plan = f"up to {proc.sessions} sessions" if proc.sessions > 1 else "one session"
+    after = "suspension (the mandate allows another session)" if proc.resumable else (
+        "the fallback vote" if proc.fallback == "vote" else "failure")
+    return (f"{plan}; a deadline another session may follow is doubted (credibility drawn per replicate, mean "
+            f"{how.resumed_credibility:g}); after the last, {after}")
+
+
+def behaviour(scenario: Scenario) -> list[str]:
+    """The model's global settings that are switched on."""
+    how, out = scenario.behaviour, []
+    if how.agreement_cost > 0:
+        out.append(f"a text must beat no agreement by {how.agreement_cost:g} (cost of agreement)")
+    if how.isolation_cost > 0:
+        out.append(f"a lone objector's floor falls by up to {how.isolation_cost:g} (cost of blocking alone)")
+    if how.temperature > 0:
+        out.append(f"random-utility choice at temperature {how.temperature:g}")
+    return out
+
+
+def describe(scenario: Scenario) -> list[str]:
+    """The assumptions behind a run's number, most consequential first."""
+    return [outside_options(scenario), deadline(scenario), *behaviour(scenario)]
