@@ -99,7 +99,10 @@ def write_outputs(rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    from sim import __version__
+
     parser = argparse.ArgumentParser(prog="treatysim-compare", description="Compare scenarios: one table, one figure.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("scenarios", nargs="*", help="bundled scenario names or .yaml paths (default: all bundled)")
     parser.add_argument("-n", "--replicates", type=int, default=2000, help="replicates per scenario (default 2000)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")

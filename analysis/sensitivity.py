@@ -31,13 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim import outcomes
 from sim.errors import ScenarioError, command_boundary, from_validation_error
 from sim.inputs import DEFAULT_SEED
+from sim.resources import bundled_dir
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.scenario import Scenario
 
-DEFAULT_EXPERIMENT = Path(__file__).resolve().parent.parent / "conf" / "experiment" / "sensitivity.yaml"
+DEFAULT_EXPERIMENT = bundled_dir("conf") / "experiment" / "sensitivity.yaml"
 OUTPUTS = (outcomes.ADOPTED.key, *(o.key for o in outcomes.OUTCOMES))
 METHODS = ("sobol", "morris")
 #: Below this many Sobol base samples the printed indices come with a reminder that they are rough.
@@ -256,7 +257,10 @@ def noise_note(config: SensitivityConfig, indices: pd.DataFrame) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     """``treatysim-sensitivity [EXPERIMENT] [--out DIR] [--scenario S] [--samples N] [--replicates R] [--method M]``."""
+    from sim import __version__
+
     parser = argparse.ArgumentParser(prog="treatysim-sensitivity", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("experiment", nargs="?", type=Path, default=DEFAULT_EXPERIMENT,
                         help="experiment file (default: conf/experiment/sensitivity.yaml)")
     parser.add_argument("--out", type=Path, default=None,

@@ -163,6 +163,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="treatysim-aggregate",
         description="Aggregate a sweep: its tables (Parquet and CSV) and, unless --no-figures, its figures, "
                     "into SWEEP_DIR/aggregate (or --out).")
+    from sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir) written by treatysim -m")
     parser.add_argument("--out", type=Path, help="where to write (default: SWEEP_DIR/aggregate)")
     parser.add_argument("--no-figures", action="store_true", help="write the tables only")

@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str
     from sim.engine import simulate
     from sim.errors import ScenarioError
     from sim.loading import available_scenarios, load_scenario, with_overrides
@@ -43,6 +44,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the installed distribution's version (pyproject.toml's in a bare checkout)
+        from sim.resources import version
+
+        globals()["__version__"] = version()
+        return globals()["__version__"]
     if name in _HOMES:
         return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.errors import EXIT_USAGE, ScenarioError
+from sim.resources import bundled_dir
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 EXIT_INTERRUPTED = 130
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+CONF_DIR = str(bundled_dir("conf"))  # the repository's conf/, or the installed package's copy
 
 
 def hydra_main() -> None:
@@ -73,6 +74,11 @@ def main() -> None:
     """Console entry point. An override of a setting that does not exist is caught before Hydra starts (one line,
     with the closest known setting); anything else Hydra cannot compose makes it exit with 1, which is bad input too,
     so it becomes exit code 2. Ctrl-C at any point exits with 130 and a message."""
+    if "--version" in sys.argv[1:]:  # treatysim's version, not Hydra's (which Hydra's own --version prints)
+        from sim import __version__
+
+        print(f"treatysim {__version__}")
+        sys.exit(0)
     try:
         hints = unknown_setting_hints(sys.argv[1:])
         if hints:

@@ -28,9 +28,12 @@ MAX_SCENARIO_BYTES = 2_000_000
 
 
 def scenarios_dir() -> Path:
-    """The folder of bundled scenarios (``$TREATYSIM_SCENARIOS`` or ``scenarios/`` beside the package)."""
+    """The folder of bundled scenarios (``$TREATYSIM_SCENARIOS``, else the repository's ``scenarios/`` or the
+    installed package's copy: :func:`sim.resources.bundled_dir`)."""
+    from sim.resources import bundled_dir
+
     env = os.environ.get("TREATYSIM_SCENARIOS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "scenarios"
+    return Path(env) if env else bundled_dir("scenarios")
 
 
 def available_scenarios() -> list[str]:

@@ -36,7 +36,10 @@ def silence_http_cookie_warning() -> None:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from sim import __version__
+
     parser = argparse.ArgumentParser(prog="treatysim-ui", description="Start the treatysim classroom dashboard.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0 picks a free one)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
