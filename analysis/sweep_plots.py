@@ -17,7 +17,7 @@ from sim import outcomes
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.sweep import Job
+    from analysis.sweep_jobs import Job
 
 #: The resolution of the sweep figures (wide facets: a little lower than a single run's).
 DPI = 110
@@ -139,7 +139,7 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from analysis.sweep import swept_parameters
+    from analysis.sweep_jobs import swept_parameters
     from analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares, outcome_shares
     from analysis.sweep_tables import replicate_table, summary_table
 

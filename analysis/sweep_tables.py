@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.sweep import Job, swept_parameters
+from analysis.sweep_jobs import Job, swept_parameters
 from sim import outcomes
 from sim.results import rule_names
 

@@ -1,0 +1,92 @@
+"""The jobs of a Hydra multirun directory, read back: complete jobs with their settings, overrides and summaries.
+
+``treatysim -m ...`` writes one folder per job under the sweep directory, each with ``config.json`` (the validated
+run settings and the effective scenario), ``results.csv`` (one row per replicate), figures, ``.hydra/overrides.yaml``
+and, last and atomically, ``summary.json``: a job without it is incomplete and is left out (rerun the sweep to
+complete it). A *swept parameter* is a run setting (``procedure.rounds``, ``chair.strategy``, ...) that was
+overridden for a job or that differs between jobs; each one becomes a column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ScenarioError
+
+FIXED = ("job", "scenario", "replicates", "seed")
+NOT_PARAMETERS = ("figures", "chunk_size")  # settings that do not change the results
+
+
+@dataclass(frozen=True)
+class Job:
+    """One complete job of a sweep: its folder, its flattened run settings, its overrides and its summary."""
+
+    name: str
+    path: Path
+    settings: dict[str, Any]
+    overrides: tuple[str, ...]
+    summary: dict[str, Any]
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested settings as dotted keys: ``{"procedure": {"rounds": 5}}`` → ``{"procedure.rounds": 5}``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        out.update(flatten(value, f"{name}.") if isinstance(value, Mapping) and value else {name: value})
+    return out
+
+
+def _natural(path: Path) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    """Every job folder under ``sweep_dir`` (a folder with Hydra's ``.hydra/`` record), in job order."""
+    found = {p.parent for p in Path(sweep_dir).rglob(".hydra") if p.is_dir()}
+    return sorted(found, key=lambda p: _natural(p.relative_to(sweep_dir)))
+
+
+def read_job(path: Path, sweep_dir: Path) -> Job | None:
+    """The job in ``path``, or ``None`` when it is incomplete (no ``summary.json`` or no ``config.json``)."""
+    import yaml
+
+    try:
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        record = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    overrides_file = path / ".hydra" / "overrides.yaml"
+    overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []
+    name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
+    return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
+
+
+def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
+    """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise ScenarioError(str(sweep_dir), [("", "no such sweep directory")])
+    jobs, incomplete = [], []
+    for path in job_dirs(sweep_dir):
+        job = read_job(path, sweep_dir)
+        (jobs.append(job) if job else incomplete.append(path))
+    if not jobs:
+        raise ScenarioError(str(sweep_dir), [("", (f"no complete job found ({len(incomplete)} incomplete); "
+                                                   "expected folders with summary.json written by `treatysim -m`"))])
+    return jobs, incomplete
+
+
+def swept_parameters(jobs: list[Job]) -> list[str]:
+    """Run settings overridden for some job or differing between jobs, in settings order (``job``-level keys
+    ``scenario``, ``replicates`` and ``seed`` are columns anyway and are left out)."""
+    keys = list(jobs[0].settings)
+    named = {o.split("=", 1)[0].lstrip("+~") for job in jobs for o in job.overrides}
+    varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
+    chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
+    return [k for k in chosen if k not in FIXED + NOT_PARAMETERS]
