@@ -103,7 +103,8 @@ def revise(
     blocking: np.ndarray,
 ) -> np.ndarray:
     """The chair's revision between rounds under the scenario's strategy and step (:func:`dyn.next_text`)."""
-    shortfall = np.where(blocking, threshold - util, 0.0)
+    # a random objection can come from a delegation the text already satisfies: nothing to accommodate, no pull
+    shortfall = np.where(blocking, np.maximum(threshold - util, 0.0), 0.0)
     return dyn.next_text(text, arrays.strategy, arrays.step, position, salience, arrays.power, util, shortfall)
 
 

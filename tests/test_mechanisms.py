@@ -180,3 +180,18 @@ def test_random_acceptance_follows_the_logit_of_the_surplus():
     surplus, temperature = 0.03, 0.05
     objecting = dyn.random_objections(np.full_like(u, 0.5 + surplus), np.full_like(u, 0.5), temperature, u)
     assert abs((~objecting).mean() - 1 / (1 + np.exp(-surplus / temperature))) < 0.005
+
+
+def test_a_random_objection_from_a_satisfied_delegation_does_not_push_the_text_away():
+    """Under random choice a delegation the text satisfies may still object; the chair has nothing to accommodate
+    and must not move the text away from it (a negative shortfall would)."""
+    from sim import steps
+
+    scenario = build([delegation("A", 0.2, 0.8), delegation("B", 0.8, 0.2)], behaviour={"temperature": 0.05})
+    arrays = compile_arrays(scenario)
+    text = np.array([0.3, 0.7], dtype=arrays.dtype)
+    position = arrays.position
+    util = np.array([0.9, 0.4], dtype=arrays.dtype)
+    threshold = np.array([0.8, 0.7], dtype=arrays.dtype)  # A is satisfied (0.9 ≥ 0.8) but objects at random
+    moved = steps.revise(arrays, text, position, arrays.salience, util, threshold, np.array([True, False]))
+    assert np.array_equal(moved, text)
