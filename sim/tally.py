@@ -25,8 +25,8 @@ class Tally:
         self._parts: list[dict[str, np.ndarray]] = []
         deciders = first.deciders or first.delegation_ids
         self.decider_ids = tuple(dict.fromkeys(deciders))  # each coordinated bloc once, then single delegations
-        self._decider_of = np.array([self.decider_ids.index(u) for u in deciders])[:, None] == np.arange(
-            len(self.decider_ids))
+        number = {d: i for i, d in enumerate(self.decider_ids)}
+        self._decider_of = np.array([number[u] for u in deciders], dtype=np.int64)  # (N,) each delegation's decider
         per_delegation = [c.name for c in self.columns if c.per == "delegation"]
         #: per per-delegation column: replicates in which each delegation is marked
         self.marked = {name: np.zeros(len(self.delegation_ids), dtype=np.int64) for name in per_delegation}
@@ -47,8 +47,11 @@ class Tally:
                 kept[column.name] = values
                 continue
             self.marked[column.name] += values.sum(axis=0)
-            by_decider = (values.astype(np.int64) @ self._decider_of) > 0  # (R, deciders)
-            self.alone[column.name] += by_decider[by_decider.sum(axis=1) == 1].sum(axis=0)
+            # one decider alone: the lowest and the highest decider marked in a row are the same (linear in N)
+            lowest = np.where(values, self._decider_of, len(self.decider_ids)).min(axis=1)
+            highest = np.where(values, self._decider_of, -1).max(axis=1)
+            alone = lowest[(lowest == highest)]
+            self.alone[column.name] += np.bincount(alone, minlength=len(self.decider_ids))
         self._parts.append(kept)
         return self
 
