@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import analysis.backtest
+import analysis.importers
 import analysis.compare
 import analysis.sensitivity
 import analysis.sweep
@@ -83,6 +84,7 @@ COMMANDS: dict[str, Callable[[list[str]], object]] = {
     "treatysim-aggregate": analysis.sweep.main,
     "treatysim-sensitivity": analysis.sensitivity.main,
     "treatysim-backtest": analysis.backtest.main,
+    "treatysim-import": analysis.importers.main,
     "treatysim-ui": sim.ui.launch.main,
 }
 
