@@ -75,6 +75,35 @@ def summary(tally: Tally, names: dict[str, str] | None = None) -> dict[str, Any]
         "top_blockers": ranked_shares(tally.delegation_ids, tally.marked["blockers"] / r, names, 5),
         "pivotal": ranked_shares(tally.decider_ids, tally.alone["blockers"] / r, names, 5),
         **sessions_summary(tally),
+        **ratification_summary(tally),
+    }
+
+
+def ratification_summary(tally: Tally) -> dict[str, Any]:
+    """With an entry-into-force rule: P(in force within the horizon) with its Wilson interval, the median years to
+    entry into force, the states signing at the opening and the ratification curve (states ratified after each
+    year: mean and the 5th and 95th percentiles over the adopted replicates)."""
+    if "in_force_years" not in {c.name for c in tally.columns}:
+        return {}
+    r, years = tally.replicates, tally.in_force_years
+    adopted = outcomes.is_adopted(tally.outcome)
+    in_force = int(np.isfinite(years).sum())
+    curve_columns = sorted((c.name for c in tally.columns if c.name.startswith("ratifications_y")),
+                           key=lambda name: int(name.rsplit("y", 1)[1]))
+    curve = []
+    for name in curve_columns:
+        values = tally.column(name)[adopted]
+        stats = (float(values.mean()), float(np.percentile(values, 5)), float(np.percentile(values, 95))) \
+            if adopted.any() else (None, None, None)
+        curve.append({"year": int(name.rsplit("y", 1)[1]), "mean": stats[0], "p05": stats[1], "p95": stats[2]})
+    signatures = tally.signatures[adopted]
+    return {
+        "p_in_force": in_force / r,
+        "ci95_in_force": list(wilson_interval(in_force, r)),
+        "in_force_years_median": float(np.median(years[np.isfinite(years)])) if in_force else None,
+        "signatures_mean": float(signatures.mean()) if adopted.any() else None,
+        "ratification_curve": curve,
+        "ratified_share": {d: float(n / r) for d, n in zip(tally.delegation_ids, tally.marked["ratified"])},
     }
 
 

@@ -59,6 +59,8 @@ class ScenarioArrays:
     isolation_cost: float = 0.0
     temperature: float = 0.0
     agreement_cost: float = 0.0
+    ratification: tuple[int, int, float] | None = None  # (threshold states, lag days, horizon years)
+    difficulty: np.ndarray | None = None  # (N,) ratification difficulty at home
 
     @property
     def followed(self) -> tuple[bool, ...]:
@@ -130,6 +132,9 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         isolation_cost=how.isolation_cost,
         temperature=how.temperature,
         agreement_cost=how.agreement_cost,
+        ratification=None if scenario.ratification is None else (
+            scenario.ratification.threshold, scenario.ratification.lag_days, scenario.ratification.horizon_years),
+        difficulty=np.array([d.ratification_difficulty for d in ds], dtype=dtype),
     )
 
 
@@ -151,6 +156,7 @@ class Draw:
     outside_option: np.ndarray  # (..., N)
     credibility: np.ndarray | None = None  # (..., S) each session's deadline credibility, if any is doubted
     choice: np.ndarray | None = None  # (..., S, T + 1, N) uniforms of random-utility choice (round T + 1: ballots)
+    ratify: np.ndarray | None = None  # (..., 2, N) uniforms of signature and ratification, if the scenario has a rule
 
 
 #: Concentration κ of the Beta distribution of a doubted deadline's credibility: Beta(κμ, κ(1 − μ)) has mean μ and
@@ -166,6 +172,8 @@ def noise_length(arrays: ScenarioArrays) -> int:
         length += arrays.sessions
     if arrays.stochastic:
         length += arrays.sessions * (arrays.rounds + 1) * n
+    if arrays.ratification is not None:
+        length += 2 * n
     return length
 
 
@@ -181,6 +189,8 @@ def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
         parts.append(np.ones(arrays.sessions) if mu >= 1.0 else rng.beta(kappa * mu, kappa * (1 - mu), arrays.sessions))
     if arrays.stochastic:
         parts.append(rng.random(arrays.sessions * (arrays.rounds + 1) * n))
+    if arrays.ratification is not None:
+        parts.append(rng.random(2 * n))
     noise = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return noise.astype(arrays.dtype)  # the same draws at any working precision
 
@@ -212,13 +222,16 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
     # nobody demands less at the start than no deal gives it (a status quo near its ideal point: a veto player)
     reservation = np.maximum(reservation, outside_option)
     end = 2 * n * k + n
-    credibility = choice = None
+    credibility = choice = ratify = None
     if arrays.draws_credibility:
         credibility, end = noise[..., end : end + arrays.sessions], end + arrays.sessions
     if arrays.stochastic:
-        choice = noise[..., end:].reshape(*lead, arrays.sessions, arrays.rounds + 1, n)
-        choice = coordinate_blocs(arrays, choice)
-    return Draw(position, salience, reservation, outside_option, credibility, choice)
+        size = arrays.sessions * (arrays.rounds + 1) * n
+        choice = noise[..., end : end + size].reshape(*lead, arrays.sessions, arrays.rounds + 1, n)
+        choice, end = coordinate_blocs(arrays, choice), end + size
+    if arrays.ratification is not None:
+        ratify = coordinate_blocs(arrays, noise[..., end : end + 2 * n].reshape(*lead, 2, n))
+    return Draw(position, salience, reservation, outside_option, credibility, choice, ratify)
 
 
 def coordinate_blocs(arrays: ScenarioArrays, uniforms: np.ndarray) -> np.ndarray:

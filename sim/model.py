@@ -75,6 +75,8 @@ class NegotiationModel(mesa.Model):
         self.text_path = [self.text.copy()]
         self.outcome: str | None = None
         self.votes = {"yes": 0, "no": 0, "abstain": 0}
+        self.signatures, self.ratifications, self.ratified = 0, 0, []  # after adoption (see ratify())
+        self.in_force_years: float | None = None
         self.played: dict[int, tuple[bool, np.ndarray | None]] = {}  # see play(); empty unless someone plays
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -128,6 +130,7 @@ class NegotiationModel(mesa.Model):
         self.datacollector.collect(self)
         if not any(d.blocking for d in self.delegations):
             self.outcome, self.running = outcomes.CONSENSUS.name, False
+            self.ratify()
         elif self.round == rounds:
             self.end_session()
         else:
@@ -198,6 +201,24 @@ class NegotiationModel(mesa.Model):
         self.votes = {"yes": int(count.yes), "no": int(count.no), "abstain": int(count.abstain)}
         if count.adopted:
             self.outcome = outcomes.VOTE.name
+            self.ratify()
+
+    def ratify(self) -> None:
+        """After adoption, where the scenario has an entry-into-force rule: who signs at the opening, who ratifies
+        within the horizon, and the years to entry into force (``None``: not within the horizon) —
+        :func:`sim.steps.ratify`, as in the batched engine's ``ratify`` stage."""
+        if self.arrays.ratification is None:
+            return
+        from sim import ratification as rat
+
+        signed, years = steps.ratify(self.arrays, self.text, self.draw)
+        threshold, lag_days, horizon = self.arrays.ratification
+        within = years <= horizon
+        in_force = float(rat.entry_into_force(years, self.arrays.votes, threshold, lag_days))
+        self.signatures = int(signed @ self.arrays.votes)
+        self.ratified = [d.delegation_id for d in self.delegations if within[d.index]]
+        self.ratifications = int(within @ self.arrays.votes)
+        self.in_force_years = in_force if in_force <= horizon else None
 
     def run(self) -> NegotiationModel:
         """Step until the talks end; returns the model."""

@@ -76,6 +76,9 @@ class Delegation(Frozen):
     bloc: Identifier | None = None
     can_block: bool = True
     votes: Annotated[int, Field(ge=0, le=1000)] = 1
+    #: How hard ratification is at home (Putnam's two-level game): 0 the executive ratifies alone, 1 practically
+    #: impossible; read only when the scenario has a ``ratification`` rule.
+    ratification_difficulty: Unit = 0.5
 
     @field_validator("salience")
     @classmethod
@@ -171,6 +174,15 @@ class Uncertainty(Frozen):
     reservation: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
 
 
+class Ratification(Frozen):
+    """The treaty's entry-into-force rule: it enters into force ``lag_days`` after ``threshold`` states have
+    ratified (each delegation counts the states it stands for, its ``votes``); simulated for ``horizon_years``."""
+
+    threshold: Annotated[int, Field(ge=1, le=100_000)]
+    lag_days: Annotated[int, Field(ge=0, le=10_000)] = 90
+    horizon_years: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] = 10.0
+
+
 class History(Frozen):
     """What really happened at the session a scenario models: the recorded outcome, for the backtest.
 
@@ -206,6 +218,8 @@ class Scenario(Frozen):
     behaviour: Behaviour = Behaviour()
     #: Where each issue stands if the talks end without a text (the reversion point, Tsebelis 2002), per issue.
     status_quo: dict[str, Unit] | None = None
+    #: After adoption: signature, ratification and entry into force (docs/model.md section 14); none by default.
+    ratification: Ratification | None = None
     history: History | None = None
 
     @model_validator(mode="after")

@@ -39,6 +39,7 @@ class Talks:
     threshold: np.ndarray | None = None
     in_force: np.ndarray | None = None
     blocking: np.ndarray | None = None
+    batch: Draw | None = None  # the whole batch's draw, for a stage after the talks (never cut)
 
     def keep(self, rows: np.ndarray) -> Talks:
         """Only the replicates in boolean ``rows``."""
@@ -47,7 +48,7 @@ class Talks:
 
         draw = Draw(**{f.name: cut(getattr(self.draw, f.name)) for f in fields(Draw)})
         return Talks(self.active[rows], draw, self.text[rows], cut(self.util), cut(self.threshold), cut(self.in_force),
-                     cut(self.blocking))
+                     cut(self.blocking), self.batch)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,35 @@ def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
     return talks.keep(~count.adopted)
 
 
+def ratify(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
+    """After adoption (by consensus or vote): signatures at the opening, ratifications within the horizon and the
+    years to entry into force (:mod:`sim.ratification`) of each adopted replicate's text."""
+    from sim import ratification as rat
+
+    rows = np.flatnonzero(outcomes.is_adopted(record["outcome"]))
+    if rows.size == 0:
+        return talks
+    batch = talks.batch
+    draw = Draw(**{f.name: None if getattr(batch, f.name) is None else getattr(batch, f.name)[rows]
+                   for f in fields(Draw)})
+    signed, years = steps.ratify(arrays, record["text"][rows], draw)
+    threshold, lag_days, horizon = arrays.ratification
+    within = years <= horizon
+    record["signatures"][rows] = signed @ arrays.votes
+    record["ratifications"][rows] = within @ arrays.votes
+    record["ratified"][rows] = within
+    in_force = rat.entry_into_force(years, arrays.votes, threshold, lag_days)
+    record["in_force_years"][rows] = np.where(in_force <= horizon, in_force, np.nan)
+    for year in ratification_years(arrays):
+        record[f"ratifications_y{year}"][rows] = (years <= year) @ arrays.votes
+    return talks
+
+
+def ratification_years(arrays: ScenarioArrays) -> range:
+    """The whole years 1..⌈horizon⌉ at which the ratification curve is recorded."""
+    return range(1, int(np.ceil(arrays.ratification[2])) + 1) if arrays.ratification is not None else range(0)
+
+
 NEGOTIATE = Stage("negotiate", (
     Column("outcome", "replicate", np.int8, outcomes.FAILED.code, "how the run ended (sim.outcomes)", outcomes.names),
     Column("round", "replicate", np.int64, lambda a: a.rounds, "round of consensus (1..T); T when none came"),
@@ -139,8 +169,27 @@ FALLBACK = Stage("fallback", (
     Column("abstain", "replicate", np.int64, 0, "votes abstaining"),
 ), fallback)
 
+def ratify_stage(arrays: ScenarioArrays) -> Stage:
+    """The ratification stage with the curve's columns for the scenario's horizon."""
+    curve = tuple(Column(f"ratifications_y{year}", "replicate", np.int64, 0, f"states ratified after {year} year(s)")
+                  for year in ratification_years(arrays))
+    return Stage("ratify", (
+        Column("signatures", "replicate", np.int64, 0, "states signing at the opening (0 when not adopted)"),
+        Column("ratifications", "replicate", np.int64, 0, "states that ratified within the horizon"),
+        Column("in_force_years", "replicate", np.float64, np.nan,
+               "years from adoption to entry into force; empty when not within the horizon (or not adopted)"),
+        *curve,
+        Column("ratified", "delegation", bool, False, "delegations that ratified within the horizon"),
+    ), ratify)
+
 #: The stages of a run, in order.
 PIPELINE: tuple[Stage, ...] = (NEGOTIATE, FALLBACK)
+
+
+def pipeline_for(arrays: ScenarioArrays) -> tuple[Stage, ...]:
+    """The stages a scenario needs: the talks, then signature and ratification where it has an entry-into-force
+    rule."""
+    return PIPELINE + ((ratify_stage(arrays),) if arrays.ratification is not None else ())
 
 
 def columns(pipeline: tuple[Stage, ...] = PIPELINE) -> tuple[Column, ...]:
@@ -148,13 +197,26 @@ def columns(pipeline: tuple[Stage, ...] = PIPELINE) -> tuple[Column, ...]:
     return tuple(c for stage in pipeline for c in stage.columns)
 
 
-def run_pipeline(arrays: ScenarioArrays, draw: Draw, pipeline: tuple[Stage, ...] = PIPELINE) -> Record:
-    """Run every stage over a batch of replicates drawn as ``draw``; returns the batch's record."""
+def run_pipeline(arrays: ScenarioArrays, draw: Draw, pipeline: tuple[Stage, ...] | None = None) -> Record:
+    """Run every stage (those the scenario needs, :func:`pipeline_for`) over a batch of replicates drawn as ``draw``;
+    returns the batch's record."""
+    pipeline = pipeline_for(arrays) if pipeline is None else pipeline
     replicates = draw.position.shape[0]
     cols = columns(pipeline)
     record = Record.empty([replace(c, dtype=arrays.dtype) if c.dtype == "float" else c for c in cols], arrays,
                           replicates)
-    talks = Talks(np.arange(replicates), draw, steps.opening_text(arrays, draw))
+    talks = Talks(np.arange(replicates), draw, steps.opening_text(arrays, draw), batch=draw)
     for stage in pipeline:
         talks = stage.run(arrays, talks, record)
+    clip_texts(record)
     return record
+
+
+def clip_texts(record: Record) -> None:
+    """Keep the recorded final texts in [0, 1], the policy space: under extreme uncertainty a revision's rounding
+    can leave a text a hair outside (-3e-08, say). Only such values change; every text inside is left as it is."""
+    if "text" in record.data:
+        text = record["text"]
+        outside = (text < 0.0) | (text > 1.0)
+        if outside.any():
+            text[outside] = np.clip(text[outside], 0.0, 1.0)

@@ -134,6 +134,16 @@ def choice_uniforms(arrays: ScenarioArrays, draw: Draw, session: int, t: int) ->
     return draw.choice[..., session, t - 1, :]
 
 
+def ratify(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> tuple[np.ndarray, np.ndarray]:
+    """After adoption of ``text``: who signs at the opening and, per delegation, the years to its ratification
+    (infinite: never) — :mod:`sim.ratification`, a coordinated bloc deciding as one on its pooled gain."""
+    from sim import ratification as rat
+
+    gain = pooled(arrays, dyn.utility(text, draw.position, draw.salience) - draw.outside_option)
+    ready = rat.readiness(gain, arrays.difficulty)
+    return rat.signs(ready, draw.ratify[..., 0, :]), rat.ratification_years(ready, draw.ratify[..., 1, :])
+
+
 def carry_concessions(arrays: ScenarioArrays, draw: Draw, belief: float | np.ndarray) -> Draw:
     """The next session starts where this one's concessions ended: each delegation's first demand there is what it
     demanded in this session's last round; its outside option is unchanged."""

@@ -80,6 +80,7 @@ def random_scenario(rng: np.random.Generator, number: int):
                       "deadline_credibility": float(rng.choice([1.0, 0.8])),
                       "sessions": int(rng.integers(1, 4)), "resumable": bool(rng.uniform() < 0.4)},
         "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
+        "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
         "behaviour": {"temperature": float(rng.choice([0.0, 0.0, 0.02, 0.2])),
                       "isolation_cost": float(rng.choice([0.0, 0.15, 0.5])),
                       "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0]))},
@@ -98,6 +99,11 @@ def test_the_runners_agree_on_random_scenarios(number):
         assert (model.outcome, model.final_round) == (OUTCOMES[batch.outcome[k]], batch.round[k]), (number, k)
         assert model.final_session == batch.session[k], (number, k)
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k]), (number, k)
+        if scenario.ratification is not None:
+            assert (model.signatures, model.ratifications) == (batch.signatures[k], batch.ratifications[k])
+            expected = None if np.isnan(batch.in_force_years[k]) else batch.in_force_years[k]
+            assert model.in_force_years == expected, (number, k)
+            assert model.ratified == [d for d, b in zip(batch.delegation_ids, batch.ratified[k]) if b]
         assert np.array_equal(model.text, batch.text[k]), (number, k)
         assert model.blockers == [d for d, b in zip(batch.delegation_ids, batch.blockers[k]) if b]
 

@@ -178,7 +178,7 @@ def render(scenario: Mapping[str, Any]) -> str:
     for section in ("issues", "blocs", "delegations"):
         lines.append(f"{section}:")
         lines += [f"  - {_flow(item)}" for item in scenario[section]]
-    for section in ("procedure", "chair", "status_quo"):
+    for section in ("procedure", "chair", "status_quo", "ratification"):
         if section in scenario:
             lines.append(f"{section}: {_flow(scenario[section])}")
     return "\n".join(lines) + "\n"
