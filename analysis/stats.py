@@ -76,7 +76,30 @@ def summary(tally: Tally, names: dict[str, str] | None = None) -> dict[str, Any]
         "pivotal": ranked_shares(tally.decider_ids, tally.alone["blockers"] / r, names, 5),
         **sessions_summary(tally),
         **ratification_summary(tally),
+        **provisions_summary(tally),
     }
+
+
+def provisions_summary(tally: Tally) -> dict[str, Any]:
+    """Per provision put to recorded votes: P(a vote was called), P(kept) with its Wilson interval (over all
+    replicates: kept when no vote was called or the talks ended before the last round), and the votes to keep,
+    delete and abstain where a vote was held (mean, 5th and 95th percentiles)."""
+    ids = [c.name[len("provision_"):] for c in tally.columns if c.name.startswith("provision_")]
+    if not ids:
+        return {}
+    r, out = tally.replicates, {}
+    for pid in ids:
+        result = tally.column(f"provision_{pid}")
+        held = result >= 0
+        kept = int((result != 0).sum())
+        votes = {}
+        for name in ("keep", "delete", "abstain"):
+            values = tally.column(f"{name}_{pid}")[held]
+            votes[name] = ({"mean": float(values.mean()), "p05": float(np.percentile(values, 5)),
+                            "p95": float(np.percentile(values, 95))} if held.any() else None)
+        out[pid] = {"p_vote_called": float(held.mean()), "p_kept": kept / r,
+                    "ci95_kept": list(wilson_interval(kept, r)), "votes": votes}
+    return {"provisions": out}
 
 
 def ratification_summary(tally: Tally) -> dict[str, Any]:

@@ -61,6 +61,9 @@ class ScenarioArrays:
     agreement_cost: float = 0.0
     ratification: tuple[int, int, float] | None = None  # (threshold states, lag days, horizon years)
     difficulty: np.ndarray | None = None  # (N,) ratification difficulty at home
+    provision_ids: tuple[str, ...] = ()
+    provision_shift: np.ndarray | None = None  # (P, K) how deleting each provision moves the text
+    provision_threshold: float = 0.5
 
     @property
     def followed(self) -> tuple[bool, ...]:
@@ -135,6 +138,10 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         ratification=None if scenario.ratification is None else (
             scenario.ratification.threshold, scenario.ratification.lag_days, scenario.ratification.horizon_years),
         difficulty=np.array([d.ratification_difficulty for d in ds], dtype=dtype),
+        provision_ids=tuple(p.id for p in scenario.provisions),
+        provision_shift=np.array([[p.shift if p.issue == k else 0.0 for k in issues] for p in scenario.provisions],
+                                 dtype=dtype).reshape(len(scenario.provisions), len(issues)),
+        provision_threshold=proc.provision_threshold,
     )
 
 
@@ -157,6 +164,7 @@ class Draw:
     credibility: np.ndarray | None = None  # (..., S) each session's deadline credibility, if any is doubted
     choice: np.ndarray | None = None  # (..., S, T + 1, N) uniforms of random-utility choice (round T + 1: ballots)
     ratify: np.ndarray | None = None  # (..., 2, N) uniforms of signature and ratification, if the scenario has a rule
+    provision: np.ndarray | None = None  # (..., P, N) uniforms of random-utility provision ballots
 
 
 #: Concentration κ of the Beta distribution of a doubted deadline's credibility: Beta(κμ, κ(1 − μ)) has mean μ and
@@ -174,6 +182,8 @@ def noise_length(arrays: ScenarioArrays) -> int:
         length += arrays.sessions * (arrays.rounds + 1) * n
     if arrays.ratification is not None:
         length += 2 * n
+    if arrays.stochastic and arrays.provision_ids:
+        length += len(arrays.provision_ids) * n
     return length
 
 
@@ -191,6 +201,8 @@ def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
         parts.append(rng.random(arrays.sessions * (arrays.rounds + 1) * n))
     if arrays.ratification is not None:
         parts.append(rng.random(2 * n))
+    if arrays.stochastic and arrays.provision_ids:
+        parts.append(rng.random(len(arrays.provision_ids) * n))
     noise = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return noise.astype(arrays.dtype)  # the same draws at any working precision
 
@@ -222,7 +234,7 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
     # nobody demands less at the start than no deal gives it (a status quo near its ideal point: a veto player)
     reservation = np.maximum(reservation, outside_option)
     end = 2 * n * k + n
-    credibility = choice = ratify = None
+    credibility = choice = ratify = provision = None
     if arrays.draws_credibility:
         credibility, end = noise[..., end : end + arrays.sessions], end + arrays.sessions
     if arrays.stochastic:
@@ -230,8 +242,11 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
         choice = noise[..., end : end + size].reshape(*lead, arrays.sessions, arrays.rounds + 1, n)
         choice, end = coordinate_blocs(arrays, choice), end + size
     if arrays.ratification is not None:
-        ratify = coordinate_blocs(arrays, noise[..., end : end + 2 * n].reshape(*lead, 2, n))
-    return Draw(position, salience, reservation, outside_option, credibility, choice, ratify)
+        ratify, end = coordinate_blocs(arrays, noise[..., end : end + 2 * n].reshape(*lead, 2, n)), end + 2 * n
+    if arrays.stochastic and arrays.provision_ids:
+        size = len(arrays.provision_ids) * n
+        provision = coordinate_blocs(arrays, noise[..., end : end + size].reshape(*lead, len(arrays.provision_ids), n))
+    return Draw(position, salience, reservation, outside_option, credibility, choice, ratify, provision)
 
 
 def coordinate_blocs(arrays: ScenarioArrays, uniforms: np.ndarray) -> np.ndarray:

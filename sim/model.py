@@ -77,6 +77,7 @@ class NegotiationModel(mesa.Model):
         self.votes = {"yes": 0, "no": 0, "abstain": 0}
         self.signatures, self.ratifications, self.ratified = 0, 0, []  # after adoption (see ratify())
         self.in_force_years: float | None = None
+        self.provision_results: dict[str, dict[str, object]] = {}  # see vote_on_provisions()
         self.played: dict[int, tuple[bool, np.ndarray | None]] = {}  # see play(); empty unless someone plays
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -125,6 +126,8 @@ class NegotiationModel(mesa.Model):
             self.end_session()
             return
         self.round += 1
+        if self.round == rounds and self.arrays.provision_ids and not self.arrays.followed[self.session]:
+            self.vote_on_provisions()
         self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.round, self.belief))
         self.settle(steps.choice_uniforms(self.arrays, self.draw, self.session, self.round))
         self.datacollector.collect(self)
@@ -202,6 +205,18 @@ class NegotiationModel(mesa.Model):
         if count.adopted:
             self.outcome = outcomes.VOTE.name
             self.ratify()
+
+    def vote_on_provisions(self) -> None:
+        """The last round of the final session opens with recorded votes on deleting single provisions
+        (:func:`sim.steps.provision_votes`); ``provision_results`` keeps each vote, the text goes on without the
+        provisions deleted."""
+        votes = steps.provision_votes(self.arrays, self.text, self.draw)
+        for j, pid in enumerate(self.arrays.provision_ids):
+            self.provision_results[pid] = {
+                "called": bool(votes.called[j]), "kept": bool(votes.kept[j]), "keep": int(votes.keep[j]),
+                "delete": int(votes.delete[j]), "abstain": int(votes.abstain[j])}
+        self.text = votes.text
+        self.text_path[-1] = self.text.copy()
 
     def ratify(self) -> None:
         """After adoption, where the scenario has an entry-into-force rule: who signs at the opening, who ratifies

@@ -118,6 +118,8 @@ class Procedure(Frozen):
     fallback: Literal["none", "vote"] = "vote"
     vote_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 2.0 / 3.0
     abstention_band: Unit = 0.05
+    #: Share of those voting keep or delete that a recorded vote needs to delete a provision (docs/model.md §15).
+    provision_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.5
     #: How far delegations believe the deadline: 1 = it is final; c < 1 = they expect talks to go on (a session
     #: suspended and resumed), concede as if the talks ran longer, and come only c^(1/β) of the way to their outside option.
     deadline_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
@@ -174,6 +176,17 @@ class Uncertainty(Frozen):
     reservation: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
 
 
+class Provision(Frozen):
+    """A provision of the text that can be put to a recorded vote to delete it: deleting it moves ``issue`` by
+    ``shift`` (e.g. a human-rights clause: safeguards −0.1)."""
+
+    id: Identifier
+    label: str = ""
+    issue: Identifier
+    shift: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+    sources: tuple[str, ...] = ()
+
+
 class Ratification(Frozen):
     """The treaty's entry-into-force rule: it enters into force ``lag_days`` after ``threshold`` states have
     ratified (each delegation counts the states it stands for, its ``votes``); simulated for ``horizon_years``."""
@@ -218,6 +231,8 @@ class Scenario(Frozen):
     behaviour: Behaviour = Behaviour()
     #: Where each issue stands if the talks end without a text (the reversion point, Tsebelis 2002), per issue.
     status_quo: dict[str, Unit] | None = None
+    #: Provisions a delegation may ask to delete by a recorded vote before the decision on the whole (§15).
+    provisions: tuple[Provision, ...] = ()
     #: After adoption: signature, ratification and entry into force (docs/model.md section 14); none by default.
     ratification: Ratification | None = None
     history: History | None = None
@@ -283,6 +298,11 @@ def consistency_problems(scenario: Scenario) -> list[str]:
             problems += _key_problems("chair.draft", set(scenario.chair.draft), issues)
         if scenario.status_quo is not None:
             problems += _key_problems("status_quo", set(scenario.status_quo), issues)
+        for n, provision in enumerate(scenario.provisions):
+            if provision.issue not in issues:
+                problems.append(f"provisions[{n}].issue: unknown issue '{provision.issue}'; the issues are {sorted(issues)}")
+        for dup in _duplicates([p.id for p in scenario.provisions]):
+            problems.append(f"provisions: duplicate provision id '{dup}'")
     problems += _bloc_problems(scenario, set(delegation_ids))
     return problems
 

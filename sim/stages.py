@@ -82,6 +82,8 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     without consensus."""
     belief = steps.credibility(arrays, talks.draw, session)
     for t in range(1, arrays.rounds + 1):
+        if t == arrays.rounds and arrays.provision_ids and not arrays.followed[session]:
+            talks = vote_on_provisions(arrays, talks, record)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
         decision = steps.decide(arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t))
         agreed = ~decision.blocking.any(axis=-1)
@@ -110,6 +112,17 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     record["blockers"][talks.active] = talks.blocking
     record["session"][talks.active] = session + 1
     return talks
+
+
+def vote_on_provisions(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
+    """In the last round of the final session, before the decision on the whole text: the recorded votes on
+    deleting single provisions (:func:`sim.steps.provision_votes`); the text goes on without those deleted."""
+    votes = steps.provision_votes(arrays, talks.text, talks.draw)
+    for j, pid in enumerate(arrays.provision_ids):
+        record[f"provision_{pid}"][talks.active] = np.where(votes.called[..., j], votes.kept[..., j].astype(np.int8), -1)
+        for name in ("keep", "delete", "abstain"):
+            record[f"{name}_{pid}"][talks.active] = getattr(votes, name)[..., j]
+    return replace(talks, text=votes.text)
 
 
 def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
@@ -186,10 +199,23 @@ def ratify_stage(arrays: ScenarioArrays) -> Stage:
 PIPELINE: tuple[Stage, ...] = (NEGOTIATE, FALLBACK)
 
 
+def provision_columns(arrays: ScenarioArrays) -> tuple[Column, ...]:
+    """Per provision: the vote's result (1 kept, 0 deleted, −1 no vote: none was called, or the talks ended before
+    the final round) and the votes to keep, delete and abstain."""
+    out: list[Column] = []
+    for pid in arrays.provision_ids:
+        out.append(Column(f"provision_{pid}", "replicate", np.int8, -1, f"provision {pid}: 1 kept, 0 deleted, -1 no vote"))
+        out += [Column(f"{name}_{pid}", "replicate", np.int64, 0, f"votes to {name} on provision {pid}")
+                for name in ("keep", "delete", "abstain")]
+    return tuple(out)
+
+
 def pipeline_for(arrays: ScenarioArrays) -> tuple[Stage, ...]:
-    """The stages a scenario needs: the talks, then signature and ratification where it has an entry-into-force
-    rule."""
-    return PIPELINE + ((ratify_stage(arrays),) if arrays.ratification is not None else ())
+    """The stages a scenario needs: the talks (with its provisions' columns, if any), the fallback, then signature
+    and ratification where it has an entry-into-force rule."""
+    talks = NEGOTIATE if not arrays.provision_ids else replace(NEGOTIATE, columns=NEGOTIATE.columns
+                                                               + provision_columns(arrays))
+    return (talks, FALLBACK) + ((ratify_stage(arrays),) if arrays.ratification is not None else ())
 
 
 def columns(pipeline: tuple[Stage, ...] = PIPELINE) -> tuple[Column, ...]:

@@ -134,6 +134,52 @@ def choice_uniforms(arrays: ScenarioArrays, draw: Draw, session: int, t: int) ->
     return draw.choice[..., session, t - 1, :]
 
 
+@dataclass(frozen=True)
+class ProvisionVotes:
+    """The recorded votes on deleting single provisions, in the scenario's order: the text after them, and per
+    provision whether a vote was called, whether the provision was kept, and the votes to keep, delete and abstain.
+    Arrays (..., P) for P provisions; ``text`` (..., K)."""
+
+    text: np.ndarray
+    called: np.ndarray
+    kept: np.ndarray
+    keep: np.ndarray
+    delete: np.ndarray
+    abstain: np.ndarray
+
+
+def provision_votes(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> ProvisionVotes:
+    """Before the decision on the whole text, one provision after another: a delegation that gains more than half
+    the abstention band from deleting it calls a recorded vote; every delegation votes keep if the provision is worth
+    at least half the band to it, delete if deleting it is, and abstains in between (random-utility ballots at the
+    scenario's temperature); a coordinated bloc votes as one. The provision is deleted iff the votes to delete reach
+    ``procedure.provision_threshold`` of those voting keep or delete — and the text moves by its ``shift``."""
+    n_provisions = len(arrays.provision_ids)
+    lead = text.shape[:-1]
+    out = {name: np.zeros((*lead, n_provisions), dtype=dtype) for name, dtype in
+           (("called", bool), ("kept", bool), ("keep", np.int64), ("delete", np.int64), ("abstain", np.int64))}
+    half = arrays.abstention_band / 2
+    for j in range(n_provisions):
+        without = np.clip(text + arrays.provision_shift[j], 0.0, 1.0).astype(text.dtype)
+        worth = pooled(arrays, dyn.utility(text, draw.position, draw.salience)
+                       - dyn.utility(without, draw.position, draw.salience))
+        calls = dyn.ballots(worth, np.float32(half), arrays.abstention_band)[1]  # would vote to delete
+        if arrays.stochastic:
+            keep, delete = dyn.random_ballots(worth, half, arrays.abstention_band, arrays.temperature,
+                                              draw.provision[..., j, :])
+        else:
+            keep, delete = dyn.ballots(worth, half, arrays.abstention_band)
+        count = count_votes(replace(arrays, vote_threshold=arrays.provision_threshold), delete, keep)
+        called = calls.any(axis=-1)
+        deleted = called & count.adopted
+        out["called"][..., j], out["kept"][..., j] = called, called & ~deleted
+        out["keep"][..., j] = np.where(called, count.no, 0)
+        out["delete"][..., j] = np.where(called, count.yes, 0)
+        out["abstain"][..., j] = np.where(called, count.abstain, 0)
+        text = np.where(deleted[..., None], without, text)
+    return ProvisionVotes(text, **out)
+
+
 def ratify(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> tuple[np.ndarray, np.ndarray]:
     """After adoption of ``text``: who signs at the opening and, per delegation, the years to its ratification
     (infinite: never) — :mod:`sim.ratification`, a coordinated bloc deciding as one on its pooled gain."""

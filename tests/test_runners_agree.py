@@ -81,6 +81,8 @@ def random_scenario(rng: np.random.Generator, number: int):
                       "sessions": int(rng.integers(1, 4)), "resumable": bool(rng.uniform() < 0.4)},
         "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
         "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
+        "provisions": [{"id": f"p{j}", "issue": f"i{int(rng.integers(k))}", "shift": float(rng.uniform(-0.3, 0.3))}
+                       for j in range(int(rng.integers(0, 3)))],
         "behaviour": {"temperature": float(rng.choice([0.0, 0.0, 0.02, 0.2])),
                       "isolation_cost": float(rng.choice([0.0, 0.15, 0.5])),
                       "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0]))},
@@ -99,6 +101,12 @@ def test_the_runners_agree_on_random_scenarios(number):
         assert (model.outcome, model.final_round) == (OUTCOMES[batch.outcome[k]], batch.round[k]), (number, k)
         assert model.final_session == batch.session[k], (number, k)
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k]), (number, k)
+        for provision in scenario.provisions:
+            if provision.id not in model.provision_results:  # the talks ended before the final round
+                assert batch.record[f"provision_{provision.id}"][k] == -1, (number, k)
+        for pid, vote in model.provision_results.items():
+            assert batch.record[f"provision_{pid}"][k] == (int(vote["kept"]) if vote["called"] else -1), (number, k)
+            assert (vote["keep"], vote["delete"]) == (batch.record[f"keep_{pid}"][k], batch.record[f"delete_{pid}"][k])
         if scenario.ratification is not None:
             assert (model.signatures, model.ratifications) == (batch.signatures[k], batch.ratifications[k])
             expected = None if np.isnan(batch.in_force_years[k]) else batch.in_force_years[k]
