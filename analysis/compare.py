@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from analysis.report import format_estimate
 from sim import outcomes
 from sim.errors import ScenarioError, command_boundary
 from sim.inputs import DEFAULT_SEED
@@ -62,11 +63,11 @@ def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, An
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as an aligned text table, each probability followed by its 95% interval."""
     width = max([len("scenario")] + [len(str(r["scenario"])) for r in rows])
-    cell = 23
+    cell = 25  # the widest cell, "<0.001 [<0.001, <0.001]", and two spaces (rounding: analysis.report)
     head = f"{'scenario':<{width}}  " + "".join(f"{HEADERS[k]:<{cell}}" for k in KEYS) + "most likely"
     lines = [head, "-" * len(head)]
     for r in rows:
-        cells = "".join(f"{r[k]:.3f} [{r[k + '_low']:.3f}, {r[k + '_high']:.3f}]".ljust(cell) for k in KEYS)
+        cells = "".join(format_estimate(r[k], (r[k + "_low"], r[k + "_high"])).ljust(cell) for k in KEYS)
         lines.append(f"{r['scenario']!s:<{width}}  {cells}{r['most_likely']}")
     replicates = {r["replicates"] for r in rows}
     seeds = {r["seed"] for r in rows}

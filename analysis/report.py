@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.outcomes import SUMMARY_ROWS
 
 
 def format_probability(p: float) -> str:
-    """Three decimals, but never a rounded 0 or 1 for what is not exactly 0 or 1 (``<0.001``, ``>0.999``)."""
+    """A probability as every report prints it (the terminal report, the dashboard, ``treatysim-compare``).
+
+    The rule: three decimals, except that what is not exactly 0 or 1 never prints as a rounded 0 or 1 — a value
+    strictly between 0 and 0.001 prints ``<0.001``, one strictly between 0.999 and 1 prints ``>0.999``. The same rule
+    applies to an estimate and to the ends of its interval (:func:`format_interval`), and it keeps their order
+    (``0.000`` < ``<0.001`` < ``0.001`` < ... < ``0.999`` < ``>0.999`` < ``1.000``), so an estimate is never printed
+    outside its own printed interval.
+    """
+    p = float(p)
     if 0.0 < p < 0.001:
         return "<0.001"
     if 0.999 < p < 1.0:
         return ">0.999"
     return f"{p:.3f}"
+
+
+def format_interval(low: float, high: float, separator: str = ", ") -> str:
+    """An interval's two ends by :func:`format_probability`: ``0.787, 0.821``, ``>0.999, 1.000`` (no brackets)."""
+    return f"{format_probability(low)}{separator}{format_probability(high)}"
+
+
+def format_estimate(p: float, interval: Sequence[float]) -> str:
+    """A probability and its interval, as the report and the comparison table print them: ``0.804 [0.787, 0.821]``."""
+    low, high = interval
+    return f"{format_probability(p)} [{format_interval(low, high)}]"
+
+
+def format_share(share: float) -> str:
+    """A share of replicates as a percentage with one decimal; what is not exactly 0 or 1 never rounds to it:
+    below 0.1% prints ``<0.1%``, above 99.9% (but below 100%) ``>99.9%``."""
+    share = float(share)
+    if 0.0 < share < 0.001:
+        return "<0.1%"
+    if 0.999 < share < 1.0:
+        return ">99.9%"
+    return f"{share:.1%}"
 
 
 def _fmt(value: float | None) -> str:
@@ -29,12 +59,12 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
     for row in SUMMARY_ROWS:
         low, high = summary["ci95"][row.key]
-        lines.append(f"  {row.label:<24}{format_probability(summary[row.key]):>7}   [{low:.3f}, {high:.3f}]")
+        lines.append(f"  {row.label:<24}{format_probability(summary[row.key]):>7}   [{format_interval(low, high)}]")
     if "p_adopted_first_session" in summary:
         low, high = summary["ci95_adopted_first_session"]
         lines.append(f"  {'adopted at session 1':<24}{format_probability(summary['p_adopted_first_session']):>7}   "
-                     f"[{low:.3f}, {high:.3f}]")
-        needed = ", ".join(f"{s}: {p:.3f}" for s, p in summary["sessions_needed"].items())
+                     f"[{format_interval(low, high)}]")
+        needed = ", ".join(f"{s}: {format_probability(p)}" for s, p in summary["sessions_needed"].items())
         lines.append(f"  adopted at session (share of replicates): {needed}")
     lines.append("")
     lines.append(f"  median round of adoption: {_fmt(summary['rounds_median'])}")
@@ -42,13 +72,13 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     lines.append(f"  mean final text: {text}")
     blockers = summary["top_blockers"]
     if blockers:
-        listed = ", ".join(f"{b['name']} ({b['share']:.1%})" for b in blockers)
+        listed = ", ".join(f"{b['name']} ({format_share(b['share'])})" for b in blockers)
         lines.append(f"  most often blocking at the deadline: {listed}")
     else:
         lines.append("  no delegation blocks at the deadline in any replicate")
     pivotal = summary.get("pivotal") or []
     if pivotal:
-        listed = ", ".join(f"{p['name']} ({p['share']:.1%})" for p in pivotal)
+        listed = ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal)
         lines.append(f"  pivotal (the only blocker, whose yes alone would have brought consensus): {listed}")
     assumptions = summary.get("assumptions") or []
     if assumptions:

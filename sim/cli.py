@@ -79,6 +79,8 @@ def main() -> None:
 
         print(f"treatysim {__version__}")
         sys.exit(0)
+    if sys.argv[1:2] == ["validate"]:  # `treatysim validate FILE...`: check scenario files, run nothing
+        sys.exit(validate(sys.argv[2:]))
     try:
         hints = unknown_setting_hints(sys.argv[1:])
         if hints:
@@ -95,6 +97,39 @@ def main() -> None:
                   file=sys.stderr)
             sys.exit(EXIT_USAGE)
         raise
+
+
+VALIDATE_USAGE = "usage: treatysim validate FILE... (scenario files, or names of bundled scenarios)"
+
+
+def validate(paths: list[str]) -> int:
+    """``treatysim validate FILE...``: load and validate each scenario file (its ``extends`` chain included) as a run
+    would, without running it. Prints ``ok: FILE (...)`` for each good file and the run's one line per problem for
+    each bad one (on stderr); returns the exit code: 0 if every file is good, 2 if any is bad or none is given."""
+    if not paths or any(p in ("-h", "--help") for p in paths):
+        print(VALIDATE_USAGE, file=sys.stdout if paths else sys.stderr)
+        return 0 if paths else EXIT_USAGE
+    from sim.loading import load_scenario
+
+    debug = bool(os.environ.get("TREATYSIM_DEBUG"))
+    bad = 0
+    for path in paths:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            if debug:
+                raise
+            print(exc.format(), file=sys.stderr)
+            bad += 1
+            continue
+        except OSError as exc:  # a folder, a file that cannot be read
+            if debug:
+                raise
+            print(f"{path}: cannot read it: {exc.strerror or exc}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"ok: {path} ({len(scenario.delegations)} delegations, {len(scenario.issues)} issues: {scenario.title})")
+    return EXIT_USAGE if bad else 0
 
 
 def known_settings() -> list[str]:
@@ -126,6 +161,10 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
     parser = OverridesParser.create()
     hints = []
     for arg in args:
+        group_hint = unknown_group_option(arg, groups)
+        if group_hint:
+            hints.append(group_hint)
+            continue
         if "=" in arg and not arg.startswith("-"):
             try:
                 parser.parse_overrides([arg])
@@ -146,6 +185,26 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         hints.append(f"unknown setting '{key}'{suggestion}; the settings and their defaults are in conf/config.yaml")
     return hints
+
+
+def unknown_group_option(arg: str, groups: list[str]) -> str | None:
+    """For ``+experiment=NAME`` (or ``experiment=NAME``, ``++...``) naming no file of ``conf/experiment/``, one line
+    with the closest name and the available ones (Hydra's own message is a dump of its search path)."""
+    import difflib
+
+    key, sep, value = arg.partition("=")
+    group = key.lstrip("+~")
+    if not sep or key.startswith("~") or group not in groups or not value.strip():
+        return None
+    available = sorted(p.stem for p in (Path(CONF_DIR) / group).glob("*.yaml"))
+    names = [v.strip() for v in value.split(",")]  # a sweep over several: +experiment=a,b
+    unknown = [n for n in names if n not in available]
+    if not unknown or any(c in value for c in "[]()${}*"):  # Hydra's sweep syntax: leave it to Hydra
+        return None
+    close = difflib.get_close_matches(unknown[0], available, n=1)
+    suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"no {group} '{unknown[0]}'{suggestion}; the {group}s: {', '.join(available) or 'none'} "
+            f"(conf/{group}/*.yaml), used as +{group}=NAME")
 
 
 if __name__ == "__main__":

@@ -89,10 +89,24 @@ def expand_targets(data: Mapping[str, Any], key: str, patches: Mapping[str, Any]
         elif name in index:
             single.append((name, patch))
         else:
-            known = ", ".join(sorted(str(i) for i in index)[:12])
-            raise ScenarioError(source, [(f"{key}.{name}", f"no {key[:-1]} '{name}' in the parent scenario "
-                                                           f"(some ids there: {known}, ...)")])
+            raise ScenarioError(source, [(f"{key}.{name}", unknown_id(key[:-1], name, [str(i) for i in index]))])
     return by_bloc + single
+
+
+def unknown_id(kind: str, name: str, ids: list[str]) -> str:
+    """``no delegation 'USB' to patch (did you mean 'USA'?)``: worded for a command-line override and an ``extends``
+    alike, with the closest id (any case), else a few of the ids there are."""
+    import difflib
+
+    by_case = {i.casefold(): i for i in ids}
+    close = [by_case[name.casefold()]] if name.casefold() in by_case else difflib.get_close_matches(name, ids, n=1)
+    if not close:
+        close = [by_case[c] for c in difflib.get_close_matches(name.casefold(), list(by_case), n=1)]
+    if close:
+        return f"no {kind} '{name}' to patch (did you mean '{close[0]}'?)"
+    some = sorted(ids)
+    listing = ", ".join(some[:12]) + (", ..." if len(some) > 12 else "")
+    return f"no {kind} '{name}' to patch (the {kind} ids: {listing})"
 
 
 def bloc_members(data: Mapping[str, Any], bloc_id: str) -> list[str] | None:

@@ -9,10 +9,14 @@ instead of being fetched from the internet (``tests/e2e`` checks that no request
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import warnings
 from collections.abc import Sequence
+
+from sim.errors import EXIT_USAGE
 
 #: Solara settings that keep the server offline; ``treatysim-ui`` sets each unless the environment already does.
 #: The CDN address is a closed loopback port: with ``solara-assets`` installed nothing is ever fetched from it.
@@ -54,9 +58,48 @@ def solara_arguments(args: argparse.Namespace) -> list[str]:
     ]
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dashboard could not listen on ``host:port`` (``None`` if it can): checked by binding a socket as the
+    server will (``SO_REUSEADDR``, so a port only waiting out a closed connection counts as free), then closing it."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host!r}: {exc.strerror} (--host takes an address of this machine, e.g. 127.0.0.1)"
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return (f"port {port} on {host} is already in use (another dashboard?): stop it, or choose "
+                            "another port with --port N (--port 0 picks a free one)")
+                return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
+def free_port(host: str) -> int:
+    """A port on ``host`` that nothing listens on now (what ``--port 0`` asks for), so the printed address is real."""
+    family = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``treatysim-ui``."""
+    """Entry point of ``treatysim-ui``. A port already in use (or a host that is not this machine's) is said in one
+    line, exit code 2, before any address is printed; ``--port 0`` picks a free port and prints it."""
     args = parse_args(argv)
+    if args.port == 0:
+        try:
+            args.port = free_port(args.host)
+        except OSError as exc:
+            print(f"treatysim-ui: cannot listen on {args.host}: {exc.strerror or exc}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"treatysim-ui: {problem}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
     for key, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     try:

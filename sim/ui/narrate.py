@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.report import format_estimate, format_interval, format_probability, format_share
 from sim import dynamics as dyn
 from sim import outcomes
 from sim.ui.state import Game, RoundRecord
@@ -172,14 +173,15 @@ def explain(game: Game) -> list[str]:
 
 
 def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
-    """The Monte Carlo panel in words: P(adopted) with its interval, the outcome shares, the usual blockers."""
+    """The Monte Carlo panel in words: P(adopted) with its interval, the outcome shares, the usual blockers (rounded
+    as the terminal report rounds them, :func:`analysis.report.format_probability`)."""
     ci = summary["ci95"]
     low, high = ci["p_adopted"]
     lines = [
-        (f"P(adopted) = {summary['p_adopted']:.3f} (95% interval {low:.3f}–{high:.3f}) over "
+        (f"P(adopted) = {format_probability(summary['p_adopted'])} (95% interval {format_interval(low, high, '–')}) over "
          f"{summary['replicates']:,} replicates, seed {summary['seed']}."),
         "Outcome shares: " + ", ".join(
-            f"{label} {summary[key]:.3f} [{ci[key][0]:.3f}, {ci[key][1]:.3f}]"
+            f"{label} {format_estimate(summary[key], ci[key])}"
             for key, label in ((o.key, o.short) for o in outcomes.OUTCOMES)
         ) + ".",
     ]
@@ -188,9 +190,9 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
     blockers = summary.get("top_blockers") or []
     if blockers:
         lines.append("Most often blocking at the deadline: "
-                     + ", ".join(f"{b['name']} ({b['share']:.1%})" for b in blockers) + ".")
+                     + ", ".join(f"{b['name']} ({format_share(b['share'])})" for b in blockers) + ".")
     pivotal = summary.get("pivotal") or []
     if pivotal:
         lines.append("Pivotal (the only blocker, whose yes alone would have brought consensus): "
-                     + ", ".join(f"{p['name']} ({p['share']:.1%})" for p in pivotal) + ".")
+                     + ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal) + ".")
     return lines

@@ -1,0 +1,48 @@
+"""``treatysim-ui`` on a port already in use: one line and exit code 2, before any address is printed (it printed
+its URL, then ``ERROR: [Errno 98] address already in use``); ``--port 0`` prints the free port it picked (issue 15)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from sim.ui import launch
+
+
+def test_a_port_in_use_is_said_in_one_line_before_any_address(capsys, monkeypatch):
+    def must_not_start() -> None:
+        raise AssertionError("the server was started on a port in use")
+
+    monkeypatch.setattr("solara.__main__.main", must_not_start, raising=False)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as info:
+            launch.main(["--port", str(port)])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert "http://" not in out and out == ""
+    assert err.count("\n") == 1 and f"port {port} on 127.0.0.1 is already in use" in err and "--port" in err
+
+
+def test_port_problem_tells_a_free_port_from_a_taken_one():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        assert "already in use" in launch.port_problem("127.0.0.1", port)
+    free = launch.free_port("127.0.0.1")
+    assert launch.port_problem("127.0.0.1", free) is None
+
+
+def test_port_zero_prints_the_port_it_picked(capsys, monkeypatch):
+    for key, value in launch.OFFLINE_ENVIRONMENT.items():  # restored after the test
+        monkeypatch.setenv(key, value)
+    started = []
+    monkeypatch.setattr("solara.__main__.main", lambda: started.append(list(launch.sys.argv)))
+    monkeypatch.setattr(launch.sys, "argv", list(launch.sys.argv))
+    launch.main(["--port", "0"])
+    (argv,) = started
+    port = argv[argv.index("--port") + 1]
+    assert port != "0" and f"http://127.0.0.1:{port}/" in capsys.readouterr().out
