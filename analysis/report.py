@@ -80,8 +80,35 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     if pivotal:
         listed = ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal)
         lines.append(f"  pivotal (the only blocker, whose yes alone would have brought consensus): {listed}")
+    lines += provision_lines(summary) + ratification_lines(summary)
     assumptions = summary.get("assumptions") or []
     if assumptions:
         lines.append("")
         lines += [f"  assumes: {a}" for a in assumptions]
     return "\n".join(lines)
+
+
+def provision_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Per provision put to recorded votes: P(kept) and the mean votes to keep, delete and abstain."""
+    out = []
+    for pid, p in (summary.get("provisions") or {}).items():
+        votes = p["votes"]
+        held = (f"votes keep {votes['keep']['mean']:.0f} / delete {votes['delete']['mean']:.0f} / abstain "
+                f"{votes['abstain']['mean']:.0f} (means where a vote was held)") if votes["keep"] else "no vote held"
+        out.append(f"  provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}; "
+                   f"vote called {format_share(p['p_vote_called'])}; {held}")
+    return ([""] + out) if out else []
+
+
+def ratification_lines(summary: Mapping[str, Any]) -> list[str]:
+    """P(entry into force within the horizon), the median years to it and the signatures at the opening."""
+    if "p_in_force" not in summary:
+        return []
+    curve = summary.get("ratification_curve") or []
+    horizon = curve[-1]["year"] if curve else "?"
+    median = summary.get("in_force_years_median")
+    lines = ["", f"  in force within {horizon} years: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
+                 + (f"; median {median:.1f} years after adoption" if median is not None else "")]
+    if summary.get("signatures_mean") is not None:
+        lines.append(f"  states signing at the opening (mean over adopted texts): {summary['signatures_mean']:.0f}")
+    return lines
