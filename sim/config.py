@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.errors import ScenarioError, describe_pydantic_error, from_validation_error
 from sim.inputs import DEFAULT_SEED
 
-SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "behaviour", "delegations")
+SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "behaviour", "ratification", "delegations")
 
 
 class RunConfig(BaseModel):
@@ -33,6 +33,7 @@ class RunConfig(BaseModel):
     chair: dict[str, Any] = {}
     uncertainty: dict[str, Any] = {}
     behaviour: dict[str, Any] = {}
+    ratification: dict[str, Any] = {}
     delegations: dict[str, dict[str, Any]] = {}
 
     def scenario_overrides(self) -> dict[str, dict[str, Any]]:

@@ -72,3 +72,19 @@ def test_a_coordinated_bloc_signs_and_ratifies_as_one():
 def test_the_uncc2024_rule_is_its_real_one():
     rule = load_scenario("uncc2024").ratification
     assert (rule.threshold, rule.lag_days) == (40, 90)  # Art. 65(1): the 90th day after the 40th ratification
+
+
+def test_a_sweep_over_the_entry_into_force_threshold_runs(tmp_path):
+    """`treatysim -m ratification.threshold=...` sweeps the new knob like any other setting."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "-m", "scenario=classroom", "ratification.threshold=5,35",
+                           "replicates=60", "figures=false", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    summaries = sorted((tmp_path / "sweep").rglob("summary.json"))
+    assert len(summaries) == 2
+    p = [json.loads(path.read_text())["p_in_force"] for path in summaries]
+    assert p[0] > p[1] == 0.0  # the eight delegations stand for 34 states: 35 ratifications are never reached
