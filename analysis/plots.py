@@ -109,3 +109,24 @@ def plot_scenario_comparison(summaries: Sequence[Mapping[str, Any]], ax: Any = N
     ax.set_xlabel("probability")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(OUTCOMES) + 1, fontsize=8, frameon=False)
     return ax
+
+
+def plot_ratification_curve(curve: Sequence[Mapping[str, Any]], threshold: int | None = None, ax: Any = None) -> Any:
+    """States ratified after each year of the horizon: the mean over adopted replicates with the 5th–95th percentile
+    band (``summary["ratification_curve"]``), and the entry-into-force threshold as a line."""
+    ax = _axes(ax)
+    rows = [c for c in curve if c["mean"] is not None]
+    years = np.array([0] + [c["year"] for c in rows])
+    mean = np.array([0.0] + [c["mean"] for c in rows])
+    low = np.array([0.0] + [c["p05"] for c in rows])
+    high = np.array([0.0] + [c["p95"] for c in rows])
+    ax.fill_between(years, low, high, color=ADOPTED.colour, alpha=0.2, label="5th–95th percentile")
+    ax.plot(years, mean, color=ADOPTED.colour, marker="o", markersize=3, label="mean")
+    if threshold is not None:
+        ax.axhline(threshold, color="grey", linestyle="--", linewidth=0.8, label=f"entry into force: {threshold}")
+    ax.set_xlabel("years after adoption")
+    ax.set_ylabel("states that have ratified")
+    ax.set_xlim(0, years.max() if len(years) > 1 else 1)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
