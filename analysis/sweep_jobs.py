@@ -10,6 +10,7 @@ overridden for a job or that differs between jobs; each one becomes a column.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sim.errors import ScenarioError
 
 FIXED = ("job", "scenario", "replicates", "seed")
 NOT_PARAMETERS = ("figures", "chunk_size")  # settings that do not change the results
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,24 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
 
 
 def read_job(path: Path, sweep_dir: Path) -> Job | None:
-    """The job in ``path``, or ``None`` when it is incomplete (no ``summary.json`` or no ``config.json``)."""
+    """The job in ``path``, or ``None`` when it is incomplete (no ``summary.json`` or no ``config.json``) or damaged:
+    its ``results.csv`` missing, or not the table its summary was computed from (row count and SHA-256 recorded in
+    ``summary.json``, checked before the table is parsed: a table cut mid-row is never read). A damaged job is
+    named in a warning (one line) and left out, never mixed in."""
     import yaml
+
+    from sim.io import FINGERPRINT_KEY, table_damage
 
     try:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
         record = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    if not isinstance(summary, dict) or not isinstance(record, dict) or "run" not in record:
+        return None
+    damage = table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
+    if damage is not None:
+        log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
         return None
     overrides_file = path / ".hydra" / "overrides.yaml"
     overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []

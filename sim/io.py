@@ -48,3 +48,80 @@ def atomic_write_text(path: Path, text: str) -> Path:
 def atomic_write_json(path: Path, data: Any) -> Path:
     """Write ``data`` as indented JSON to ``path`` atomically."""
     return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def temporary_name_pattern(name: str) -> str:
+    """The glob of the temporary files :func:`atomic_write` makes for a file called ``name`` (``.NAME.*.tmp``)."""
+    import glob
+
+    return f".{glob.escape(name)}.*.tmp"
+
+
+def remove_stale_temporaries(folder: Path, names: tuple[str, ...]) -> list[Path]:
+    """Remove the temporary files that a killed writer (SIGKILL, power loss) left beside any of ``names`` in
+    ``folder``: only files of :func:`atomic_write`'s own naming pattern, never anything else. Returns them."""
+    folder = Path(folder)
+    removed = []
+    for name in names:
+        for stale in folder.glob(temporary_name_pattern(name)):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)
+                removed.append(stale)
+    return removed
+
+
+class DigestWriter:
+    """A text sink that passes what is written on to ``handle`` and keeps the SHA-256 of its UTF-8 bytes and the
+    number of lines, as it streams (so a table's fingerprint needs no second reading of the file)."""
+
+    def __init__(self, handle: Any) -> None:
+        import hashlib
+
+        self.handle = handle
+        self.sha256 = hashlib.sha256()
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.sha256.update(data)
+        self.lines += data.count(b"\n")
+        return self.handle.write(text)
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """The number of lines and the SHA-256 of the file at ``path``, read in blocks."""
+    import hashlib
+
+    sha, lines = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+            lines += block.count(b"\n")
+    return lines, sha.hexdigest()
+
+
+#: The key under which a run's ``summary.json`` records its table's fingerprint (:func:`table_damage`).
+FINGERPRINT_KEY = "results_csv"
+
+
+def table_damage(path: Path, expected: Any) -> str | None:
+    """What is wrong with the table at ``path`` against its recorded fingerprint ``expected``
+    (``{"rows": N, "sha256": HEX}``, rows without the header line): missing, unreadable, another row count or
+    another SHA-256; ``None`` when it matches. Without a fingerprint (a summary written before they were recorded)
+    the table only has to exist. The file is hashed in blocks, never parsed."""
+    path = Path(path)
+    if not path.is_file():
+        return f"{path.name} is missing"
+    if expected is None:
+        return None
+    try:
+        lines, digest = file_digest(path)
+    except OSError as exc:
+        return f"{path.name} cannot be read ({exc.strerror or exc})"
+    rows = max(lines - 1, 0)
+    if isinstance(expected, dict) and rows == expected.get("rows") and digest == expected.get("sha256"):
+        return None
+    want = expected.get("rows") if isinstance(expected, dict) else None
+    count = (f"{rows:,} rows where its summary counts {want:,}" if isinstance(want, int) and want != rows
+             else "its SHA-256 differs from the one its summary recorded")
+    return f"{path.name} was changed or cut after the run ({count})"

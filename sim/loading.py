@@ -42,6 +42,8 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+#: The file name endings of a scenario file (a command-line path and an ``extends`` path alike).
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
@@ -87,13 +89,67 @@ class StrictSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+#: The most YAML nodes a scenario file may stand for once its aliases are expanded (the 193-member scenario has
+#: about 5,200; a 2 MB file written out in full about 100,000): an "alias bomb" of a few KB that expands to billions
+#: is refused before anything is built.
+MAX_YAML_NODES = 200_000
+
+
+def expanded_nodes(root: yaml.Node) -> int:
+    """How many nodes the document under ``root`` stands for with every alias expanded, counted on the composed
+    graph (each shared node's count once, memoised), so counting costs the file's size, not the expansion's. A node
+    that contains itself counts as unbounded."""
+    counts: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def count(node: yaml.Node) -> int:
+        key = id(node)
+        if key in counts:
+            return counts[key]
+        if key in busy:  # an anchor used inside itself: an endless expansion
+            return MAX_YAML_NODES + 1
+        busy.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += count(child)
+            if total > MAX_YAML_NODES:
+                break
+        busy.discard(key)
+        counts[key] = total
+        return total
+
+    return count(root)
+
+
+def load_bounded(text: str, source: str) -> Any:
+    """Parse ``text`` with :class:`StrictSafeLoader`, refusing a document whose aliases expand beyond
+    :data:`MAX_YAML_NODES` nodes (a :class:`ScenarioError`, one line) before any object is built."""
+    loader = StrictSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if expanded_nodes(node) > MAX_YAML_NODES:
+            raise ScenarioError(source, [("", (f"its aliases (*name) expand to more than {MAX_YAML_NODES:,} "
+                                               "values; a scenario never needs that many (an alias bomb?)"))])
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML file safely into a mapping; size, syntax, emptiness and shape errors are :class:`ScenarioError`."""
     size = path.stat().st_size
     if size > MAX_SCENARIO_BYTES:
         raise ScenarioError(str(path), [("", f"file is {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")])
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictSafeLoader)  # noqa: S506 (a safe loader)
+        data = load_bounded(path.read_text(encoding="utf-8"), str(path))
     except RecursionError:
         raise ScenarioError(str(path), [("", "nested too deeply to be a scenario")]) from None
     except UnicodeDecodeError as exc:
@@ -217,10 +273,16 @@ def parent_of(reference: Any, child_path: Path, source: str) -> Path:
     if not isinstance(reference, str) or not reference.strip():
         raise ScenarioError(source, [("extends", f"expected a scenario name or a relative path, got {reference!r}")])
     text = reference.strip()
-    if text.endswith((".yaml", ".yml")) or "/" in text:
+    if text.endswith(SCENARIO_SUFFIXES) or "/" in text or "\\" in text:
+        if not text.endswith(SCENARIO_SUFFIXES):  # /proc/self/environ, ../secrets: never opened, let alone parsed
+            raise ScenarioError(source, [("extends", (f"'{text}' is not a scenario file: a parent path must end in "
+                                                      ".yaml or .yml (or name a bundled scenario)"))])
         target = (child_path.parent / text).expanduser()
         if not target.is_file():
             raise ScenarioError(source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")])
+        if not target.resolve().name.endswith(SCENARIO_SUFFIXES):  # a .yaml link to some other file
+            raise ScenarioError(source, [("extends", (f"'{text}' links to {target.resolve()}, which is "
+                                                      "not a .yaml or .yml file"))])
         return target
     try:
         return scenario_path(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -12,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from sim.config import RunConfig
 from sim.engine import simulate_chunks
 from sim.errors import ScenarioError
-from sim.io import atomic_write, atomic_write_json
+from sim.io import (
+    FINGERPRINT_KEY,
+    DigestWriter,
+    atomic_write,
+    atomic_write_json,
+    remove_stale_temporaries,
+    table_damage,
+)
 from sim.loading import load_scenario, with_overrides
 from sim.results import Results
 from sim.scenario import Scenario
@@ -23,6 +31,9 @@ if TYPE_CHECKING:
 RESULTS_FILE = "results.csv"
 SUMMARY_FILE = "summary.json"
 CONFIG_FILE = "config.json"
+#: The key of ``summary.json`` that fingerprints ``results.csv``: ``{"rows": N, "sha256": HEX}`` (rows of data,
+#: without the header line; the SHA-256 of the file's bytes, computed while the table was streamed to disk).
+RESULTS_RECORD = FINGERPRINT_KEY
 log = logging.getLogger(__name__)
 FIGURES = ("outcome_shares.png", "policy_map.png")
 
@@ -42,24 +53,80 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     scenario = prepare_scenario(config)
     record = run_record(config, scenario)
     output_dir = Path(output_dir)
+    check_output_dir(output_dir)
     if (done := completed_summary(output_dir, record)) is not None:
         log.info("skipped: %s already holds the complete results of this run", output_dir)
         return done
-    if not resume:
+    damage = results_damage(output_dir) if same_record(output_dir, record) else None
+    if damage is not None:  # this run's own results, damaged since: run it again rather than refuse the folder
+        log.warning("%s: %s; running it again", output_dir, damage)
+    elif not resume:
         refuse_other_results(output_dir, record)
+    try:
+        return write_run(scenario, config, record, output_dir)
+    except OSError as exc:
+        raise write_error(output_dir, exc) from None
+
+
+def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], output_dir: Path) -> dict[str, Any]:
+    """Clear an earlier run's files, then write ``config.json``, ``results.csv``, the figures and, last,
+    ``summary.json`` (with the fingerprint of ``results.csv``)."""
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
-    tally = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
+    tally, fingerprint = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
     from analysis.stats import summary as summarize_tally
-
     from sim.assumptions import describe
 
     summary = {"title": scenario.title, **summarize_tally(tally, display_names(scenario)),
-               "assumptions": describe(scenario)}
+               "assumptions": describe(scenario), RESULTS_RECORD: fingerprint}
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
+
+
+#: The files of a run, each of which must be a file (or absent) in the run folder.
+RUN_FILES = (SUMMARY_FILE, CONFIG_FILE, RESULTS_FILE, *FIGURES)
+
+
+def check_output_dir(output_dir: Path) -> None:
+    """The run folder must be a folder (or not exist yet, under folders), and a run's file names in it files:
+    a :class:`ScenarioError` in one sentence otherwise (never a traceback)."""
+    for parent in (output_dir, *output_dir.parents):
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == output_dir else f"lies under {parent}, which is a file"
+            raise ScenarioError(str(output_dir), [("", (f"the run folder {what}, not a folder; "
+                                                       "choose another one (hydra.run.dir=...)"))])
+        if parent.exists():
+            break
+    for name in RUN_FILES:
+        if (output_dir / name).is_dir():
+            raise ScenarioError(str(output_dir), [("", (f"holds a folder named {name} where the run writes that "
+                                                       "file; remove or rename it, or choose another folder"))])
+
+
+def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
+    """An operating-system error while writing the run, as one sentence. Disk full: whatever this run wrote is
+    removed (so nothing incomplete is left; ``summary.json``, written last, was never written)."""
+    where = exc.filename or output_dir
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            clear_previous_run(output_dir)
+        except OSError:
+            pass
+        why = (f"the disk is full (no space left on device) while writing {where}; the incomplete run was removed: "
+               "free some space or choose another folder, then run again")
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        why = f"no permission to write {where}; choose another folder (hydra.run.dir=...) or change its permissions"
+    elif exc.errno == errno.EROFS:
+        why = f"{where} is on a read-only file system; choose another folder (hydra.run.dir=...)"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        why = f"cannot make the run folder: {where} is not a folder; choose another one (hydra.run.dir=...)"
+    elif exc.errno == errno.EISDIR:
+        why = f"{where} is a folder where the run writes a file; remove or rename it"
+    else:
+        why = f"cannot write the run: {exc.strerror or exc} ({where})"
+    return ScenarioError(str(output_dir), [("", why)])
 
 
 def display_names(scenario: Scenario) -> dict[str, str]:
@@ -75,9 +142,13 @@ def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
 
 
 def clear_previous_run(output_dir: Path) -> None:
-    """Remove an earlier, incomplete (or superseded) run's files, summary first, so no old file sits beside new ones."""
-    for name in (SUMMARY_FILE, CONFIG_FILE, RESULTS_FILE, *FIGURES):
+    """Remove an earlier, incomplete (or superseded) run's files, summary first, so no old file sits beside new ones,
+    and the temporary files a killed run (SIGKILL) left behind (only names of :func:`sim.io.atomic_write`'s pattern
+    for a run's own files)."""
+    for name in RUN_FILES:
         (output_dir / name).unlink(missing_ok=True)
+    if output_dir.is_dir():
+        remove_stale_temporaries(output_dir, RUN_FILES)
 
 
 def run_record(config: RunConfig, scenario: Scenario) -> dict[str, Any]:
@@ -93,15 +164,43 @@ def run_record(config: RunConfig, scenario: Scenario) -> dict[str, Any]:
 def completed_summary(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | None:
     """The summary of a complete earlier run with the same ``record`` in ``output_dir``, else ``None``.
 
-    Complete means ``summary.json`` (written last and atomically) is present and ``config.json`` equals ``record``:
-    a half-written run has no summary, and a run of other settings has another record.
+    Complete means ``summary.json`` (written last and atomically) is present, ``config.json`` equals ``record`` and
+    ``results.csv`` is still the table the summary was computed from (its row count and SHA-256, recorded in the
+    summary, match): a half-written run has no summary, a run of other settings has another record, and a table
+    deleted or cut since is caught (:func:`results_damage`).
     """
+    summary = read_summary(output_dir)
+    if summary is None or not same_record(output_dir, record):
+        return None
+    return summary if results_damage(output_dir, summary) is None else None
+
+
+def read_summary(output_dir: Path) -> dict[str, Any] | None:
+    """``summary.json`` of ``output_dir`` as a mapping, or ``None`` when it is missing or unreadable."""
     try:
-        stored = json.loads((Path(output_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
         summary = json.loads((Path(output_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return summary if stored == json.loads(json.dumps(record)) else None
+    return summary if isinstance(summary, dict) else None
+
+
+def same_record(output_dir: Path, record: dict[str, Any]) -> bool:
+    """Whether ``config.json`` in ``output_dir`` is ``record`` (the same validated settings and scenario)."""
+    try:
+        stored = json.loads((Path(output_dir) / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stored == json.loads(json.dumps(record))
+
+
+def results_damage(output_dir: Path, summary: dict[str, Any] | None = None) -> str | None:
+    """What is wrong with ``results.csv`` against the fingerprint in ``summary.json`` (missing, a row count or a
+    SHA-256 that differs), or ``None`` when it is intact, or when there is no summary to compare with. A summary
+    written before fingerprints were recorded (no ``results_csv`` key) only needs the table to exist."""
+    summary = read_summary(output_dir) if summary is None else summary
+    if summary is None:
+        return None
+    return table_damage(Path(output_dir) / RESULTS_FILE, summary.get(RESULTS_RECORD))
 
 
 def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Results]:
@@ -119,23 +218,30 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
                      unit="chunk", disable=None, leave=False))
 
 
-def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> Tally:
+def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tuple[Tally, dict[str, Any]]:
     """Simulate chunk by chunk, appending each chunk's rows to the results table (written atomically) and to a
-    :class:`~sim.tally.Tally`: memory stays bounded by a chunk, whatever the number of replicates."""
+    :class:`~sim.tally.Tally`: memory stays bounded by a chunk, whatever the number of replicates. Also returns the
+    table's fingerprint, ``{"rows": N, "sha256": HEX}``, computed from the bytes as they are written."""
     from sim.tally import Tally
 
     tally: Tally | None = None
+    fingerprint: dict[str, Any] = {}
 
     def write(tmp: Path) -> None:
         nonlocal tally
-        with open(tmp, "w", encoding="utf-8", newline="") as table:
+        rows = 0
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            table = DigestWriter(handle)
             for part in chunks_with_progress(scenario, config):
-                part.to_frame().to_csv(table, header=tally is None, index=False, float_format="%.6g")
+                frame = part.to_frame()
+                frame.to_csv(table, header=tally is None, index=False, float_format="%.6g")
+                rows += len(frame)
                 tally = (tally or Tally(part)).add(part)
+        fingerprint.update(rows=rows, sha256=table.sha256.hexdigest())
 
     atomic_write(path, write)
     assert tally is not None  # replicates >= 1: at least one chunk
-    return tally
+    return tally, fingerprint
 
 
 #: The policy map draws at most this many final texts (the first replicates): more only blur into one cloud.

@@ -256,8 +256,16 @@ def RoundLog(g: Game, version: int):
 
 
 def run_monte_carlo() -> None:
+    """Run the Monte Carlo panel; a count or seed out of range shows its sentence above the map, not a traceback."""
     start = time.perf_counter()
-    mc_summary.set(monte_carlo(game.value.scenario, int(mc_replicates.value), seed.value))
+    try:
+        summary = monte_carlo(game.value.scenario, mc_replicates.value, seed.value)
+    except ScenarioError as exc:
+        mc_summary.set(None)
+        error.set(exc.format())
+        return
+    error.set("")
+    mc_summary.set(summary)
     mc_seconds.set(time.perf_counter() - start)
 
 

@@ -35,6 +35,12 @@ from sim.model import NegotiationModel
 from sim.scenario import Scenario
 
 CONTROLS_SOURCE = "dashboard controls"
+#: The most replicates the page's Monte Carlo runs at once: all of them are held in memory, in the server's process,
+#: while the page waits (the command line, ``treatysim replicates=N``, streams far more to disk).
+MAX_MONTE_CARLO_REPLICATES = 100_000
+#: Seeds are those of the command line: 0 <= seed < 2**63; a replicate index is below the command line's cap.
+MAX_SEED = 2**63
+MAX_REPLICATE = 100_000_000
 #: Upper bounds of the noise levels in :class:`sim.scenario.Uncertainty`.
 UNCERTAINTY_CAPS = {"position": 1.0, "salience": 3.0, "reservation": 1.0}
 
@@ -220,8 +226,21 @@ def pooled_views(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
     return steps.pooled(model.arrays, util), steps.pooled(model.arrays, threshold)
 
 
+def whole_number(value: Any, field: str, low: int, high: int) -> int:
+    """``value`` as an int in ``[low, high)``, else a :class:`ScenarioError` saying what the field takes (the page
+    shows it instead of a traceback)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= int(value) < high:
+        shown = f"{value:,}" if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else repr(value)
+        raise ScenarioError(CONTROLS_SOURCE, [(field, (f"must be a whole number from {low:,} to {high - 1:,}, "
+                                                      f"got {shown}"))])
+    return int(value)
+
+
 def new_game(scenario: Scenario, controls: Controls, seed: int, replicate: int, players: Sequence[str]) -> Game:
-    """A fresh game of ``scenario`` with the page's controls applied (a :class:`ScenarioError` if they don't fit)."""
+    """A fresh game of ``scenario`` with the page's controls applied (a :class:`ScenarioError` if they don't fit,
+    or if the seed or the replicate is not a whole number in range)."""
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
+    replicate = whole_number(replicate, "replicate", 0, MAX_REPLICATE)
     return Game(apply_controls(scenario, controls), seed=seed, replicate=replicate, players=players)
 
 
@@ -315,7 +334,17 @@ def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
 
 def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """The Monte Carlo panel: ``summarize`` of ``replicates`` replicates of the batched engine, delegations and
-    blocs named as the command line's report names them (:meth:`~sim.scenario.Scenario.display_names`)."""
+    blocs named as the command line's report names them (:meth:`~sim.scenario.Scenario.display_names`).
+
+    ``replicates`` must be 1 to :data:`MAX_MONTE_CARLO_REPLICATES` and ``seed`` in ``[0, 2**63)``: anything else is
+    a :class:`ScenarioError` in one sentence."""
     from analysis.stats import summarize
 
+    if isinstance(replicates, (int, np.integer)) and not isinstance(replicates, bool) \
+            and replicates > MAX_MONTE_CARLO_REPLICATES:
+        raise ScenarioError(CONTROLS_SOURCE, [("replicates", (
+            f"at most {MAX_MONTE_CARLO_REPLICATES:,} on this page (got {int(replicates):,}): the page holds every "
+            "replicate in memory; run more from the command line: treatysim replicates=N"))])
+    replicates = whole_number(replicates, "replicates", 1, MAX_MONTE_CARLO_REPLICATES + 1)
+    seed = whole_number(seed, "seed", 0, MAX_SEED)
     return summarize(simulate(scenario, replicates, seed), scenario.display_names())

@@ -1,0 +1,327 @@
+"""Reliability guarantees of issue 17: damaged results are never reused or aggregated, a killed run's temporary files
+do not outlive the next run, bad folders and a full disk are one sentence, counts have caps, ``extends`` opens only
+scenario files, alias bombs are refused, and final texts stay in [0, 1]. Each test fails without its fix."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from analysis.sweep_jobs import read_sweep
+from sim.config import parse_run_config
+from sim.errors import ScenarioError
+from sim.loading import load_scenario, with_overrides
+from sim.runner import completed_summary, prepare_scenario, run, run_record
+
+SETTINGS = {"scenario": "classroom", "replicates": 300, "seed": 3, "figures": False, "chunk_size": 100}
+
+
+def config(**changes):
+    return parse_run_config({**SETTINGS, **changes})
+
+
+# --- 1, 2: results.csv fingerprinted in summary.json ------------------------------------------------------------
+
+
+def test_the_summary_records_the_tables_rows_and_sha256(tmp_path: Path):
+    import hashlib
+
+    summary = run(config(), tmp_path)
+    data = (tmp_path / "results.csv").read_bytes()
+    assert summary["results_csv"] == {"rows": 300, "sha256": hashlib.sha256(data).hexdigest()}
+    assert json.loads((tmp_path / "summary.json").read_text())["results_csv"] == summary["results_csv"]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "cut mid-row", "one byte changed"])
+def test_a_complete_run_whose_table_was_damaged_is_run_again(tmp_path: Path, damage: str):
+    summary = run(config(), tmp_path)
+    table = tmp_path / "results.csv"
+    original = table.read_bytes()
+    if damage == "deleted":
+        table.unlink()
+    elif damage == "truncated":
+        table.write_bytes(original[: original.index(b"\n") + 1])
+    elif damage == "cut mid-row":
+        table.write_bytes(original[: len(original) // 2])
+    else:
+        table.write_bytes(original.replace(b"consensus", b"consensuS", 1))
+    record = run_record(config(), prepare_scenario(config()))
+    assert completed_summary(tmp_path, record) is None
+    again = run(config(), tmp_path)  # not refused as "another run's results": its own, damaged
+    assert again == summary
+    assert table.read_bytes() == original
+
+
+def test_the_command_reruns_a_run_whose_table_was_deleted(tmp_path: Path):
+    from tests.test_cli import treatysim
+
+    out = tmp_path / "run"
+    args = ("scenario=classroom", "replicates=200", "seed=7", "figures=false", f"hydra.run.dir={out}")
+    assert treatysim(*args, cwd=tmp_path).returncode == 0
+    original = (out / "results.csv").read_bytes()
+    (out / "results.csv").unlink()
+    proc = treatysim(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "P(adopted)" in proc.stdout or "adopted" in proc.stdout
+    assert (out / "results.csv").read_bytes() == original
+
+
+def make_sweep(sweep: Path, rounds: tuple[int, ...] = (2, 4, 6)) -> None:
+    """A sweep as ``treatysim -m`` leaves it (a folder per job with ``.hydra/overrides.yaml``), written by ``run``."""
+    for n, value in enumerate(rounds):
+        job = sweep / str(n)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([f"procedure.rounds={value}"]))
+        run(config(replicates=100, procedure={"rounds": value}), job)
+
+
+def test_aggregation_leaves_out_a_job_whose_table_was_cut_mid_row_and_names_it(tmp_path: Path, caplog, monkeypatch):
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    table = sweep / "1" / "results.csv"
+    table.write_bytes(table.read_bytes()[:-37])  # cut mid-row
+    import pandas as pd
+
+    read = []
+    real_read_csv = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda path, *a, **k: read.append(Path(path)) or real_read_csv(path, *a, **k))
+    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+        jobs, incomplete = read_sweep(sweep)
+    assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
+    assert any("damaged" in r.getMessage() and str(sweep / "1") in r.getMessage() for r in caplog.records)
+    from analysis.sweep_tables import replicate_table
+
+    frame = replicate_table(jobs)
+    assert set(frame["job"]) == {"0", "2"} and len(frame) == 200
+    assert table not in read  # the damaged table is never parsed
+
+
+def test_the_aggregate_command_names_the_damaged_job(tmp_path: Path, capsys):
+    from analysis.sweep import main as aggregate_main
+
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep, rounds=(2, 4))
+    (sweep / "0" / "results.csv").unlink()
+    aggregate_main([str(sweep), "--no-figures"])
+    captured = capsys.readouterr()
+    assert "1 complete jobs" in captured.out
+    assert str(sweep / "0") in captured.err
+
+
+# --- 3: final texts stay in [0, 1] -----------------------------------------------------------------------------
+
+
+def test_final_texts_stay_in_the_unit_interval_under_extreme_uncertainty():
+    from sim.engine import simulate
+
+    scenario = with_overrides(load_scenario("classroom"),
+                              {"uncertainty": {"position": 1.0, "salience": 3.0, "reservation": 1.0}})
+    text = simulate(scenario, 4000, 1).to_frame().filter(like="text_").to_numpy()
+    assert text.min() >= 0.0 and text.max() <= 1.0  # without the clip: -9.3e-10 in two replicates
+
+
+# --- 4: a killed run's temporary files -------------------------------------------------------------------------
+
+
+def test_the_next_run_removes_a_killed_runs_temporary_files_and_only_those(tmp_path: Path):
+    stale = [tmp_path / ".results.csv.k3j2x9_a.tmp", tmp_path / ".summary.json.abcdefgh.tmp",
+             tmp_path / ".policy_map.png.zz.tmp"]
+    for path in stale:
+        path.write_text("half a table")
+    kept = [tmp_path / ".notes.txt.abc.tmp", tmp_path / "results.csv.bak", tmp_path / "mine.tmp"]
+    for path in kept:
+        path.write_text("the user's")
+    run(config(), tmp_path)
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+
+
+# --- 9: folders and disks -------------------------------------------------------------------------------------
+
+
+def test_a_run_folder_that_is_a_file_or_under_a_file_is_one_sentence(tmp_path: Path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for folder, words in ((afile, "is a file"), (afile / "run", "lies under")):
+        with pytest.raises(ScenarioError) as caught:
+            run(config(), folder)
+        assert words in caught.value.format() and "\n" not in caught.value.format()
+
+
+def test_a_folder_named_results_csv_in_the_run_folder_is_one_sentence(tmp_path: Path):
+    (tmp_path / "results.csv").mkdir()
+    with pytest.raises(ScenarioError, match="folder named results.csv"):
+        run(config(), tmp_path)
+
+
+def test_the_command_exits_2_on_a_folder_named_results_csv(tmp_path: Path):
+    from tests.test_cli import treatysim
+
+    out = tmp_path / "run"
+    (out / "results.csv").mkdir(parents=True)
+    proc = treatysim("scenario=classroom", "replicates=50", "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "results.csv" in proc.stderr
+
+
+def test_a_read_only_folder_is_one_sentence(tmp_path: Path, monkeypatch):
+    import sim.runner
+
+    def refuse(path, data):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(sim.runner, "atomic_write_json", refuse)  # as root, chmod would not stop a write
+    with pytest.raises(ScenarioError, match="no permission to write"):
+        run(config(), tmp_path)
+
+
+def test_a_full_disk_is_said_and_leaves_nothing_that_looks_complete(tmp_path: Path, monkeypatch):
+    from sim.io import DigestWriter
+
+    real_write = DigestWriter.write
+    calls = {"n": 0}
+
+    def write(self, text):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, text)
+
+    monkeypatch.setattr(DigestWriter, "write", write)
+    with pytest.raises(ScenarioError, match="disk is full") as caught:
+        run(config(), tmp_path)
+    assert "\n" not in caught.value.format()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no summary, no config, no table, no temporary file
+
+
+# --- 6, 10: counts and seeds on the dashboard -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("replicates", [0, -5, 100_000_000])
+def test_the_dashboards_monte_carlo_caps_its_replicates(replicates: int):
+    from sim.ui.state import monte_carlo
+
+    with pytest.raises(ScenarioError, match="replicates"):
+        monte_carlo(load_scenario("classroom"), replicates, 1)
+
+
+@pytest.mark.parametrize(("seed", "replicate"), [(-1, 0), (2**64, 0), (1, -3)])
+def test_a_bad_seed_or_replicate_is_a_sentence_on_the_dashboard(seed: int, replicate: int):
+    from sim.ui.state import Controls, new_game
+
+    with pytest.raises(ScenarioError, match="must be a whole number"):
+        new_game(load_scenario("classroom"), Controls(), seed, replicate, [])
+
+
+def test_the_page_shows_a_bad_seed_and_bad_replicates_as_a_sentence():
+    solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    v = pytest.importorskip("ipyvuetify")
+    from sim.ui import app
+
+    app.scenario_name.set("classroom")
+    app.uploaded.set(None)
+    app.players.set([])
+    app.error.set("")
+    app.game.set(None)
+    app.adopt_scenario(app.base_scenario())
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        app.mc_replicates.set(0)
+        rc.find(v.Btn, children=["Run Monte Carlo"]).widget.click()
+        assert "replicates: must be a whole number" in app.error.value
+        app.setter(app.seed)(-1)
+        shown = rc.find(v.Html, class_="scenario-error")
+        assert "seed: must be a whole number" in str(shown.widget.children)
+    finally:
+        app.seed.set(app.DEFAULT_SEED)
+        app.mc_replicates.set(2000)
+        app.error.set("")
+        rc.close()
+
+
+# --- 6, 11: sensitivity --------------------------------------------------------------------------------------
+
+
+def test_sensitivity_refuses_an_experiment_beyond_its_cap_before_sampling(monkeypatch):
+    import analysis.sensitivity as sa
+
+    config = sa.SensitivityConfig(scenario="classroom", replicates=1_000_000, samples=100_000,
+                                  inputs={"chair.step": (0.1, 1.0)})
+    monkeypatch.setattr(sa, "sample", lambda *a: pytest.fail("sampled an experiment beyond the cap"))
+    with pytest.raises(ScenarioError, match="the limit is 1,000,000,000"):
+        sa.sensitivity(config)
+
+
+def test_a_sensitivity_range_error_names_the_delegation_and_plain_numbers():
+    from analysis.sensitivity import apply_inputs
+
+    with pytest.raises(ScenarioError) as caught:
+        apply_inputs(load_scenario("classroom"), {"delegations.USA.reservation": np.float64(1.55e299)})
+    text = caught.value.format()
+    assert "delegations.USA.reservation" in text and "1.55e+299" in text
+    assert "delegations[" not in text and "np.float64" not in text
+
+
+# --- 12: extends opens only scenario files --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("parent", ["/proc/self/environ", "../secrets/passwords", "notes/parent.txt"])
+def test_extends_refuses_a_path_without_a_scenario_extension(tmp_path: Path, parent: str):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "parent.txt").write_text((Path("scenarios") / "classroom.yaml").read_text())
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {parent}\ntitle: what if\n")
+    with pytest.raises(ScenarioError, match="must end in .yaml or .yml"):
+        load_scenario(child)
+
+
+def test_extends_refuses_a_yaml_named_link_to_another_file(tmp_path: Path):
+    (tmp_path / "real.txt").write_text((Path("scenarios") / "classroom.yaml").read_text())
+    (tmp_path / "parent.yaml").symlink_to(tmp_path / "real.txt")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: parent.yaml\ntitle: what if\n")
+    with pytest.raises(ScenarioError, match="not a .yaml or .yml file"):
+        load_scenario(child)
+
+
+def test_extends_still_follows_a_yaml_path(tmp_path: Path):
+    (tmp_path / "parent.yaml").write_text((Path("scenarios") / "classroom.yaml").read_text())
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: parent.yaml\ntitle: what if\n")
+    assert load_scenario(child).title == "what if"
+
+
+# --- 5: alias bombs -------------------------------------------------------------------------------------------
+
+
+def alias_bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for n in range(1, levels):
+        lines.append(f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]")
+    return "\n".join(lines) + f"\nname: bomb\ntitle: t\nissues: *a{levels - 1}\n"
+
+
+def test_an_alias_bomb_is_refused_in_one_line(tmp_path: Path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb(7))  # under 400 bytes, 9**7 = 4.8 million values expanded
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert "alias" in caught.value.format() and "\n" not in caught.value.format()
+
+
+def test_a_self_referencing_alias_is_refused(tmp_path: Path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("name: loop\ntitle: t\nissues: &x [*x]\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+
+
+def test_aliases_within_the_limit_still_load(tmp_path: Path):
+    text = (Path("scenarios") / "classroom.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert load_scenario(Path("scenarios") / "classroom.yaml").name == data["name"]
