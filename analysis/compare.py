@@ -30,6 +30,8 @@ from sim.inputs import DEFAULT_SEED
 KEYS = outcomes.SUMMARY_KEYS
 HEADERS = {row.key: f"P({row.name})" for row in outcomes.SUMMARY_ROWS}
 TABLE_FILE, FIGURE_FILE = "comparison.csv", "comparison.png"
+#: The most replicates per scenario, as for a run (``RunConfig.replicates``): a typo of a few zeros is refused.
+MAX_REPLICATES = 100_000_000
 
 
 def most_likely_outcome(summary: Mapping[str, Any]) -> str:
@@ -122,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.scenarios or available_scenarios()
     out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-compare"):
-        if args.replicates < 1 or not 0 <= args.seed < 2**63:
-            raise ScenarioError("treatysim-compare", [("", "replicates must be >= 1 and seed in [0, 2**63)")])
+        if not 1 <= args.replicates <= MAX_REPLICATES or not 0 <= args.seed < 2**63:
+            raise ScenarioError("treatysim-compare", [("", (f"replicates must be 1 to {MAX_REPLICATES:,} (as for "
+                                                            "`treatysim replicates=`) and seed in [0, 2**63)"))])
         summaries = compare(names, args.replicates, args.seed)
         rows = comparison_rows(summaries)
         print(format_table(rows))

@@ -35,7 +35,7 @@ CONFIG_FILE = "config.json"
 #: without the header line; the SHA-256 of the file's bytes, computed while the table was streamed to disk).
 RESULTS_RECORD = FINGERPRINT_KEY
 log = logging.getLogger(__name__)
-FIGURES = ("outcome_shares.png", "policy_map.png")
+FIGURES = ("outcome_shares.png", "policy_map.png", "ratification.png")  # the last with an entry-into-force rule
 
 
 def prepare_scenario(config: RunConfig) -> Scenario:
@@ -249,13 +249,14 @@ MAP_TEXTS = 20_000
 
 
 def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], output_dir: Path) -> list[Path]:
-    """``outcome_shares.png`` and ``policy_map.png`` (first two issues; one issue is drawn against itself)."""
+    """``outcome_shares.png``, ``policy_map.png`` (first two issues; one issue is drawn against itself) and, where
+    the scenario has an entry-into-force rule, ``ratification.png`` (the ratification curve)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import plot_outcome_shares, plot_policy_map, save_figure
+    from analysis.plots import plot_outcome_shares, plot_policy_map, plot_ratification_curve, save_figure
     from sim.inputs import compile_arrays
 
     arrays = compile_arrays(scenario)
@@ -271,5 +272,10 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     plot_policy_map(arrays.position[:, pick], arrays.power, tally.text[shown][:, pick],
                     tally.outcome_labels()[shown], labels, show_names, ax=ax)
     written.append(save_figure(fig, output_dir / FIGURES[1]))
+    if summary.get("ratification_curve"):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        plot_ratification_curve(summary["ratification_curve"], scenario.ratification.threshold, ax=ax)
+        ax.set_title(f"{scenario.name}: ratifications after adoption (P in force {summary['p_in_force']:.2f})")
+        written.append(save_figure(fig, output_dir / FIGURES[2]))
     return written
 

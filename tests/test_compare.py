@@ -86,7 +86,16 @@ def test_bad_input_exits_2_in_one_line_and_raises_under_treatysim_debug(tmp_path
     with pytest.raises(SystemExit) as info:
         main(["classroom", "-n", "0", "--out", str(tmp_path / "cmp")])
     assert info.value.code == 2
-    assert capsys.readouterr().err.strip() == "treatysim-compare: replicates must be >= 1 and seed in [0, 2**63)"
+    assert capsys.readouterr().err.strip() == "treatysim-compare: replicates must be 1 to 100,000,000 (as for `treatysim replicates=`) and seed in [0, 2**63)"
     monkeypatch.setenv("TREATYSIM_DEBUG", "1")
     with pytest.raises(ScenarioError):
         main(["no_such_scenario", "--out", str(tmp_path / "cmp")])
+
+
+def test_compare_refuses_an_absurd_number_of_replicates_in_one_line(capsys):
+    from analysis.compare import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["classroom", "-n", "1000000000000", "--no-figure"])
+    assert info.value.code == 2
+    assert "replicates must be 1 to 100,000,000" in capsys.readouterr().err
