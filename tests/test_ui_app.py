@@ -164,3 +164,13 @@ def test_the_core_and_the_cli_import_neither_solara_nor_mesa():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_monte_carlo_panel_shows_entry_into_force_for_a_treaty_with_a_rule(page):
+    """The ratification panel: a scenario with an entry-into-force rule adds its line and the curve's figure."""
+    app.scenario_name.set("uncc2024")
+    app.adopt_scenario(app.base_scenario())
+    app.mc_replicates.set(50)
+    button(page, "Run Monte Carlo").click()
+    lines = [item.widget.children[0] for item in page.find(v.Html, tag="li")]
+    assert any(str(line).startswith("In force within the horizon:") for line in lines)

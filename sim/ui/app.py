@@ -13,7 +13,7 @@ from typing import Any
 
 import solara
 
-from analysis.plots import plot_outcome_shares
+from analysis.plots import plot_outcome_shares, plot_ratification_curve
 from sim.errors import ScenarioError
 from sim.inputs import DEFAULT_SEED
 from sim.loading import available_scenarios, load_scenario
@@ -280,6 +280,11 @@ def MonteCarloPanel(g: Game, version: int):
             Lines(monte_carlo_lines(summary) + [f"Computed in {mc_seconds.value:.2f} s."], classes=["mc-lines"])
             solara.FigureMatplotlib(plot_outcome_shares(summary, ax=new_axes(5.0, 3.0)).figure, format="png",
                                     dependencies=[id(summary)])
+            if summary.get("ratification_curve"):  # the ratification panel: the curve after adoption
+                threshold = g.scenario.ratification.threshold if g is not None and g.scenario.ratification else None
+                solara.FigureMatplotlib(plot_ratification_curve(summary["ratification_curve"], threshold,
+                                                                ax=new_axes(5.0, 3.0)).figure,
+                                        format="png", dependencies=[id(summary)])
 
 
 @solara.component

@@ -75,9 +75,23 @@ def _ending(record: RoundRecord, game: Game) -> str:
     return f"no consensus by the deadline; the vote {verdict} the text ({v['yes']} yes, {v['no']} no, {v['abstain']} abstain)"
 
 
+def _provision_votes(record: RoundRecord, game: Game) -> list[str]:
+    """The recorded votes on deleting provisions that opened this round, if any (docs/model.md section 15)."""
+    out = []
+    labels = {p.id: p.label or p.id for p in game.scenario.provisions}
+    for pid, vote in (record.provisions or {}).items():
+        if not vote["called"]:
+            out.append(f"nobody asks to delete {labels[pid]}")
+            continue
+        verdict = "kept" if vote["kept"] else "deleted"
+        out.append(f"a recorded vote on deleting {labels[pid]}: {verdict} ({vote['keep']} keep, {vote['delete']} "
+                   f"delete, {vote['abstain']} abstain)")
+    return out
+
+
 def describe_round(record: RoundRecord, game: Game) -> str:
     """One round in words: who objected to which text, the players' moves, and what the chair or the rules did."""
-    parts = [_objections(record, game), *_moves(record, game), _ending(record, game)]
+    parts = [*_provision_votes(record, game), _objections(record, game), *_moves(record, game), _ending(record, game)]
     return f"Round {record.round}: " + "; ".join(parts) + "."
 
 
@@ -195,4 +209,10 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
     if pivotal:
         lines.append("Pivotal (the only blocker, whose yes alone would have brought consensus): "
                      + ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal) + ".")
+    for pid, p in (summary.get("provisions") or {}).items():
+        lines.append(f"Provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}.")
+    if "p_in_force" in summary:
+        median = summary.get("in_force_years_median")
+        lines.append(f"In force within the horizon: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
+                     + (f", a median {median:.1f} years after adoption" if median is not None else "") + ".")
     return lines

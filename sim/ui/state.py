@@ -147,6 +147,7 @@ class RoundRecord:
     next_text: np.ndarray | None  # the chair's revision, or None when the talks ended this round
     outcome: str | None  # "consensus", "vote" or "failed" in the last round, else None
     votes: Mapping[str, int] | None  # the fallback vote, if one was held
+    provisions: Mapping[str, Mapping[str, Any]] | None = None  # recorded votes on provisions held this round
 
 
 class Game:
@@ -216,6 +217,8 @@ class Game:
             next_text=m.text.copy() if m.running else None,
             outcome=m.outcome,
             votes=dict(m.votes) if m.outcome is not None and m.arrays.vote_fallback else None,
+            provisions=dict(m.provision_results) if m.provision_results and m.round == m.arrays.rounds
+            and not any(r.provisions for r in self.history) else None,
         )
 
 

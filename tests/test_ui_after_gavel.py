@@ -1,0 +1,22 @@
+"""The dashboard shows the provision votes in its round log and the entry into force in its Monte Carlo panel."""
+
+from __future__ import annotations
+
+from sim import load_scenario
+from sim.ui.narrate import monte_carlo_lines, round_log
+from sim.ui.state import Game, monte_carlo
+
+
+def test_the_round_log_tells_the_recorded_votes_on_provisions():
+    game = Game(load_scenario("uncc2024_provisions"), seed=1)
+    game.run_to_deadline()
+    log = "\n".join(round_log(game))
+    assert "a recorded vote on deleting Art. 6(2)" in log and "keep" in log and "abstain" in log
+    assert sum(r.provisions is not None for r in game.history) == 1  # once, in the last round
+
+
+def test_the_monte_carlo_panel_gives_entry_into_force_and_provisions():
+    summary = monte_carlo(load_scenario("uncc2024_provisions"), replicates=60, seed=2)
+    lines = "\n".join(monte_carlo_lines(summary))
+    assert "In force within the horizon:" in lines
+    assert "Provision art6_2: kept" in lines and "Provision art24: kept" in lines
