@@ -133,8 +133,15 @@ def structural_rule(scenario: Scenario) -> float:
 def _without_noise(arrays: Any) -> Any:
     from dataclasses import replace
 
-    return replace(arrays, noise_position=0.0, noise_salience=0.0, noise_reservation=0.0, temperature=0.0,
-                   sessions=1, resumable=False)
+    return replace(
+        arrays,
+        noise_position=0.0,
+        noise_salience=0.0,
+        noise_reservation=0.0,
+        temperature=0.0,
+        sessions=1,
+        resumable=False,
+    )
 
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
@@ -175,8 +182,9 @@ def leave_one_out(scores: np.ndarray) -> np.ndarray:
     return np.argmin(others, axis=0)
 
 
-def run_backtest(cases: Sequence[Case], replicates: int, seed: int, grid: bool = False,
-                 progress: Any = None) -> dict[str, Any]:
+def run_backtest(
+    cases: Sequence[Case], replicates: int, seed: int, grid: bool = False, progress: Any = None
+) -> dict[str, Any]:
     """Forecast every case with the shipped defaults (and, with ``grid``, every setting of :data:`GRID`); score the
     forecasts and the baselines. Returns the tables as pandas frames: ``cases``, ``scores`` and ``grid``."""
     import pandas as pd
@@ -187,11 +195,17 @@ def run_backtest(cases: Sequence[Case], replicates: int, seed: int, grid: bool =
     rows = []
     for case in cases:
         shares = forecast(case.scenario, {}, replicates, seed)
-        rows.append({"case": case.name, "recorded": case.outcome, "adopted": case.adopted,
-                     "date": case.scenario.history.date,  # type: ignore[union-attr]
-                     **{o.key: shares[o.key] for o in outcomes.SUMMARY_ROWS},
-                     "most_likely": outcomes.most_likely(shares),
-                     "structural_rule": structural_rule(case.scenario)})
+        rows.append(
+            {
+                "case": case.name,
+                "recorded": case.outcome,
+                "adopted": case.adopted,
+                "date": case.scenario.history.date,  # type: ignore[union-attr]
+                **{o.key: shares[o.key] for o in outcomes.SUMMARY_ROWS},
+                "most_likely": outcomes.most_likely(shares),
+                "structural_rule": structural_rule(case.scenario),
+            }
+        )
         if progress:
             progress(case.name)
     table = pd.DataFrame(rows)
@@ -200,12 +214,16 @@ def run_backtest(cases: Sequence[Case], replicates: int, seed: int, grid: bool =
     keys = [o.key for o in outcomes.OUTCOMES]
     consensus_only = np.tile([float(o is outcomes.CONSENSUS) for o in outcomes.OUTCOMES], (len(cases), 1))
     class_rates = (truth.sum(axis=0) - truth) / max(len(cases) - 1, 1)
-    structural = np.outer(table["structural_rule"].to_numpy(), [float(o is outcomes.CONSENSUS) for o in outcomes.OUTCOMES])
+    structural = np.outer(
+        table["structural_rule"].to_numpy(), [float(o is outcomes.CONSENSUS) for o in outcomes.OUTCOMES]
+    )
     structural[:, [o is outcomes.FAILED for o in outcomes.OUTCOMES]] = 1 - table[["structural_rule"]].to_numpy()
-    forecasters = {"model (defaults)": (table[outcomes.ADOPTED.key].to_numpy(), table[keys].to_numpy()),
-                   "always adopt (by consensus)": (table["always_adopt"].to_numpy(), consensus_only),
-                   "base rate (leave-one-out)": (table["base_rate_loo"].to_numpy(), class_rates),
-                   "structural rule": (table["structural_rule"].to_numpy(), structural)}
+    forecasters = {
+        "model (defaults)": (table[outcomes.ADOPTED.key].to_numpy(), table[keys].to_numpy()),
+        "always adopt (by consensus)": (table["always_adopt"].to_numpy(), consensus_only),
+        "base rate (leave-one-out)": (table["base_rate_loo"].to_numpy(), class_rates),
+        "structural rule": (table["structural_rule"].to_numpy(), structural),
+    }
     grid_table = None
     if grid:
         settings = settings_grid()
@@ -226,13 +244,34 @@ def run_backtest(cases: Sequence[Case], replicates: int, seed: int, grid: bool =
         table["p_adopted_best"] = p[best]
         forecasters["model (leave-one-out)"] = (table["p_adopted_loo"].to_numpy(), shares[chosen, every])
         forecasters[f"model (best in-sample: {settings_label(settings[best])})"] = (p[best], shares[best])
-        grid_table = pd.DataFrame([{"setting": settings_label(s), **s, "case": c.name, "recorded": c.outcome,
-                                    "adopted": c.adopted, "p_adopted": p[i, j],
-                                    **{k: shares[i, j, n] for n, k in enumerate(keys)}, "class_brier": losses[i, j]}
-                                   for i, s in enumerate(settings) for j, c in enumerate(cases)])
-    scores = pd.DataFrame([{"forecaster": name, "brier": brier(f, y), "log_loss": log_loss(f, y),
-                            "class_brier": float(class_brier(c, recorded).mean()), "cases": len(y)}
-                           for name, (f, c) in forecasters.items()])
+        grid_table = pd.DataFrame(
+            [
+                {
+                    "setting": settings_label(s),
+                    **s,
+                    "case": c.name,
+                    "recorded": c.outcome,
+                    "adopted": c.adopted,
+                    "p_adopted": p[i, j],
+                    **{k: shares[i, j, n] for n, k in enumerate(keys)},
+                    "class_brier": losses[i, j],
+                }
+                for i, s in enumerate(settings)
+                for j, c in enumerate(cases)
+            ]
+        )
+    scores = pd.DataFrame(
+        [
+            {
+                "forecaster": name,
+                "brier": brier(f, y),
+                "log_loss": log_loss(f, y),
+                "class_brier": float(class_brier(c, recorded).mean()),
+                "cases": len(y),
+            }
+            for name, (f, c) in forecasters.items()
+        ]
+    )
     table["class_hit"] = table["most_likely"] == table["recorded"]
     return {"cases": table, "scores": scores, "grid": grid_table, "class_accuracy": float(table["class_hit"].mean())}
 
@@ -252,8 +291,15 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 5) -> pd.DataFrame:
     for b in range(bins):
         inside = which == b
         if inside.any():
-            rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "forecast": float(p[inside].mean()),
-                         "observed": float(y[inside].mean()), "cases": int(inside.sum())})
+            rows.append(
+                {
+                    "bin_low": edges[b],
+                    "bin_high": edges[b + 1],
+                    "forecast": float(p[inside].mean()),
+                    "observed": float(y[inside].mean()),
+                    "cases": int(inside.sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -263,11 +309,22 @@ def plot_reliability(table: pd.DataFrame, ax: Any = None, label: str = "model") 
 
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle="--", label="perfectly calibrated")
-    ax.scatter(table["forecast"], table["observed"], s=40 * table["cases"], color=outcomes.ADOPTED.colour,
-               alpha=0.7, label=label)
+    ax.scatter(
+        table["forecast"],
+        table["observed"],
+        s=40 * table["cases"],
+        color=outcomes.ADOPTED.colour,
+        alpha=0.7,
+        label=label,
+    )
     for _, row in table.iterrows():
-        ax.annotate(f"{int(row['cases'])}", (row["forecast"], row["observed"]), fontsize=7, xytext=(5, -3),
-                    textcoords="offset points")
+        ax.annotate(
+            f"{int(row['cases'])}",
+            (row["forecast"], row["observed"]),
+            fontsize=7,
+            xytext=(5, -3),
+            textcoords="offset points",
+        )
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("forecast P(adopted at this session)")
@@ -306,14 +363,20 @@ def write_outputs(result: Mapping[str, Any], out: Path) -> list[Path]:
     for name in ("cases", "scores", "grid"):
         frame = result.get(name)
         if frame is not None:
-            written.append(atomic_write(out / f"backtest_{name}.csv",
-                                        lambda tmp, f=frame: f.to_csv(tmp, index=False, float_format="%.6g")))
+            written.append(
+                atomic_write(
+                    out / f"backtest_{name}.csv", lambda tmp, f=frame: f.to_csv(tmp, index=False, float_format="%.6g")
+                )
+            )
     cases = result["cases"]
     y = cases["adopted"].to_numpy()
     column = "p_adopted_loo" if "p_adopted_loo" in cases else outcomes.ADOPTED.key
     fig, ax = plt.subplots(figsize=(5, 5))
-    plot_reliability(reliability(cases[column].to_numpy(), y), ax=ax,
-                     label="model, leave-one-out" if column == "p_adopted_loo" else "model, defaults")
+    plot_reliability(
+        reliability(cases[column].to_numpy(), y),
+        ax=ax,
+        label="model, leave-one-out" if column == "p_adopted_loo" else "model, defaults",
+    )
     ax.set_title(f"Reliability over {len(cases)} real sessions")
     written.append(save_figure(fig, out / "reliability.png"))
     fig, ax = plt.subplots(figsize=(7, 0.25 * len(cases) + 1.5))
@@ -325,17 +388,26 @@ def write_outputs(result: Mapping[str, Any], out: Path) -> list[Path]:
 def format_report(result: Mapping[str, Any]) -> str:
     """The scores and the per-case table as text."""
     cases, scores = result["cases"], result["scores"]
-    lines = [(f"{len(cases)} cases: {int(cases['adopted'].sum())} adopted at the session, "
-              f"{int((1 - cases['adopted']).sum())} not"), "",
-             f"  {'forecaster':<58}{'Brier':>7}{'log loss':>10}{'class Brier':>13}"]
+    lines = [
+        (
+            f"{len(cases)} cases: {int(cases['adopted'].sum())} adopted at the session, "
+            f"{int((1 - cases['adopted']).sum())} not"
+        ),
+        "",
+        f"  {'forecaster':<58}{'Brier':>7}{'log loss':>10}{'class Brier':>13}",
+    ]
     for _, row in scores.iterrows():
-        lines.append(f"  {row['forecaster']:<58}{row['brier']:>7.3f}{row['log_loss']:>10.3f}"
-                     f"{row['class_brier']:>13.3f}")
+        lines.append(
+            f"  {row['forecaster']:<58}{row['brier']:>7.3f}{row['log_loss']:>10.3f}{row['class_brier']:>13.3f}"
+        )
     lines.append(f"\n  class accuracy (most likely outcome = recorded class), defaults: {result['class_accuracy']:.2f}")
     lines.append("")
     loo = "p_adopted_loo" in cases
-    head = f"  {'case':<20}{'recorded':<11}{'P(adopted)':>11}" + (f"{'LOO':>7}" if loo else "") + \
-        f"{'structural':>11}  most likely"
+    head = (
+        f"  {'case':<20}{'recorded':<11}{'P(adopted)':>11}"
+        + (f"{'LOO':>7}" if loo else "")
+        + f"{'structural':>11}  most likely"
+    )
     lines.append(head)
     for _, row in cases.iterrows():
         line = f"  {row['case']:<20}{row['recorded']:<11}{row[outcomes.ADOPTED.key]:>11.3f}"
@@ -348,19 +420,29 @@ def format_report(result: Mapping[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from sim import __version__
 
-    parser = argparse.ArgumentParser(prog="treatysim-backtest",
-                                     description="Score the model's forecasts on a library of real sessions.")
+    parser = argparse.ArgumentParser(
+        prog="treatysim-backtest", description="Score the model's forecasts on a library of real sessions."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("folder", nargs="?", type=Path, default=LIBRARY,
-                        help="folder of case files (default: the bundled library, scenarios/history/)")
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=LIBRARY,
+        help="folder of case files (default: the bundled library, scenarios/history/)",
+    )
     parser.add_argument("-n", "--replicates", type=int, default=500, help="replicates per case (default 500)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
-    parser.add_argument("--grid", action="store_true",
-                        help="also score every setting of the global defaults' grid, with leave-one-out")
+    parser.add_argument(
+        "--grid", action="store_true", help="also score every setting of the global defaults' grid, with leave-one-out"
+    )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default outputs/backtest/DATE_TIME)")
-    parser.add_argument("--record", action="store_true",
-                        help=f"write the scores to {RECORD_FILE.relative_to(RECORD_FILE.parent.parent)} (what the "
-                             "test suite checks a model change against; commit it with the reason)")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"write the scores to {RECORD_FILE.relative_to(RECORD_FILE.parent.parent)} (what the "
+        "test suite checks a model change against; commit it with the reason)",
+    )
     args = parser.parse_args(argv)
     with command_boundary("treatysim-backtest"):
         if args.replicates < 1 or not 0 <= args.seed < 2**63:
@@ -386,12 +468,18 @@ def write_record(result: Mapping[str, Any], replicates: int, seed: int, grid: bo
     from sim.io import atomic_write_json
 
     scores = result["scores"].set_index("forecaster")
-    record = {"replicates": replicates, "seed": seed, "grid": grid, "cases": len(result["cases"]),
-              "treatysim": __version__, "date": datetime.now().strftime("%Y-%m-%d"),
-              "brier": {k: round(float(v), 6) for k, v in scores["brier"].items()},
-              "log_loss": {k: round(float(v), 6) for k, v in scores["log_loss"].items()},
-              "class_brier": {k: round(float(v), 6) for k, v in scores["class_brier"].items()},
-              "class_accuracy_defaults": round(float(result["class_accuracy"]), 6)}
+    record = {
+        "replicates": replicates,
+        "seed": seed,
+        "grid": grid,
+        "cases": len(result["cases"]),
+        "treatysim": __version__,
+        "date": datetime.now().strftime("%Y-%m-%d"),
+        "brier": {k: round(float(v), 6) for k, v in scores["brier"].items()},
+        "log_loss": {k: round(float(v), 6) for k, v in scores["log_loss"].items()},
+        "class_brier": {k: round(float(v), 6) for k, v in scores["class_brier"].items()},
+        "class_accuracy_defaults": round(float(result["class_accuracy"]), 6),
+    }
     atomic_write_json(RECORD_FILE, record)
     return RECORD_FILE
 

@@ -73,13 +73,16 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
         lines.append(f"{r['scenario']!s:<{width}}  {cells}{r['most_likely']}")
     replicates = {r["replicates"] for r in rows}
     seeds = {r["seed"] for r in rows}
-    lines.append(f"({', '.join(map(str, replicates))} replicates each, seed {', '.join(map(str, seeds))}; "
-                 "[low, high] = 95% Wilson interval)")
+    lines.append(
+        f"({', '.join(map(str, replicates))} replicates each, seed {', '.join(map(str, seeds))}; "
+        "[low, high] = 95% Wilson interval)"
+    )
     return "\n".join(lines)
 
 
-def write_outputs(rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]], out: Path,
-                  figure: bool) -> list[Path]:
+def write_outputs(
+    rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]], out: Path, figure: bool
+) -> list[Path]:
     """``comparison.csv`` and (unless ``figure`` is false) ``comparison.png`` in ``out``, written atomically."""
     import pandas as pd
 
@@ -109,8 +112,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("scenarios", nargs="*", help="bundled scenario names or .yaml paths (default: all bundled)")
     parser.add_argument("-n", "--replicates", type=int, default=2000, help="replicates per scenario (default 2000)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default outputs/compare/DATE_TIME)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default outputs/compare/DATE_TIME)")
     parser.add_argument("--no-figure", action="store_true", help="write the table only")
     return parser.parse_args(argv)
 
@@ -125,8 +127,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-compare"):
         if not 1 <= args.replicates <= MAX_REPLICATES or not 0 <= args.seed < 2**63:
-            raise ScenarioError("treatysim-compare", [("", (f"replicates must be 1 to {MAX_REPLICATES:,} (as for "
-                                                            "`treatysim replicates=`) and seed in [0, 2**63)"))])
+            raise ScenarioError(
+                "treatysim-compare",
+                [
+                    (
+                        "",
+                        (
+                            f"replicates must be 1 to {MAX_REPLICATES:,} (as for "
+                            "`treatysim replicates=`) and seed in [0, 2**63)"
+                        ),
+                    )
+                ],
+            )
         summaries = compare(names, args.replicates, args.seed)
         rows = comparison_rows(summaries)
         print(format_table(rows))

@@ -207,24 +207,54 @@ def parse_ktab(text: str, source: str, scale: float = KTAB_SCALE) -> ActorTable:
     line, first = rows[0]
     if first[0].lower() in ("actor", "id") or len(first) < 4:
         looks_like = " (it looks like a column header)" if first[0].lower() in ("actor", "id") else ""
-        raise ScenarioError(source, [(_where(line), ("a KTAB SMP file starts with the scenario line: scenario name, "
-                                                     "description, number of actors, number of dimensions — got "
-                                                     f"{len(first)} value(s){looks_like}; for a plain actor table "
-                                                     "use --format table"))])
+        raise ScenarioError(
+            source,
+            [
+                (
+                    _where(line),
+                    (
+                        "a KTAB SMP file starts with the scenario line: scenario name, "
+                        "description, number of actors, number of dimensions — got "
+                        f"{len(first)} value(s){looks_like}; for a plain actor table "
+                        "use --format table"
+                    ),
+                )
+            ],
+        )
     n_actors = _count(first[2], _where(line, 3), "the number of actors", problems)
     n_dims = _count(first[3], _where(line, 4), "the number of dimensions", problems)
     problems.raise_if_any()
     assert n_actors is not None and n_dims is not None
     width = 3 + 2 * n_dims
     if len(rows) < 2:
-        raise ScenarioError(source, [("", ("no header line: expected line 2 to be Actor,Description,Power and a "
-                                           f"position and a salience column for each of the {n_dims} dimension(s)"))])
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "",
+                    (
+                        "no header line: expected line 2 to be Actor,Description,Power and a "
+                        f"position and a salience column for each of the {n_dims} dimension(s)"
+                    ),
+                )
+            ],
+        )
     header_line, header = rows[1]
     if len(header) != width:
-        raise ScenarioError(source, [(_where(header_line), (f"expected {width} column titles (Actor, Description, "
-                                                            f"Power, then a position and a salience column for each "
-                                                            f"of the {n_dims} dimension(s) of line 1), got "
-                                                            f"{len(header)}"))])
+        raise ScenarioError(
+            source,
+            [
+                (
+                    _where(header_line),
+                    (
+                        f"expected {width} column titles (Actor, Description, "
+                        f"Power, then a position and a salience column for each "
+                        f"of the {n_dims} dimension(s) of line 1), got "
+                        f"{len(header)}"
+                    ),
+                )
+            ],
+        )
     issues: list[dict[str, str]] = []
     for d in range(n_dims):
         label = header[3 + 2 * d]
@@ -235,8 +265,10 @@ def parse_ktab(text: str, source: str, scale: float = KTAB_SCALE) -> ActorTable:
         issues.append({"id": ident, "label": label or f"Dimension {d + 1}"})
     actors = rows[2:]
     if len(actors) != n_actors:
-        problems.add(_where(line, 3), f"line 1 declares {n_actors} actor(s), but the file has {len(actors)} actor "
-                                      "line(s) after the header")
+        problems.add(
+            _where(line, 3),
+            f"line 1 declares {n_actors} actor(s), but the file has {len(actors)} actor line(s) after the header",
+        )
     delegations: list[dict[str, Any]] = []
     descriptions: list[str] = []
     seen: dict[str, int] = {}
@@ -244,9 +276,12 @@ def parse_ktab(text: str, source: str, scale: float = KTAB_SCALE) -> ActorTable:
     notes: list[str] = []
     for row_line, cells in actors:
         if len(cells) != width:
-            problems.add(_where(row_line), f"expected {width} values (actor, description, capability, then a "
-                                           f"position and a salience for each of the {n_dims} dimension(s)), "
-                                           f"got {len(cells)}")
+            problems.add(
+                _where(row_line),
+                f"expected {width} values (actor, description, capability, then a "
+                f"position and a salience for each of the {n_dims} dimension(s)), "
+                f"got {len(cells)}",
+            )
             continue
         name = cells[0]
         if not name:
@@ -254,13 +289,15 @@ def parse_ktab(text: str, source: str, scale: float = KTAB_SCALE) -> ActorTable:
             continue
         ident = delegation_id(name)
         if len(ident) > 64:
-            problems.add(_where(row_line, 1, header[0]), f"an actor's name must be at most 64 characters, got "
-                                                         f"{len(ident)}")
+            problems.add(
+                _where(row_line, 1, header[0]), f"an actor's name must be at most 64 characters, got {len(ident)}"
+            )
             continue
         if ident in seen:
             same = "" if ident == name else f" (from {name!r})"
-            problems.add(_where(row_line, 1, header[0]), f"duplicate actor {ident!r}{same}: already on line "
-                                                         f"{seen[ident]}")
+            problems.add(
+                _where(row_line, 1, header[0]), f"duplicate actor {ident!r}{same}: already on line {seen[ident]}"
+            )
             continue
         seen[ident] = row_line
         if ident != name:
@@ -268,55 +305,84 @@ def parse_ktab(text: str, source: str, scale: float = KTAB_SCALE) -> ActorTable:
         power = _number(cells[2], _where(row_line, 3, header[2]), "the capability", problems)
         if power is not None:
             if power <= 0:
-                problems.add(_where(row_line, 3, header[2]), f"capability must be greater than 0, got {cells[2]}: "
-                                                             "an actor without capability has no say in KTAB, but "
-                                                             "every treatysim delegation can block consensus; give "
-                                                             "it a positive capability or remove the line")
+                problems.add(
+                    _where(row_line, 3, header[2]),
+                    f"capability must be greater than 0, got {cells[2]}: "
+                    "an actor without capability has no say in KTAB, but "
+                    "every treatysim delegation can block consensus; give "
+                    "it a positive capability or remove the line",
+                )
             elif not POWER_MIN <= power <= POWER_MAX:
-                problems.add(_where(row_line, 3, header[2]), f"capability must be between {POWER_MIN:g} and "
-                                                             f"{POWER_MAX:g} (treatysim's range), got {cells[2]}; "
-                                                             "power is relative: divide every capability by the "
-                                                             "same number")
+                problems.add(
+                    _where(row_line, 3, header[2]),
+                    f"capability must be between {POWER_MIN:g} and "
+                    f"{POWER_MAX:g} (treatysim's range), got {cells[2]}; "
+                    "power is relative: divide every capability by the "
+                    "same number",
+                )
         position: dict[str, float] = {}
         salience: dict[str, float] = {}
         for d, issue in enumerate(issues):
             pos_col, sal_col = 4 + 2 * d, 5 + 2 * d
-            pos = _number(cells[pos_col - 1], _where(row_line, pos_col, header[pos_col - 1]), "a position",
-                          problems)
+            pos = _number(cells[pos_col - 1], _where(row_line, pos_col, header[pos_col - 1]), "a position", problems)
             if pos is not None:
                 if not 0 <= pos <= scale:
-                    problems.add(_where(row_line, pos_col, header[pos_col - 1]),
-                                 f"a position must be between 0 and {scale:g}, got {cells[pos_col - 1]}")
+                    problems.add(
+                        _where(row_line, pos_col, header[pos_col - 1]),
+                        f"a position must be between 0 and {scale:g}, got {cells[pos_col - 1]}",
+                    )
                 else:
                     position[issue["id"]] = round(pos / scale, 6)
-            sal = _number(cells[sal_col - 1], _where(row_line, sal_col, header[sal_col - 1]), "a salience",
-                          problems)
+            sal = _number(cells[sal_col - 1], _where(row_line, sal_col, header[sal_col - 1]), "a salience", problems)
             if sal is not None:
                 if not 0 <= sal <= KTAB_SCALE:
-                    problems.add(_where(row_line, sal_col, header[sal_col - 1]),
-                                 f"a salience must be between 0 and {KTAB_SCALE:g} (KTAB's rule), got "
-                                 f"{cells[sal_col - 1]}")
+                    problems.add(
+                        _where(row_line, sal_col, header[sal_col - 1]),
+                        f"a salience must be between 0 and {KTAB_SCALE:g} (KTAB's rule), got {cells[sal_col - 1]}",
+                    )
                 else:
                     salience[issue["id"]] = sal
         if len(salience) == n_dims:
             total = math.fsum(salience.values())
             if total > KTAB_SCALE + 1e-9:
-                problems.add(_where(row_line), f"the saliences of actor {name!r} sum to {total:g}; KTAB allows at "
-                                               f"most {KTAB_SCALE:g} (all of an actor's attention)")
+                problems.add(
+                    _where(row_line),
+                    f"the saliences of actor {name!r} sum to {total:g}; KTAB allows at "
+                    f"most {KTAB_SCALE:g} (all of an actor's attention)",
+                )
             elif total <= 0:
-                problems.add(_where(row_line), f"actor {name!r} has no positive salience: it would care about "
-                                               "nothing; give at least one dimension a salience above 0")
+                problems.add(
+                    _where(row_line),
+                    f"actor {name!r} has no positive salience: it would care about "
+                    "nothing; give at least one dimension a salience above 0",
+                )
         if power is None or len(position) != n_dims or len(salience) != n_dims:
             continue
         lines[ident] = row_line
         descriptions.append(cells[1])
-        delegations.append({"id": ident, "name": name, "position": position,
-                            "salience": _normalised(salience) if math.fsum(salience.values()) > 0 else salience,
-                            "power": _plain(power)})
+        delegations.append(
+            {
+                "id": ident,
+                "name": name,
+                "position": position,
+                "salience": _normalised(salience) if math.fsum(salience.values()) > 0 else salience,
+                "power": _plain(power),
+            }
+        )
     problems.raise_if_any()
     _unique_names(delegations, descriptions)
-    return ActorTable(source=source, format="ktab", scale=scale, scale_detected=False, issues=issues,
-                      delegations=delegations, title=first[0], description=first[1], notes=notes, lines=lines)
+    return ActorTable(
+        source=source,
+        format="ktab",
+        scale=scale,
+        scale_detected=False,
+        issues=issues,
+        delegations=delegations,
+        title=first[0],
+        description=first[1],
+        notes=notes,
+        lines=lines,
+    )
 
 
 def _plain(value: float) -> float | int:
@@ -333,23 +399,33 @@ def _table_columns(header: list[str], line: int, source: str) -> tuple[dict[str,
     index: dict[str, int] = {}
     for n, title in enumerate(header):
         if title in index:
-            problems.add(_where(line, n + 1, title), f"column {title!r} appears twice (first in column "
-                                                     f"{index[title] + 1})")
+            problems.add(
+                _where(line, n + 1, title), f"column {title!r} appears twice (first in column {index[title] + 1})"
+            )
         else:
             index[title] = n
     if len(header) == 1 and ";" in header[0]:
-        problems.add(_where(line), "one column only, with ';' in it: the columns must be separated by commas "
-                                   "(save the sheet as 'CSV UTF-8 (comma delimited)')")
+        problems.add(
+            _where(line),
+            "one column only, with ';' in it: the columns must be separated by commas "
+            "(save the sheet as 'CSV UTF-8 (comma delimited)')",
+        )
         problems.raise_if_any()
     if "id" not in index and len(header) >= 4 and header[2].isdigit() and header[3].isdigit():
-        problems.add(_where(line), "expected the header id,name,power,...; this looks like a KTAB SMP file (a "
-                                   "scenario line: name, description, number of actors, number of dimensions): use "
-                                   "--format ktab")
+        problems.add(
+            _where(line),
+            "expected the header id,name,power,...; this looks like a KTAB SMP file (a "
+            "scenario line: name, description, number of actors, number of dimensions): use "
+            "--format ktab",
+        )
         problems.raise_if_any()
     for title in TABLE_FIXED:
         if title not in index:
-            problems.add(_where(line), f"missing column {title!r}: the header must have id, name, power and, per "
-                                       "issue, ISSUE_position and ISSUE_salience")
+            problems.add(
+                _where(line),
+                f"missing column {title!r}: the header must have id, name, power and, per "
+                "issue, ISSUE_position and ISSUE_salience",
+            )
     issues: list[str] = []
     for n, title in enumerate(header):
         if title in TABLE_FIXED:
@@ -358,22 +434,31 @@ def _table_columns(header: list[str], line: int, source: str) -> tuple[dict[str,
             if title.endswith(suffix):
                 issue = title[: -len(suffix)]
                 if not IDENTIFIER.match(issue) or len(issue) > 64:
-                    problems.add(_where(line, n + 1, title), f"the issue id {issue!r} must be letters, digits and "
-                                                             "_, not starting with a digit (at most 64)")
+                    problems.add(
+                        _where(line, n + 1, title),
+                        f"the issue id {issue!r} must be letters, digits and _, not starting with a digit (at most 64)",
+                    )
                 elif issue not in issues:
                     issues.append(issue)
                 break
         else:
-            problems.add(_where(line, n + 1, title), f"unknown column {title!r}: expected id, name, power, or "
-                                                     "ISSUE_position / ISSUE_salience")
+            problems.add(
+                _where(line, n + 1, title),
+                f"unknown column {title!r}: expected id, name, power, or ISSUE_position / ISSUE_salience",
+            )
     for issue in issues:
         for suffix in (POSITION_SUFFIX, SALIENCE_SUFFIX):
             if issue + suffix not in index:
-                problems.add(_where(line), f"missing column {issue + suffix!r}: every issue needs a position and a "
-                                           "salience column")
+                problems.add(
+                    _where(line),
+                    f"missing column {issue + suffix!r}: every issue needs a position and a salience column",
+                )
     if not issues and not problems.items:
-        problems.add(_where(line), "no issue columns: expected ISSUE_position and ISSUE_salience for at least one "
-                                   "issue (e.g. scope_position,scope_salience)")
+        problems.add(
+            _where(line),
+            "no issue columns: expected ISSUE_position and ISSUE_salience for at least one "
+            "issue (e.g. scope_position,scope_salience)",
+        )
     problems.raise_if_any()
     return index, issues
 
@@ -408,8 +493,9 @@ def parse_table(text: str, source: str, scale: float | None = None) -> ActorTabl
     lines: dict[str, int] = {}
     for line, cells in body:
         if len(cells) > len(header):
-            problems.add(_where(line), f"expected at most {len(header)} values (one per column title), got "
-                                       f"{len(cells)}")
+            problems.add(
+                _where(line), f"expected at most {len(header)} values (one per column title), got {len(cells)}"
+            )
             continue
         cells = cells + [""] * (len(header) - len(cells))
 
@@ -421,8 +507,10 @@ def parse_table(text: str, source: str, scale: float | None = None) -> ActorTabl
             problems.add(where, "expected the delegation's id, got nothing")
             continue
         if not DELEGATION_ID.match(ident) or len(ident) > 64:
-            problems.add(where, f"an id must be letters, digits, _, . and - (not starting with . or -, at most 64), "
-                                f"got {ident!r}")
+            problems.add(
+                where,
+                f"an id must be letters, digits, _, . and - (not starting with . or -, at most 64), got {ident!r}",
+            )
             continue
         if ident in seen:
             problems.add(where, f"duplicate id {ident!r}: already on line {seen[ident]}")
@@ -453,18 +541,28 @@ def parse_table(text: str, source: str, scale: float | None = None) -> ActorTabl
                 else:
                     salience[issue] = sal
         if len(salience) == len(issue_ids) and math.fsum(salience.values()) <= 0:
-            problems.add(_where(line), f"delegation {ident!r} has no positive salience: give at least one issue a "
-                                       "salience above 0")
+            problems.add(
+                _where(line),
+                f"delegation {ident!r} has no positive salience: give at least one issue a salience above 0",
+            )
             continue
         if power is None or len(position) != len(issue_ids) or len(salience) != len(issue_ids):
             continue
         lines[ident] = line
-        delegations.append({"id": ident, "name": name, "position": position, "salience": _normalised(salience),
-                            "power": _plain(power)})
+        delegations.append(
+            {"id": ident, "name": name, "position": position, "salience": _normalised(salience), "power": _plain(power)}
+        )
     problems.raise_if_any()
     issues = [{"id": i, "label": i.replace("_", " ").capitalize()} for i in issue_ids]
-    return ActorTable(source=source, format="table", scale=scale, scale_detected=detected, issues=issues,
-                      delegations=delegations, lines=lines)
+    return ActorTable(
+        source=source,
+        format="table",
+        scale=scale,
+        scale_detected=detected,
+        issues=issues,
+        delegations=delegations,
+        lines=lines,
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ scenario
@@ -495,8 +593,9 @@ def parse_status_quo(text: str, issues: Sequence[str], scale: float) -> dict[str
                 out[key] = round(number / scale, 6)
     missing = [i for i in issues if i not in out and i not in {p[0] for p in problems.items}]
     if missing:
-        problems.add("", f"missing issue(s): {', '.join(missing)} (give every issue, e.g. "
-                         f"{','.join(f'{i}=0' for i in issues)})")
+        problems.add(
+            "", f"missing issue(s): {', '.join(missing)} (give every issue, e.g. {','.join(f'{i}=0' for i in issues)})"
+        )
     problems.raise_if_any()
     return out
 
@@ -506,14 +605,25 @@ def scenario_name(text: str) -> str:
     return slug(text, "imported") if not IDENTIFIER.match(text) else text[:64]
 
 
-def to_scenario(table: ActorTable, name: str, title: str | None = None,
-                status_quo: Mapping[str, float] | None = None) -> dict[str, Any]:
+def to_scenario(
+    table: ActorTable, name: str, title: str | None = None, status_quo: Mapping[str, float] | None = None
+) -> dict[str, Any]:
     """The scenario mapping of an imported table (what the YAML file holds), validated as a scenario would be."""
     from sim.loading import validate_scenario
 
     if not IDENTIFIER.match(name) or len(name) > 64:
-        raise ScenarioError("--name", [("", (f"a scenario name must be letters, digits and _, not starting with a "
-                                             f"digit (at most 64), got {name!r}"))])
+        raise ScenarioError(
+            "--name",
+            [
+                (
+                    "",
+                    (
+                        f"a scenario name must be letters, digits and _, not starting with a "
+                        f"digit (at most 64), got {name!r}"
+                    ),
+                )
+            ],
+        )
     kind = "KTAB SMP actor CSV" if table.format == "ktab" else "actor table CSV"
     source_path = Path(table.source).name
     data: dict[str, Any] = {
@@ -523,11 +633,15 @@ def to_scenario(table: ActorTable, name: str, title: str | None = None,
     if table.description:
         data["description"] = table.description
     data["sources"] = [
-        (f"Imported from {source_path} ({kind}) by {PROG}: positions (0-{table.scale:g} scale, divided by "
-         f"{table.scale:g}), saliences (normalised to sum to 1) and power come from that file; where its numbers come "
-         "from is not recorded here - add it."),
-        ("Reservation, outside option, concession style, blocs, votes, procedure and chair: treatysim's defaults, "
-         "not estimates (the imported file does not say)."),
+        (
+            f"Imported from {source_path} ({kind}) by {PROG}: positions (0-{table.scale:g} scale, divided by "
+            f"{table.scale:g}), saliences (normalised to sum to 1) and power come from that file; where its numbers come "
+            "from is not recorded here - add it."
+        ),
+        (
+            "Reservation, outside option, concession style, blocs, votes, procedure and chair: treatysim's defaults, "
+            "not estimates (the imported file does not say)."
+        ),
     ]
     data["issues"] = [dict(issue) for issue in table.issues]
     data["delegations"] = [dict(entry) for entry in table.delegations]
@@ -541,8 +655,11 @@ def header_comment(table: ActorTable, status_quo: bool) -> str:
     """The comment at the top of the generated file: where it came from and what it could not know."""
     kind = "a KTAB SMP actor CSV" if table.format == "ktab" else "an actor table CSV"
     scale = f"0-{table.scale:g}" + (", detected" if table.scale_detected else "")
-    floor = ("each delegation's utility of the status_quo below (the veto-player rule)" if status_quo else
-             "behaviour.default_outside_option (0.5), as no status_quo was given (--status-quo)")
+    floor = (
+        "each delegation's utility of the status_quo below (the veto-player rule)"
+        if status_quo
+        else "behaviour.default_outside_option (0.5), as no status_quo was given (--status-quo)"
+    )
     lines = [
         f"Generated by {PROG} from {Path(table.source).name}, {kind} (docs/importers.md).",
         f"From the file: issues, delegations, positions (read on {scale}, here on 0-1), saliences (normalised to",
@@ -553,8 +670,9 @@ def header_comment(table: ActorTable, status_quo: bool) -> str:
         "Set them per delegation here, or in a what-if that extends this file.",
     ]
     if table.format == "ktab":
-        lines.append("KTAB's absolute salience (attention left to other matters) is lost: only the weights between "
-                     "issues count.")
+        lines.append(
+            "KTAB's absolute salience (attention left to other matters) is lost: only the weights between issues count."
+        )
     lines += table.notes
     return "".join(f"# {line}\n" for line in lines)
 
@@ -563,8 +681,7 @@ def render_yaml(data: Mapping[str, Any], header: str = "") -> str:
     """The scenario as YAML, one issue and one delegation per line (as the bundled scenarios are written)."""
 
     def dump(value: Any, flow: bool) -> str:
-        return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=flow,
-                              width=10**9).strip()
+        return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=flow, width=10**9).strip()
 
     out = [header]
     for key, value in data.items():
@@ -588,12 +705,20 @@ def read_input(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(source, [("", (f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as "
-                                           "'CSV UTF-8'"))]) from None
+        raise ScenarioError(
+            source, [("", (f"not UTF-8 text ({exc.reason} at byte {exc.start}): save it as 'CSV UTF-8'"))]
+        ) from None
 
 
-def import_text(text: str, source: str, fmt: str, name: str, title: str | None = None, scale: float | None = None,
-                status_quo: str | None = None) -> tuple[ActorTable, dict[str, Any], str]:
+def import_text(
+    text: str,
+    source: str,
+    fmt: str,
+    name: str,
+    title: str | None = None,
+    scale: float | None = None,
+    status_quo: str | None = None,
+) -> tuple[ActorTable, dict[str, Any], str]:
     """Parse ``text`` in format ``fmt``, build and validate the scenario: ``(table, mapping, YAML text)``."""
     if fmt == "ktab":
         table = parse_ktab(text, source, KTAB_SCALE if scale is None else scale)
@@ -614,23 +739,42 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     from sim import __version__
 
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Turn a KTAB SMP actor CSV or a plain actor table CSV into a scenario YAML.",
-        epilog="Formats and what maps to what: docs/importers.md.")
+        prog=PROG,
+        description="Turn a KTAB SMP actor CSV or a plain actor table CSV into a scenario YAML.",
+        epilog="Formats and what maps to what: docs/importers.md.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("input", type=Path, help="the CSV file to import")
-    parser.add_argument("--format", required=True, choices=FORMATS,
-                        help="ktab: KTAB's SMP actor CSV; table: id,name,power,ISSUE_position,ISSUE_salience,...")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="the scenario file to write (.yaml); without it the YAML goes to standard output")
+    parser.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        help="ktab: KTAB's SMP actor CSV; table: id,name,power,ISSUE_position,ISSUE_salience,...",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="the scenario file to write (.yaml); without it the YAML goes to standard output",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     parser.add_argument("--name", default=None, help="the scenario's name (default: from the output or input file)")
-    parser.add_argument("--title", default=None, help="the scenario's title (default: KTAB's scenario name, or "
-                                                      "'Imported from FILE')")
-    parser.add_argument("--scale", choices=("100", "1"), default=None,
-                        help="the positions' scale, 0-100 or 0-1 (default: ktab 100; table: detected — any "
-                             "position above 1 means 100)")
-    parser.add_argument("--status-quo", default=None, metavar="ISSUE=VALUE,...",
-                        help="where each issue stands without a treaty, on the file's position scale")
+    parser.add_argument(
+        "--title", default=None, help="the scenario's title (default: KTAB's scenario name, or 'Imported from FILE')"
+    )
+    parser.add_argument(
+        "--scale",
+        choices=("100", "1"),
+        default=None,
+        help="the positions' scale, 0-100 or 0-1 (default: ktab 100; table: detected — any position above 1 means 100)",
+    )
+    parser.add_argument(
+        "--status-quo",
+        default=None,
+        metavar="ISSUE=VALUE,...",
+        help="where each issue stands without a treaty, on the file's position scale",
+    )
     return parser.parse_args(argv)
 
 
@@ -644,27 +788,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         out: Path | None = args.output
         if out is not None:
             if out.suffix not in (".yaml", ".yml"):
-                raise ScenarioError(str(out), [("-o", ("the output must be a .yaml file (treatysim reads scenario "
-                                                       "files by that ending)"))])
+                raise ScenarioError(
+                    str(out),
+                    [("-o", ("the output must be a .yaml file (treatysim reads scenario files by that ending)"))],
+                )
             if out.exists() and not args.force:
-                raise ScenarioError(str(out), [("-o", ("the file exists; choose another name or pass --force to "
-                                                       "overwrite it"))])
+                raise ScenarioError(
+                    str(out), [("-o", ("the file exists; choose another name or pass --force to overwrite it"))]
+                )
             if out.is_dir():
                 raise ScenarioError(str(out), [("-o", "is a folder, not a file")])
         name = args.name or scenario_name((out or args.input).stem)
         text = read_input(args.input)
         scale = float(args.scale) if args.scale else None
-        table, data, rendered = import_text(text, str(args.input), args.format, name, args.title, scale,
-                                            args.status_quo)
+        table, data, rendered = import_text(
+            text, str(args.input), args.format, name, args.title, scale, args.status_quo
+        )
         if out is None:
             sys.stdout.write(rendered)
             return 0
         atomic_write_text(out, rendered)
         how = "detected" if table.scale_detected else "given" if args.scale else "KTAB's"
-        print(f"written: {out} (scenario '{data['name']}': {len(data['delegations'])} delegations, "
-              f"{len(data['issues'])} issue(s); positions read on 0-{table.scale:g}, {how})")
-        print(f"next: treatysim scenario={out}   (reservation, outside option and style are defaults: see the "
-              "file's header)")
+        print(
+            f"written: {out} (scenario '{data['name']}': {len(data['delegations'])} delegations, "
+            f"{len(data['issues'])} issue(s); positions read on 0-{table.scale:g}, {how})"
+        )
+        print(
+            f"next: treatysim scenario={out}   (reservation, outside option and style are defaults: see the "
+            "file's header)"
+        )
     return 0
 
 

@@ -72,8 +72,9 @@ def plot_policy_map(
     for outcome in OUTCOMES:
         chosen = final_texts[outcomes == outcome.name]
         if len(chosen):
-            ax.scatter(chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=outcome.colour,
-                       label=f"text: {outcome.short}")
+            ax.scatter(
+                chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=outcome.colour, label=f"text: {outcome.short}"
+            )
     sizes = 400 * min(1.0, 40 / len(power)) * power / power.max()  # many delegations: smaller circles
     ax.scatter(ideal_points[:, 0], ideal_points[:, 1], s=sizes, facecolors="none", edgecolors="black", linewidths=1)
     for i, label in enumerate(delegation_labels or []):
@@ -102,8 +103,16 @@ def plot_scenario_comparison(summaries: Sequence[Mapping[str, Any]], ax: Any = N
     adopted = np.array([s[ADOPTED.key] for s in summaries])
     low = np.array([s["ci95"][ADOPTED.key][0] for s in summaries])
     high = np.array([s["ci95"][ADOPTED.key][1] for s in summaries])
-    ax.errorbar(adopted, y, xerr=[adopted - low, high - adopted], fmt="|", color=ADOPTED.colour,
-                markersize=14, capsize=4, label="adopted (95% interval)")
+    ax.errorbar(
+        adopted,
+        y,
+        xerr=[adopted - low, high - adopted],
+        fmt="|",
+        color=ADOPTED.colour,
+        markersize=14,
+        capsize=4,
+        label="adopted (95% interval)",
+    )
     ax.set_yticks(y, [str(s["scenario"]) for s in summaries])
     ax.set_xlim(0, 1.02)
     ax.set_xlabel("probability")

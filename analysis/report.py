@@ -53,17 +53,24 @@ def _fmt(value: float | None) -> str:
 
 def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     """The summary as a small table: likelihoods with 95% intervals, then rounds, final text and blockers."""
-    lines = [f"{title or summary['scenario']}",
-             (f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
-              f"fallback: {summary.get('fallback')}"), ""]
+    lines = [
+        f"{title or summary['scenario']}",
+        (
+            f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
+            f"fallback: {summary.get('fallback')}"
+        ),
+        "",
+    ]
     lines.append(f"  {'outcome':<24}{'P':>7}   95% interval")
     for row in SUMMARY_ROWS:
         low, high = summary["ci95"][row.key]
         lines.append(f"  {row.label:<24}{format_probability(summary[row.key]):>7}   [{format_interval(low, high)}]")
     if "p_adopted_first_session" in summary:
         low, high = summary["ci95_adopted_first_session"]
-        lines.append(f"  {'adopted at session 1':<24}{format_probability(summary['p_adopted_first_session']):>7}   "
-                     f"[{format_interval(low, high)}]")
+        lines.append(
+            f"  {'adopted at session 1':<24}{format_probability(summary['p_adopted_first_session']):>7}   "
+            f"[{format_interval(low, high)}]"
+        )
         needed = ", ".join(f"{s}: {format_probability(p)}" for s, p in summary["sessions_needed"].items())
         lines.append(f"  adopted at session (share of replicates): {needed}")
     lines.append("")
@@ -93,10 +100,18 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     out = []
     for pid, p in (summary.get("provisions") or {}).items():
         votes = p["votes"]
-        held = (f"votes keep {votes['keep']['mean']:.0f} / delete {votes['delete']['mean']:.0f} / abstain "
-                f"{votes['abstain']['mean']:.0f} (means where a vote was held)") if votes["keep"] else "no vote held"
-        out.append(f"  provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}; "
-                   f"vote called {format_share(p['p_vote_called'])}; {held}")
+        held = (
+            (
+                f"votes keep {votes['keep']['mean']:.0f} / delete {votes['delete']['mean']:.0f} / abstain "
+                f"{votes['abstain']['mean']:.0f} (means where a vote was held)"
+            )
+            if votes["keep"]
+            else "no vote held"
+        )
+        out.append(
+            f"  provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}; "
+            f"vote called {format_share(p['p_vote_called'])}; {held}"
+        )
     return ([""] + out) if out else []
 
 
@@ -107,8 +122,11 @@ def ratification_lines(summary: Mapping[str, Any]) -> list[str]:
     curve = summary.get("ratification_curve") or []
     horizon = curve[-1]["year"] if curve else "?"
     median = summary.get("in_force_years_median")
-    lines = ["", f"  in force within {horizon} years: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
-                 + (f"; median {median:.1f} years after adoption" if median is not None else "")]
+    lines = [
+        "",
+        f"  in force within {horizon} years: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
+        + (f"; median {median:.1f} years after adoption" if median is not None else ""),
+    ]
     if summary.get("signatures_mean") is not None:
         lines.append(f"  states signing at the opening (mean over adopted texts): {summary['signatures_mean']:.0f}")
     return lines

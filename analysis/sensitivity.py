@@ -154,7 +154,7 @@ def input_kinds(scenario: Scenario, paths: Iterable[str], source: str) -> dict[s
             else:
                 node = node.get(part) if isinstance(node, dict) else None
             if node is None:
-                raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[:n + 1])}' in the scenario")])
+                raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[: n + 1])}' in the scenario")])
         value = node.get(parts[-1]) if isinstance(node, dict) else None
         if not isinstance(value, (int, float)):
             raise ScenarioError(source, [(path, "not a numeric field of the scenario")])
@@ -164,11 +164,18 @@ def input_kinds(scenario: Scenario, paths: Iterable[str], source: str) -> dict[s
 
 def problem_of(config: SensitivityConfig) -> dict[str, Any]:
     """The SALib problem: the inputs' names and bounds (low < high is checked here)."""
-    bad = [(name, f"the range must be [low, high] with low < high, got {list(b)}")
-           for name, b in config.inputs.items() if not b[0] < b[1]]
+    bad = [
+        (name, f"the range must be [low, high] with low < high, got {list(b)}")
+        for name, b in config.inputs.items()
+        if not b[0] < b[1]
+    ]
     if bad:
         raise ScenarioError("sensitivity.inputs", bad)
-    return {"num_vars": len(config.inputs), "names": list(config.inputs), "bounds": [list(b) for b in config.inputs.values()]}
+    return {
+        "num_vars": len(config.inputs),
+        "names": list(config.inputs),
+        "bounds": [list(b) for b in config.inputs.values()],
+    }
 
 
 def evaluations(config: SensitivityConfig, inputs: int) -> int:
@@ -185,9 +192,18 @@ def check_workload(config: SensitivityConfig, problem: dict[str, Any]) -> None:
     runs = evaluations(config, problem["num_vars"])
     total = runs * config.replicates
     if total > MAX_SIMULATED_REPLICATES:
-        raise ScenarioError("sensitivity", [("", (
-            f"{runs:,} evaluations × {config.replicates:,} replicates = {total:,} replicates to simulate; the limit "
-            f"is {MAX_SIMULATED_REPLICATES:,} (about ten hours here): lower --samples or --replicates"))])
+        raise ScenarioError(
+            "sensitivity",
+            [
+                (
+                    "",
+                    (
+                        f"{runs:,} evaluations × {config.replicates:,} replicates = {total:,} replicates to simulate; the limit "
+                        f"is {MAX_SIMULATED_REPLICATES:,} (about ten hours here): lower --samples or --replicates"
+                    ),
+                )
+            ],
+        )
 
 
 def sobol_base_samples(samples: int) -> int:
@@ -234,8 +250,9 @@ def analyze(config: SensitivityConfig, problem: dict[str, Any], samples: np.ndar
     Indices are NaN when the output does not vary over the ranges."""
     import pandas as pd
 
-    frame = pd.DataFrame({"input": problem["names"], "low": [b[0] for b in problem["bounds"]],
-                          "high": [b[1] for b in problem["bounds"]]})
+    frame = pd.DataFrame(
+        {"input": problem["names"], "low": [b[0] for b in problem["bounds"]], "high": [b[1] for b in problem["bounds"]]}
+    )
     if config.method == "sobol":
         from SALib.analyze import sobol
 
@@ -273,8 +290,9 @@ def plot_indices(indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted
     bars = [("ST", "total (ST)", -0.2), ("S1", "first order (S1)", 0.2)] if "ST" in table else [("mu_star", "μ*", 0)]
     height = 0.4 if len(bars) > 1 else 0.6
     for key, label, shift in bars:
-        ax.barh(y + shift, table[key].fillna(0), height=height, xerr=table[f"{key}_conf"].fillna(0), capsize=2,
-                label=label)
+        ax.barh(
+            y + shift, table[key].fillna(0), height=height, xerr=table[f"{key}_conf"].fillna(0), capsize=2, label=label
+        )
     ax.set_yticks(y, table["input"].tolist())
     ax.set_xlabel(("Sobol index" if len(bars) > 1 else "Morris μ* (mean |elementary effect|)") + f" of {output}")
     ax.legend(loc="lower right", fontsize=7)
@@ -291,12 +309,15 @@ def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations:
     from analysis.plots import save_figure
     from sim.io import atomic_write
 
-    written = [atomic_write(out / "indices.csv", lambda tmp: indices.to_csv(tmp, index=False, float_format="%.6g")),
-               atomic_write(out / "evaluations.csv", lambda tmp: evaluations.to_csv(tmp, index=False))]
+    written = [
+        atomic_write(out / "indices.csv", lambda tmp: indices.to_csv(tmp, index=False, float_format="%.6g")),
+        atomic_write(out / "evaluations.csv", lambda tmp: evaluations.to_csv(tmp, index=False)),
+    ]
     fig, ax = plt.subplots(figsize=(7, 1.5 + 0.5 * len(indices)))
     plot_indices(indices, ax=ax, output=config.output)
-    ax.set_title(f"{config.scenario}: what moves {config.output}\n({config.method}, {len(evaluations)} evaluations)",
-                 fontsize=10)
+    ax.set_title(
+        f"{config.scenario}: what moves {config.output}\n({config.method}, {len(evaluations)} evaluations)", fontsize=10
+    )
     written.append(save_figure(fig, out / "indices.png", dpi=110))
     return written
 
@@ -309,8 +330,10 @@ def noise_note(config: SensitivityConfig, indices: pd.DataFrame) -> str | None:
     noisy = bool((indices["S1"] < 0).any() or (indices["ST"] > 1).any())
     if not noisy and sobol_base_samples(config.samples) >= SMALL_SOBOL_SAMPLES:
         return None
-    return (f"note: with {sobol_base_samples(config.samples)} base samples the indices are rough: a negative S1 or "
-            "an ST above 1 is sampling noise; raise --samples for tighter estimates")
+    return (
+        f"note: with {sobol_base_samples(config.samples)} base samples the indices are rough: a negative S1 or "
+        "an ST above 1 is sampling noise; raise --samples for tighter estimates"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -319,16 +342,28 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="treatysim-sensitivity", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("experiment", nargs="?", type=Path, default=DEFAULT_EXPERIMENT,
-                        help="experiment file (default: conf/experiment/sensitivity.yaml)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default outputs/sensitivity/DATE_TIME, a new one for each run)")
+    parser.add_argument(
+        "experiment",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_EXPERIMENT,
+        help="experiment file (default: conf/experiment/sensitivity.yaml)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default outputs/sensitivity/DATE_TIME, a new one for each run)",
+    )
     parser.add_argument("--scenario", help="override the experiment's scenario")
-    parser.add_argument("--samples", type=int,
-                        help="override the experiment's base samples (at least 2; Sobol rounds it up to a power of "
-                             "two and says so)")
-    parser.add_argument("--replicates", type=int,
-                        help="override the experiment's replicates per evaluation (at least 1)")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        help="override the experiment's base samples (at least 2; Sobol rounds it up to a power of two and says so)",
+    )
+    parser.add_argument(
+        "--replicates", type=int, help="override the experiment's replicates per evaluation (at least 1)"
+    )
     parser.add_argument("--method", choices=METHODS, help="override the experiment's method")
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "sensitivity" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
@@ -337,8 +372,11 @@ def main(argv: list[str] | None = None) -> None:
         changes = {k: v for k in ("scenario", "samples", "replicates", "method") if (v := getattr(args, k)) is not None}
         config = with_changes(config, changes) if changes else config
         if config.method == "sobol" and sobol_base_samples(config.samples) != config.samples:
-            print(f"note: Sobol needs a power of two base samples: {config.samples} rounded up to "
-                  f"{sobol_base_samples(config.samples)}", file=sys.stderr)
+            print(
+                f"note: Sobol needs a power of two base samples: {config.samples} rounded up to "
+                f"{sobol_base_samples(config.samples)}",
+                file=sys.stderr,
+            )
         indices, evaluations = sensitivity(config)
         written = write_outputs(config, indices, evaluations, out)
         print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")

@@ -84,7 +84,7 @@ def provisions_summary(tally: Tally) -> dict[str, Any]:
     """Per provision put to recorded votes: P(a vote was called), P(kept) with its Wilson interval (over all
     replicates: kept when no vote was called or the talks ended before the last round), and the votes to keep,
     delete and abstain where a vote was held (mean, 5th and 95th percentiles)."""
-    ids = [c.name[len("provision_"):] for c in tally.columns if c.name.startswith("provision_")]
+    ids = [c.name[len("provision_") :] for c in tally.columns if c.name.startswith("provision_")]
     if not ids:
         return {}
     r, out = tally.replicates, {}
@@ -95,10 +95,21 @@ def provisions_summary(tally: Tally) -> dict[str, Any]:
         votes = {}
         for name in ("keep", "delete", "abstain"):
             values = tally.column(f"{name}_{pid}")[held]
-            votes[name] = ({"mean": float(values.mean()), "p05": float(np.percentile(values, 5)),
-                            "p95": float(np.percentile(values, 95))} if held.any() else None)
-        out[pid] = {"p_vote_called": float(held.mean()), "p_kept": kept / r,
-                    "ci95_kept": list(wilson_interval(kept, r)), "votes": votes}
+            votes[name] = (
+                {
+                    "mean": float(values.mean()),
+                    "p05": float(np.percentile(values, 5)),
+                    "p95": float(np.percentile(values, 95)),
+                }
+                if held.any()
+                else None
+            )
+        out[pid] = {
+            "p_vote_called": float(held.mean()),
+            "p_kept": kept / r,
+            "ci95_kept": list(wilson_interval(kept, r)),
+            "votes": votes,
+        }
     return {"provisions": out}
 
 
@@ -111,13 +122,18 @@ def ratification_summary(tally: Tally) -> dict[str, Any]:
     r, years = tally.replicates, tally.in_force_years
     adopted = outcomes.is_adopted(tally.outcome)
     in_force = int(np.isfinite(years).sum())
-    curve_columns = sorted((c.name for c in tally.columns if c.name.startswith("ratifications_y")),
-                           key=lambda name: int(name.rsplit("y", 1)[1]))
+    curve_columns = sorted(
+        (c.name for c in tally.columns if c.name.startswith("ratifications_y")),
+        key=lambda name: int(name.rsplit("y", 1)[1]),
+    )
     curve = []
     for name in curve_columns:
         values = tally.column(name)[adopted]
-        stats = (float(values.mean()), float(np.percentile(values, 5)), float(np.percentile(values, 95))) \
-            if adopted.any() else (None, None, None)
+        stats = (
+            (float(values.mean()), float(np.percentile(values, 5)), float(np.percentile(values, 95)))
+            if adopted.any()
+            else (None, None, None)
+        )
         curve.append({"year": int(name.rsplit("y", 1)[1]), "mean": stats[0], "p05": stats[1], "p95": stats[2]})
     signatures = tally.signatures[adopted]
     return {
@@ -139,8 +155,11 @@ def sessions_summary(tally: Tally) -> dict[str, Any]:
     adopted = outcomes.is_adopted(tally.outcome)
     first = int((adopted & (session == 1)).sum())
     needed = {str(s): float((adopted & (session == s)).sum() / r) for s in range(1, int(tally.rules["sessions"]) + 1)}
-    return {"p_adopted_first_session": first / r, "ci95_adopted_first_session": list(wilson_interval(first, r)),
-            "sessions_needed": needed}
+    return {
+        "p_adopted_first_session": first / r,
+        "ci95_adopted_first_session": list(wilson_interval(first, r)),
+        "sessions_needed": needed,
+    }
 
 
 def summarize(results: Results, names: dict[str, str] | None = None) -> dict[str, Any]:

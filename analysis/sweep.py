@@ -25,8 +25,20 @@ from hydra.experimental.callback import Callback
 from analysis.sweep_jobs import FIXED, NOT_PARAMETERS, Job, flatten, job_dirs, read_job, read_sweep, swept_parameters
 from sim.errors import command_boundary
 
-__all__ = ["FIXED", "NOT_PARAMETERS", "Job", "SweepProgress", "flatten", "job_dirs", "main", "planned_jobs",
-           "read_job", "read_sweep", "swept_parameters"]
+__all__ = [
+    "FIXED",
+    "NOT_PARAMETERS",
+    "Job",
+    "SweepProgress",
+    "flatten",
+    "job_dirs",
+    "main",
+    "planned_jobs",
+    "read_job",
+    "read_sweep",
+    "swept_parameters",
+]
+
 
 class SweepProgress(Callback):
     """Hydra callback: after each job of a sweep, on a terminal, a progress line (jobs complete of the sweep's
@@ -88,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="treatysim-aggregate",
         description="Aggregate a sweep: its tables (Parquet and CSV) and, unless --no-figures, its figures, "
-                    "into SWEEP_DIR/aggregate (or --out).")
+        "into SWEEP_DIR/aggregate (or --out).",
+    )
     from sim import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

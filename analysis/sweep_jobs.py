@@ -90,8 +90,18 @@ def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
         job = read_job(path, sweep_dir)
         (jobs.append(job) if job else incomplete.append(path))
     if not jobs:
-        raise ScenarioError(str(sweep_dir), [("", (f"no complete job found ({len(incomplete)} incomplete); "
-                                                   "expected folders with summary.json written by `treatysim -m`"))])
+        raise ScenarioError(
+            str(sweep_dir),
+            [
+                (
+                    "",
+                    (
+                        f"no complete job found ({len(incomplete)} incomplete); "
+                        "expected folders with summary.json written by `treatysim -m`"
+                    ),
+                )
+            ],
+        )
     return jobs, incomplete
 
 

@@ -80,12 +80,18 @@ def plot_final_text_density(
     """Where the final texts land on the policy map: a hexagonal density of ``texts`` (R, 2), over the
     delegations' ideal points (N, 2) when given."""
     ax = _axes(ax)
-    hexes = ax.hexbin(texts[:, 0], texts[:, 1], gridsize=30, extent=(0, 1, 0, 1), bins="log", cmap="viridis",
-                      mincnt=1)
+    hexes = ax.hexbin(texts[:, 0], texts[:, 1], gridsize=30, extent=(0, 1, 0, 1), bins="log", cmap="viridis", mincnt=1)
     ax.figure.colorbar(hexes, ax=ax, label="replicates (log scale)")
     if ideal_points is not None:
-        ax.scatter(ideal_points[:, 0], ideal_points[:, 1], s=25, facecolors="none", edgecolors="red",
-                   linewidths=0.8, label="ideal points")
+        ax.scatter(
+            ideal_points[:, 0],
+            ideal_points[:, 1],
+            s=25,
+            facecolors="none",
+            edgecolors="red",
+            linewidths=0.8,
+            label="ideal points",
+        )
         ax.legend(loc="best", fontsize=7)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -151,8 +157,13 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
         for key in ("p_adopted", "p_consensus"):
             curves = adoption_by(table, parameter, key)
             for scenario, ax in zip(scenarios, axes):
-                plot_adoption_curve(curves[curves["scenario"] == scenario], parameter, ax=ax,
-                                    label=f"P({key[2:]})", colour=outcomes.by_name(key[2:]).colour).set_title(scenario)
+                plot_adoption_curve(
+                    curves[curves["scenario"] == scenario],
+                    parameter,
+                    ax=ax,
+                    label=f"P({key[2:]})",
+                    colour=outcomes.by_name(key[2:]).colour,
+                ).set_title(scenario)
         written.append(save_figure(fig, out_dir / f"adoption_by_{parameter.replace('.', '_')}.png", dpi=DPI))
     fig, axes = _facets(1, 7, 1.6 + 0.5 * len(scenarios))
     plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0])

@@ -78,9 +78,16 @@ def blocking_shares(replicates: pd.DataFrame) -> pd.DataFrame:
         counts = ids[ids != ""].value_counts()
         trials = len(part)
         for delegation, blocks in counts.items():
-            rows.append({"scenario": scenario, "delegation": delegation, "blocks": int(blocks), "trials": trials,
-                         **dict(zip(("low", "high"), wilson_interval(int(blocks), trials))),
-                         "share": blocks / trials})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "delegation": delegation,
+                    "blocks": int(blocks),
+                    "trials": trials,
+                    **dict(zip(("low", "high"), wilson_interval(int(blocks), trials))),
+                    "share": blocks / trials,
+                }
+            )
     columns = ["scenario", "delegation", "blocks", "trials", "share", "low", "high"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["scenario", "share", "delegation"], ascending=[True, False, True], ignore_index=True)

@@ -31,8 +31,11 @@ def summary_table(jobs: list[Job]) -> pd.DataFrame:
     rows = []
     for job in jobs:
         s = job.summary
-        base = {**_job_columns(job, swept), **{k: s[k] for k in ("scenario", "replicates", "seed")},
-                **{k: s.get(k) for k in rule_names()}}
+        base = {
+            **_job_columns(job, swept),
+            **{k: s[k] for k in ("scenario", "replicates", "seed")},
+            **{k: s.get(k) for k in rule_names()},
+        }
         stats = [(k, s[k], *s["ci95"][k]) for k in PROBABILITIES]
         stats += [(k, s.get(k), None, None) for k in ("rounds_median", "consensus_round_median")]
         stats += [(f"final_text_mean.{i}", v, None, None) for i, v in s["final_text_mean"].items()]

@@ -48,17 +48,25 @@ def synthetic(n: int, rounds: int) -> Scenario:
     centre = np.array([[0.85, 0.15], [0.6, 0.5], [0.25, 0.85]])[camp]
     position = np.clip(centre + rng.normal(0, 0.05, (n, 2)), 0, 1)
     delegations = [
-        {"id": f"D{i}", "name": f"Delegation {i}", "power": float(rng.uniform(0.5, 3)),
-         "position": {"scope": float(position[i, 0]), "safeguards": float(position[i, 1])},
-         "salience": {"scope": float(rng.uniform(0.3, 0.7)), "safeguards": 0.5},
-         "style": ["boulware", "linear", "conceder"][int(rng.integers(0, 3))]}
+        {
+            "id": f"D{i}",
+            "name": f"Delegation {i}",
+            "power": float(rng.uniform(0.5, 3)),
+            "position": {"scope": float(position[i, 0]), "safeguards": float(position[i, 1])},
+            "salience": {"scope": float(rng.uniform(0.3, 0.7)), "safeguards": 0.5},
+            "style": ["boulware", "linear", "conceder"][int(rng.integers(0, 3))],
+        }
         for i in range(n)
     ]
-    return Scenario.model_validate({
-        "name": f"synthetic_{n}", "title": "synthetic", "procedure": {"rounds": rounds},
-        "issues": [{"id": "scope", "label": "scope"}, {"id": "safeguards", "label": "safeguards"}],
-        "delegations": delegations,
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"synthetic_{n}",
+            "title": "synthetic",
+            "procedure": {"rounds": rounds},
+            "issues": [{"id": "scope", "label": "scope"}, {"id": "safeguards", "label": "safeguards"}],
+            "delegations": delegations,
+        }
+    )
 
 
 def delegation_rounds(scenario: Scenario, replicates: int) -> float:
@@ -79,8 +87,10 @@ def mesa_rate(scenario: Scenario, replicates: int) -> float:
 
 def headline(scenario: Scenario, sizes: list[int], mesa_replicates: int) -> None:
     n = len(scenario.delegations)
-    print(f"\n## {scenario.name}: {n} delegations, {scenario.procedure.rounds} rounds, "
-          f"{default_workers()} threads, chunks of {DEFAULT_CHUNK}, {os.cpu_count()} cores\n")
+    print(
+        f"\n## {scenario.name}: {n} delegations, {scenario.procedure.rounds} rounds, "
+        f"{default_workers()} threads, chunks of {DEFAULT_CHUNK}, {os.cpu_count()} cores\n"
+    )
     print(f"{'replicates':>12} {'seconds':>9} {'replicates/s':>14} {'delegation-rounds/s':>21}")
     rates = {}
     for size in sizes:
@@ -89,8 +99,10 @@ def headline(scenario: Scenario, sizes: list[int], mesa_replicates: int) -> None
         rates[size] = size / seconds
         print(f"{size:>12,} {seconds:>9.3f} {size / seconds:>14,.0f} {work / seconds:>21,.3g}")
     mesa = mesa_rate(scenario, mesa_replicates)
-    print(f"\nMesa model (NegotiationModel, one agent per delegation), {mesa_replicates} replicates: "
-          f"{mesa:,.1f} replicates/s")
+    print(
+        f"\nMesa model (NegotiationModel, one agent per delegation), {mesa_replicates} replicates: "
+        f"{mesa:,.1f} replicates/s"
+    )
     for size, rate in rates.items():
         print(f"  ratio batched / Mesa at {size:,} replicates: {rate / mesa:,.0f}x")
 
@@ -105,8 +117,10 @@ def precision_and_threads(scenario: Scenario, replicates: int) -> None:
     print(f"  ratio float64 / float32: {timings[np.float64] / timings[np.float32]:.2f}x")
     one = best_of(3, lambda: simulate(scenario, replicates, SEED, workers=1))
     many = best_of(3, lambda: simulate(scenario, replicates, SEED))
-    print(f"  chunks of {DEFAULT_CHUNK}: 1 thread {one:.3f} s, {default_workers()} threads {many:.3f} s "
-          f"(ratio {one / many:.2f}x)")
+    print(
+        f"  chunks of {DEFAULT_CHUNK}: 1 thread {one:.3f} s, {default_workers()} threads {many:.3f} s "
+        f"(ratio {one / many:.2f}x)"
+    )
 
 
 def million(scenario: Scenario, total: int = 1_000_000) -> None:

@@ -41,8 +41,13 @@ print(best)
 
 def time_tree(tree: Path, replicates: int, repeats: int, extra: dict | None = None) -> float:
     """The best time of ``repeats`` runs of ``replicates`` replicates in the tree at ``tree`` (its own process)."""
-    code = TIMER.format(tree=str(tree), scenario_file=str(tree / "scenarios" / "uncc2024.yaml"),
-                        replicates=replicates, repeats=repeats, extra=extra or {})
+    code = TIMER.format(
+        tree=str(tree),
+        scenario_file=str(tree / "scenarios" / "uncc2024.yaml"),
+        replicates=replicates,
+        repeats=repeats,
+        extra=extra or {},
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tree)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -56,26 +61,37 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.baseline], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(base), args.baseline], cwd=ROOT, check=True, capture_output=True
+        )
         try:
             now, then = [], []
             for _ in range(args.pairs):
                 then.append(time_tree(base, args.replicates, args.repeats))
                 now.append(time_tree(ROOT, args.replicates, args.repeats))
-            on = time_tree(ROOT, args.replicates, args.repeats, {
-                "behaviour": {"temperature": 0.03, "isolation_cost": 0.1},
-                "procedure": {"sessions": 3, "resumable": True}})
+            on = time_tree(
+                ROOT,
+                args.replicates,
+                args.repeats,
+                {
+                    "behaviour": {"temperature": 0.03, "isolation_cost": 0.1},
+                    "procedure": {"sessions": 3, "resumable": True},
+                },
+            )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)
     t_now, t_then = min(now), min(then)
-    print(f"uncc2024, 193 delegations, 30 rounds, {args.replicates:,} replicates, one thread (best of "
-          f"{args.pairs}×{args.repeats}):")
+    print(
+        f"uncc2024, 193 delegations, 30 rounds, {args.replicates:,} replicates, one thread (best of "
+        f"{args.pairs}×{args.repeats}):"
+    )
     print(f"  baseline {args.baseline}:  {t_then:.3f} s  ({args.replicates / t_then:,.0f} replicates/s)")
     print(f"  this tree:             {t_now:.3f} s  ({args.replicates / t_now:,.0f} replicates/s)")
     print(f"  ratio now / baseline:  {t_now / t_then:.2f}  (the budget: at most 1.5)")
-    print(f"  with random choice, isolation and 3 resumable sessions: {on:.3f} s, "
-          f"{on / t_now:.2f}× the default mechanisms")
+    print(
+        f"  with random choice, isolation and 3 resumable sessions: {on:.3f} s, "
+        f"{on / t_now:.2f}× the default mechanisms"
+    )
     return 0
 
 

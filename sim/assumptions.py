@@ -34,10 +34,15 @@ def deadline(scenario: Scenario) -> str:
         ending = "the fallback vote" if proc.fallback == "vote" else "failure"
         return f"the deadline is final{doubt}: without consensus, {ending}"
     plan = f"up to {proc.sessions} sessions" if proc.sessions > 1 else "one session"
-    after = "suspension (the mandate allows another session)" if proc.resumable else (
-        "the fallback vote" if proc.fallback == "vote" else "failure")
-    return (f"{plan}; a deadline another session may follow is doubted (credibility drawn per replicate, mean "
-            f"{how.resumed_credibility:g}); after the last, {after}")
+    after = (
+        "suspension (the mandate allows another session)"
+        if proc.resumable
+        else ("the fallback vote" if proc.fallback == "vote" else "failure")
+    )
+    return (
+        f"{plan}; a deadline another session may follow is doubted (credibility drawn per replicate, mean "
+        f"{how.resumed_credibility:g}); after the last, {after}"
+    )
 
 
 def behaviour(scenario: Scenario) -> list[str]:

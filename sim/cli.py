@@ -93,8 +93,10 @@ def main() -> None:
         sys.exit(EXIT_INTERRUPTED)
     except SystemExit as exc:
         if exc.code == 1 and not _task["started"]:
-            print("treatysim: the command line could not be read (see above); the settings are in conf/config.yaml",
-                  file=sys.stderr)
+            print(
+                "treatysim: the command line could not be read (see above); the settings are in conf/config.yaml",
+                file=sys.stderr,
+            )
             sys.exit(EXIT_USAGE)
         raise
 
@@ -134,6 +136,7 @@ def validate(paths: list[str]) -> int:
 
 def known_settings() -> list[str]:
     """Every settable key of ``conf/config.yaml``, dotted (``procedure.rounds``)."""
+
     def walk(node: object, prefix: str) -> list[str]:
         if not isinstance(node, dict):
             return [prefix]
@@ -203,8 +206,10 @@ def unknown_group_option(arg: str, groups: list[str]) -> str | None:
         return None
     close = difflib.get_close_matches(unknown[0], available, n=1)
     suggestion = f" (did you mean '{close[0]}'?)" if close else ""
-    return (f"no {group} '{unknown[0]}'{suggestion}; the {group}s: {', '.join(available) or 'none'} "
-            f"(conf/{group}/*.yaml), used as +{group}=NAME")
+    return (
+        f"no {group} '{unknown[0]}'{suggestion}; the {group}s: {', '.join(available) or 'none'} "
+        f"(conf/{group}/*.yaml), used as +{group}=NAME"
+    )
 
 
 if __name__ == "__main__":

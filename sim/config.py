@@ -51,9 +51,19 @@ def parse_run_config(data: Mapping[str, Any]) -> RunConfig:
     data = {k: v for k, v in data.items() if k != "hydra"}
     experiment = data.get("experiment")
     if isinstance(experiment, Mapping) and "sensitivity" in experiment:
-        raise ScenarioError("run settings", [("experiment", ("this is a sensitivity experiment, read by its own "
-                                                             "command: treatysim-sensitivity "
-                                                             "conf/experiment/sensitivity.yaml"))])
+        raise ScenarioError(
+            "run settings",
+            [
+                (
+                    "experiment",
+                    (
+                        "this is a sensitivity experiment, read by its own "
+                        "command: treatysim-sensitivity "
+                        "conf/experiment/sensitivity.yaml"
+                    ),
+                )
+            ],
+        )
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

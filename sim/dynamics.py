@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def ordered_sum(values: np.ndarray, axis: int = -1) -> np.ndarray:
     """Sum along ``axis`` in an order fixed by that axis's length alone (a pairwise tree of halves).
 
@@ -114,8 +115,7 @@ def companions(blocking: np.ndarray, power: np.ndarray) -> np.ndarray:
     return np.where(others > 0.0, joined / np.where(others > 0.0, others, 1.0), 0.0).astype(power.dtype)
 
 
-def isolation_relief(cost: float, companions: np.ndarray, progress: float | np.ndarray,
-                     beta: np.ndarray) -> np.ndarray:
+def isolation_relief(cost: float, companions: np.ndarray, progress: float | np.ndarray, beta: np.ndarray) -> np.ndarray:
     """How far isolation lowers a delegation's demand: its outside option falls by κ(1 − c_i), so its
     time-dependent demand falls by κ(1 − c_i) τ^(1/β_i) (see :func:`acceptance_threshold`).
 
@@ -191,8 +191,9 @@ def ballots(util: np.ndarray, threshold: np.ndarray, band: float) -> tuple[np.nd
     return util >= threshold, util < threshold - band
 
 
-def random_ballots(util: np.ndarray, threshold: np.ndarray, band: float, temperature: float,
-                   uniform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def random_ballots(
+    util: np.ndarray, threshold: np.ndarray, band: float, temperature: float, uniform: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Random-utility ballots: a multinomial logit over yes, no and abstain with scores (u − r)/λ,
     (r − band − u)/λ and 0 (McFadden 1974), drawn with ``uniform``. As λ → 0 each ballot becomes that of
     :func:`ballots`. Returns boolean ``(yes, no)``; abstention is neither."""

@@ -39,7 +39,6 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-
 def apply_overrides(parent: Mapping[str, Any], child: Mapping[str, Any], source: str) -> dict[str, Any]:
     """The parent mapping with the child's overrides applied by the rules in the module docstring."""
     out = dict(parent)
@@ -75,8 +74,9 @@ def patch_keyed_list(data: dict[str, Any], key: str, patches: Mapping[str, Any],
     return out
 
 
-def expand_targets(data: Mapping[str, Any], key: str, patches: Mapping[str, Any], index: Mapping[Any, int],
-                   source: str) -> list[tuple[str, Any]]:
+def expand_targets(
+    data: Mapping[str, Any], key: str, patches: Mapping[str, Any], index: Mapping[Any, int], source: str
+) -> list[tuple[str, Any]]:
     """``(id, patch)`` pairs in the order they apply: ``"@BLOC"`` patches (delegations only) first, then single ids."""
     by_bloc, single = [], []
     for name, patch in patches.items():
@@ -113,7 +113,9 @@ def bloc_members(data: Mapping[str, Any], bloc_id: str) -> list[str] | None:
     """Members of bloc ``bloc_id``: listed in ``blocs`` or naming it in their ``bloc`` field; None if no such bloc."""
     blocs = [b for b in data.get("blocs") or [] if isinstance(b, Mapping) and b.get("id") == bloc_id]
     listed = [m for b in blocs for m in b.get("members") or []]
-    declared = [d.get("id") for d in data.get("delegations") or [] if isinstance(d, Mapping) and d.get("bloc") == bloc_id]
+    declared = [
+        d.get("id") for d in data.get("delegations") or [] if isinstance(d, Mapping) and d.get("bloc") == bloc_id
+    ]
     if not blocs and not declared:
         return None
     return list(dict.fromkeys(listed + declared))

@@ -107,8 +107,9 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         salience=np.array([[d.salience[k] for k in issues] for d in ds], dtype=dtype),
         power=np.array([d.power for d in ds], dtype=dtype),
         reservation=np.array([d.reservation for d in ds], dtype=dtype),
-        outside_option=np.array([fallback_floor if d.outside_option is None else d.outside_option for d in ds],
-                                dtype=dtype),
+        outside_option=np.array(
+            [fallback_floor if d.outside_option is None else d.outside_option for d in ds], dtype=dtype
+        ),
         beta=np.array([d.beta for d in ds], dtype=dtype),
         can_block=np.array([d.can_block for d in ds], dtype=bool),
         votes=np.array([d.votes for d in ds], dtype=np.int64),
@@ -135,12 +136,14 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         isolation_cost=how.isolation_cost,
         temperature=how.temperature,
         agreement_cost=how.agreement_cost,
-        ratification=None if scenario.ratification is None else (
-            scenario.ratification.threshold, scenario.ratification.lag_days, scenario.ratification.horizon_years),
+        ratification=None
+        if scenario.ratification is None
+        else (scenario.ratification.threshold, scenario.ratification.lag_days, scenario.ratification.horizon_years),
         difficulty=np.array([d.ratification_difficulty for d in ds], dtype=dtype),
         provision_ids=tuple(p.id for p in scenario.provisions),
-        provision_shift=np.array([[p.shift if p.issue == k else 0.0 for k in issues] for p in scenario.provisions],
-                                 dtype=dtype).reshape(len(scenario.provisions), len(issues)),
+        provision_shift=np.array(
+            [[p.shift if p.issue == k else 0.0 for k in issues] for p in scenario.provisions], dtype=dtype
+        ).reshape(len(scenario.provisions), len(issues)),
         provision_threshold=proc.provision_threshold,
     )
 

@@ -122,6 +122,9 @@ def table_damage(path: Path, expected: Any) -> str | None:
     if isinstance(expected, dict) and rows == expected.get("rows") and digest == expected.get("sha256"):
         return None
     want = expected.get("rows") if isinstance(expected, dict) else None
-    count = (f"{rows:,} rows where its summary counts {want:,}" if isinstance(want, int) and want != rows
-             else "its SHA-256 differs from the one its summary recorded")
+    count = (
+        f"{rows:,} rows where its summary counts {want:,}"
+        if isinstance(want, int) and want != rows
+        else "its SHA-256 differs from the one its summary recorded"
+    )
     return f"{path.name} was changed or cut after the run ({count})"

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError, describe_pydantic_error, format_location
-from sim.inheritance import apply_overrides, merge
+from sim.inheritance import apply_overrides
 from sim.scenario import Scenario
 
 #: The longest chain of ``extends`` followed before giving up.
@@ -64,8 +64,16 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     if not text:
         raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
     if not SCENARIO_NAME.match(text):
-        raise ScenarioError(text, [("", "not a bundled scenario name (a file name in scenarios/ without .yaml) nor "
-                                        f"a path ending in .yaml; the bundled scenarios are: {listing}")])
+        raise ScenarioError(
+            text,
+            [
+                (
+                    "",
+                    "not a bundled scenario name (a file name in scenarios/ without .yaml) nor "
+                    f"a path ending in .yaml; the bundled scenarios are: {listing}",
+                )
+            ],
+        )
     if text not in names:
         close = difflib.get_close_matches(text, names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -136,8 +144,18 @@ def load_bounded(text: str, source: str) -> Any:
         if node is None:
             return None
         if expanded_nodes(node) > MAX_YAML_NODES:
-            raise ScenarioError(source, [("", (f"its aliases (*name) expand to more than {MAX_YAML_NODES:,} "
-                                               "values; a scenario never needs that many (an alias bomb?)"))])
+            raise ScenarioError(
+                source,
+                [
+                    (
+                        "",
+                        (
+                            f"its aliases (*name) expand to more than {MAX_YAML_NODES:,} "
+                            "values; a scenario never needs that many (an alias bomb?)"
+                        ),
+                    )
+                ],
+            )
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -275,14 +293,27 @@ def parent_of(reference: Any, child_path: Path, source: str) -> Path:
     text = reference.strip()
     if text.endswith(SCENARIO_SUFFIXES) or "/" in text or "\\" in text:
         if not text.endswith(SCENARIO_SUFFIXES):  # /proc/self/environ, ../secrets: never opened, let alone parsed
-            raise ScenarioError(source, [("extends", (f"'{text}' is not a scenario file: a parent path must end in "
-                                                      ".yaml or .yml (or name a bundled scenario)"))])
+            raise ScenarioError(
+                source,
+                [
+                    (
+                        "extends",
+                        (
+                            f"'{text}' is not a scenario file: a parent path must end in "
+                            ".yaml or .yml (or name a bundled scenario)"
+                        ),
+                    )
+                ],
+            )
         target = (child_path.parent / text).expanduser()
         if not target.is_file():
-            raise ScenarioError(source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")])
+            raise ScenarioError(
+                source, [("extends", f"unknown parent '{text}': no such file beside {child_path.name}")]
+            )
         if not target.resolve().name.endswith(SCENARIO_SUFFIXES):  # a .yaml link to some other file
-            raise ScenarioError(source, [("extends", (f"'{text}' links to {target.resolve()}, which is "
-                                                      "not a .yaml or .yml file"))])
+            raise ScenarioError(
+                source, [("extends", (f"'{text}' links to {target.resolve()}, which is not a .yaml or .yml file"))]
+            )
         return target
     try:
         return scenario_path(text)
@@ -300,8 +331,9 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     source = display_name(path)
     scenario = validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
     if is_bundled(path) and scenario.name != path.stem:
-        raise ScenarioError(source, [("name", f"a bundled scenario's name must be its file name '{path.stem}', "
-                                              f"got '{scenario.name}'")])
+        raise ScenarioError(
+            source, [("name", f"a bundled scenario's name must be its file name '{path.stem}', got '{scenario.name}'")]
+        )
     return scenario
 
 

@@ -213,8 +213,12 @@ class NegotiationModel(mesa.Model):
         votes = steps.provision_votes(self.arrays, self.text, self.draw)
         for j, pid in enumerate(self.arrays.provision_ids):
             self.provision_results[pid] = {
-                "called": bool(votes.called[j]), "kept": bool(votes.kept[j]), "keep": int(votes.keep[j]),
-                "delete": int(votes.delete[j]), "abstain": int(votes.abstain[j])}
+                "called": bool(votes.called[j]),
+                "kept": bool(votes.kept[j]),
+                "keep": int(votes.keep[j]),
+                "delete": int(votes.delete[j]),
+                "abstain": int(votes.abstain[j]),
+            }
         self.text = votes.text
         self.text_path[-1] = self.text.copy()
 

@@ -170,5 +170,13 @@ def concatenate(parts: list[Results]) -> Results:
         return first
     columns = first.record.columns
     data = {c.name: np.concatenate([p.record[c.name] for p in parts]) for c in columns}
-    return Results(first.scenario, first.seed, first.delegation_ids, first.issue_ids, first.rules,
-                   np.concatenate([p.replicate for p in parts]), Record(columns, data), first.deciders)
+    return Results(
+        first.scenario,
+        first.seed,
+        first.delegation_ids,
+        first.issue_ids,
+        first.rules,
+        np.concatenate([p.replicate for p in parts]),
+        Record(columns, data),
+        first.deciders,
+    )

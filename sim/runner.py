@@ -77,8 +77,12 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
     from analysis.stats import summary as summarize_tally
     from sim.assumptions import describe
 
-    summary = {"title": scenario.title, **summarize_tally(tally, display_names(scenario)),
-               "assumptions": describe(scenario), RESULTS_RECORD: fingerprint}
+    summary = {
+        "title": scenario.title,
+        **summarize_tally(tally, display_names(scenario)),
+        "assumptions": describe(scenario),
+        RESULTS_RECORD: fingerprint,
+    }
     if config.figures:
         write_figures(scenario, tally, summary, output_dir)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
@@ -95,14 +99,26 @@ def check_output_dir(output_dir: Path) -> None:
     for parent in (output_dir, *output_dir.parents):
         if parent.exists() and not parent.is_dir():
             what = "is a file" if parent == output_dir else f"lies under {parent}, which is a file"
-            raise ScenarioError(str(output_dir), [("", (f"the run folder {what}, not a folder; "
-                                                       "choose another one (hydra.run.dir=...)"))])
+            raise ScenarioError(
+                str(output_dir),
+                [("", (f"the run folder {what}, not a folder; choose another one (hydra.run.dir=...)"))],
+            )
         if parent.exists():
             break
     for name in RUN_FILES:
         if (output_dir / name).is_dir():
-            raise ScenarioError(str(output_dir), [("", (f"holds a folder named {name} where the run writes that "
-                                                       "file; remove or rename it, or choose another folder"))])
+            raise ScenarioError(
+                str(output_dir),
+                [
+                    (
+                        "",
+                        (
+                            f"holds a folder named {name} where the run writes that "
+                            "file; remove or rename it, or choose another folder"
+                        ),
+                    )
+                ],
+            )
 
 
 def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
@@ -114,8 +130,10 @@ def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
             clear_previous_run(output_dir)
         except OSError:
             pass
-        why = (f"the disk is full (no space left on device) while writing {where}; the incomplete run was removed: "
-               "free some space or choose another folder, then run again")
+        why = (
+            f"the disk is full (no space left on device) while writing {where}; the incomplete run was removed: "
+            "free some space or choose another folder, then run again"
+        )
     elif exc.errno in (errno.EACCES, errno.EPERM):
         why = f"no permission to write {where}; choose another folder (hydra.run.dir=...) or change its permissions"
     elif exc.errno == errno.EROFS:
@@ -137,8 +155,18 @@ def display_names(scenario: Scenario) -> dict[str, str]:
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
     """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
     if (output_dir / SUMMARY_FILE).exists():
-        raise ScenarioError(str(output_dir), [("", ("already holds the complete results of a run with other settings; "
-                                                    "choose another folder (hydra.run.dir=...) or remove it"))])
+        raise ScenarioError(
+            str(output_dir),
+            [
+                (
+                    "",
+                    (
+                        "already holds the complete results of a run with other settings; "
+                        "choose another folder (hydra.run.dir=...) or remove it"
+                    ),
+                )
+            ],
+        )
 
 
 def clear_previous_run(output_dir: Path) -> None:
@@ -214,8 +242,16 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
     chunks = simulate_chunks(scenario, total, config.seed, chunk_size=size)
     if total <= size:
         return chunks
-    return iter(tqdm(chunks, total=-(-total // size), desc=f"{scenario.name}: chunks of {size:,} replicates",
-                     unit="chunk", disable=None, leave=False))
+    return iter(
+        tqdm(
+            chunks,
+            total=-(-total // size),
+            desc=f"{scenario.name}: chunks of {size:,} replicates",
+            unit="chunk",
+            disable=None,
+            leave=False,
+        )
+    )
 
 
 def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tuple[Tally, dict[str, Any]]:
@@ -269,8 +305,15 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     labels = [scenario.issues[i].label for i in pick]
     show_names = list(arrays.delegation_ids) if len(arrays.delegation_ids) <= 40 else None
     shown = slice(0, MAP_TEXTS)
-    plot_policy_map(arrays.position[:, pick], arrays.power, tally.text[shown][:, pick],
-                    tally.outcome_labels()[shown], labels, show_names, ax=ax)
+    plot_policy_map(
+        arrays.position[:, pick],
+        arrays.power,
+        tally.text[shown][:, pick],
+        tally.outcome_labels()[shown],
+        labels,
+        show_names,
+        ax=ax,
+    )
     written.append(save_figure(fig, output_dir / FIGURES[1]))
     if summary.get("ratification_curve"):
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -278,4 +321,3 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
         ax.set_title(f"{scenario.name}: ratifications after adoption (P in force {summary['p_in_force']:.2f})")
         written.append(save_figure(fig, output_dir / FIGURES[2]))
     return written
-

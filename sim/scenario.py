@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
 
@@ -38,7 +38,7 @@ def _check_style(value: object) -> str | float:
     raise ValueError(f"must be boulware, linear, conceder or an exponent in (0, 100], got {value!r}")
 
 
-Style = Annotated[Union[str, float], PlainValidator(_check_style)]
+Style = Annotated[str | float, PlainValidator(_check_style)]
 
 
 class Frozen(BaseModel):
@@ -91,9 +91,7 @@ class Delegation(Frozen):
     @model_validator(mode="after")
     def _floor_below_reservation(self) -> Delegation:
         if self.outside_option is not None and self.outside_option > self.reservation:
-            raise ValueError(
-                f"outside_option ({self.outside_option}) must not exceed reservation ({self.reservation})"
-            )
+            raise ValueError(f"outside_option ({self.outside_option}) must not exceed reservation ({self.reservation})")
         return self
 
     @property
@@ -300,7 +298,9 @@ def consistency_problems(scenario: Scenario) -> list[str]:
             problems += _key_problems("status_quo", set(scenario.status_quo), issues)
         for n, provision in enumerate(scenario.provisions):
             if provision.issue not in issues:
-                problems.append(f"provisions[{n}].issue: unknown issue '{provision.issue}'; the issues are {sorted(issues)}")
+                problems.append(
+                    f"provisions[{n}].issue: unknown issue '{provision.issue}'; the issues are {sorted(issues)}"
+                )
         for dup in _duplicates([p.id for p in scenario.provisions]):
             problems.append(f"provisions: duplicate provision id '{dup}'")
     problems += _bloc_problems(scenario, set(delegation_ids))

@@ -43,12 +43,21 @@ class Talks:
 
     def keep(self, rows: np.ndarray) -> Talks:
         """Only the replicates in boolean ``rows``."""
+
         def cut(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[rows]
 
         draw = Draw(**{f.name: cut(getattr(self.draw, f.name)) for f in fields(Draw)})
-        return Talks(self.active[rows], draw, self.text[rows], cut(self.util), cut(self.threshold), cut(self.in_force),
-                     cut(self.blocking), self.batch)
+        return Talks(
+            self.active[rows],
+            draw,
+            self.text[rows],
+            cut(self.util),
+            cut(self.threshold),
+            cut(self.in_force),
+            cut(self.blocking),
+            self.batch,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,9 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
         if t == arrays.rounds and arrays.provision_ids and not arrays.followed[session]:
             talks = vote_on_provisions(arrays, talks, record)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
-        decision = steps.decide(arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t))
+        decision = steps.decide(
+            arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t)
+        )
         agreed = ~decision.blocking.any(axis=-1)
         done = talks.active[agreed]
         record["outcome"][done] = outcomes.CONSENSUS.code
@@ -101,13 +112,15 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
         if talks.active.size == 0:
             return talks
         if t < arrays.rounds:
-            revised = steps.revise(arrays, talks.text, talks.draw.position, talks.draw.salience, talks.util,
-                                   talks.in_force, talks.blocking)
+            revised = steps.revise(
+                arrays, talks.text, talks.draw.position, talks.draw.salience, talks.util, talks.in_force, talks.blocking
+            )
             talks = replace(talks, text=revised)
     if arrays.rounds == 0:  # no round was held: what each delegation makes of the opening text at the deadline
         util, threshold = steps.assess(arrays, talks.text, talks.draw, arrays.rounds, belief)
-        talks = replace(talks, util=util, threshold=threshold, in_force=threshold,
-                        blocking=steps.blocked(arrays, util, threshold))
+        talks = replace(
+            talks, util=util, threshold=threshold, in_force=threshold, blocking=steps.blocked(arrays, util, threshold)
+        )
     record["text"][talks.active] = talks.text
     record["blockers"][talks.active] = talks.blocking
     record["session"][talks.active] = session + 1
@@ -119,7 +132,9 @@ def vote_on_provisions(arrays: ScenarioArrays, talks: Talks, record: Record) -> 
     deleting single provisions (:func:`sim.steps.provision_votes`); the text goes on without those deleted."""
     votes = steps.provision_votes(arrays, talks.text, talks.draw)
     for j, pid in enumerate(arrays.provision_ids):
-        record[f"provision_{pid}"][talks.active] = np.where(votes.called[..., j], votes.kept[..., j].astype(np.int8), -1)
+        record[f"provision_{pid}"][talks.active] = np.where(
+            votes.called[..., j], votes.kept[..., j].astype(np.int8), -1
+        )
         for name in ("keep", "delete", "abstain"):
             record[f"{name}_{pid}"][talks.active] = getattr(votes, name)[..., j]
     return replace(talks, text=votes.text)
@@ -148,8 +163,9 @@ def ratify(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
     if rows.size == 0:
         return talks
     batch = talks.batch
-    draw = Draw(**{f.name: None if getattr(batch, f.name) is None else getattr(batch, f.name)[rows]
-                   for f in fields(Draw)})
+    draw = Draw(
+        **{f.name: None if getattr(batch, f.name) is None else getattr(batch, f.name)[rows] for f in fields(Draw)}
+    )
     signed, years = steps.ratify(arrays, record["text"][rows], draw)
     threshold, lag_days, horizon = arrays.ratification
     within = years <= horizon
@@ -168,32 +184,55 @@ def ratification_years(arrays: ScenarioArrays) -> range:
     return range(1, int(np.ceil(arrays.ratification[2])) + 1) if arrays.ratification is not None else range(0)
 
 
-NEGOTIATE = Stage("negotiate", (
-    Column("outcome", "replicate", np.int8, outcomes.FAILED.code, "how the run ended (sim.outcomes)", outcomes.names),
-    Column("round", "replicate", np.int64, lambda a: a.rounds, "round of consensus (1..T); T when none came"),
-    Column("session", "replicate", np.int64, lambda a: a.sessions, "the session in which the talks ended (1..S)"),
-    Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last on the table)"),
-    Column("blockers", "delegation", bool, False, "delegations still blocking consensus at the end"),
-), negotiate)
+NEGOTIATE = Stage(
+    "negotiate",
+    (
+        Column(
+            "outcome", "replicate", np.int8, outcomes.FAILED.code, "how the run ended (sim.outcomes)", outcomes.names
+        ),
+        Column("round", "replicate", np.int64, lambda a: a.rounds, "round of consensus (1..T); T when none came"),
+        Column("session", "replicate", np.int64, lambda a: a.sessions, "the session in which the talks ended (1..S)"),
+        Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last on the table)"),
+        Column("blockers", "delegation", bool, False, "delegations still blocking consensus at the end"),
+    ),
+    negotiate,
+)
 
-FALLBACK = Stage("fallback", (
-    Column("yes", "replicate", np.int64, 0, "votes for the text in the fallback vote (0 when none was held)"),
-    Column("no", "replicate", np.int64, 0, "votes against"),
-    Column("abstain", "replicate", np.int64, 0, "votes abstaining"),
-), fallback)
+FALLBACK = Stage(
+    "fallback",
+    (
+        Column("yes", "replicate", np.int64, 0, "votes for the text in the fallback vote (0 when none was held)"),
+        Column("no", "replicate", np.int64, 0, "votes against"),
+        Column("abstain", "replicate", np.int64, 0, "votes abstaining"),
+    ),
+    fallback,
+)
+
 
 def ratify_stage(arrays: ScenarioArrays) -> Stage:
     """The ratification stage with the curve's columns for the scenario's horizon."""
-    curve = tuple(Column(f"ratifications_y{year}", "replicate", np.int64, 0, f"states ratified after {year} year(s)")
-                  for year in ratification_years(arrays))
-    return Stage("ratify", (
-        Column("signatures", "replicate", np.int64, 0, "states signing at the opening (0 when not adopted)"),
-        Column("ratifications", "replicate", np.int64, 0, "states that ratified within the horizon"),
-        Column("in_force_years", "replicate", np.float64, np.nan,
-               "years from adoption to entry into force; empty when not within the horizon (or not adopted)"),
-        *curve,
-        Column("ratified", "delegation", bool, False, "delegations that ratified within the horizon"),
-    ), ratify)
+    curve = tuple(
+        Column(f"ratifications_y{year}", "replicate", np.int64, 0, f"states ratified after {year} year(s)")
+        for year in ratification_years(arrays)
+    )
+    return Stage(
+        "ratify",
+        (
+            Column("signatures", "replicate", np.int64, 0, "states signing at the opening (0 when not adopted)"),
+            Column("ratifications", "replicate", np.int64, 0, "states that ratified within the horizon"),
+            Column(
+                "in_force_years",
+                "replicate",
+                np.float64,
+                np.nan,
+                "years from adoption to entry into force; empty when not within the horizon (or not adopted)",
+            ),
+            *curve,
+            Column("ratified", "delegation", bool, False, "delegations that ratified within the horizon"),
+        ),
+        ratify,
+    )
+
 
 #: The stages of a run, in order.
 PIPELINE: tuple[Stage, ...] = (NEGOTIATE, FALLBACK)
@@ -204,17 +243,24 @@ def provision_columns(arrays: ScenarioArrays) -> tuple[Column, ...]:
     the final round) and the votes to keep, delete and abstain."""
     out: list[Column] = []
     for pid in arrays.provision_ids:
-        out.append(Column(f"provision_{pid}", "replicate", np.int8, -1, f"provision {pid}: 1 kept, 0 deleted, -1 no vote"))
-        out += [Column(f"{name}_{pid}", "replicate", np.int64, 0, f"votes to {name} on provision {pid}")
-                for name in ("keep", "delete", "abstain")]
+        out.append(
+            Column(f"provision_{pid}", "replicate", np.int8, -1, f"provision {pid}: 1 kept, 0 deleted, -1 no vote")
+        )
+        out += [
+            Column(f"{name}_{pid}", "replicate", np.int64, 0, f"votes to {name} on provision {pid}")
+            for name in ("keep", "delete", "abstain")
+        ]
     return tuple(out)
 
 
 def pipeline_for(arrays: ScenarioArrays) -> tuple[Stage, ...]:
     """The stages a scenario needs: the talks (with its provisions' columns, if any), the fallback, then signature
     and ratification where it has an entry-into-force rule."""
-    talks = NEGOTIATE if not arrays.provision_ids else replace(NEGOTIATE, columns=NEGOTIATE.columns
-                                                               + provision_columns(arrays))
+    talks = (
+        NEGOTIATE
+        if not arrays.provision_ids
+        else replace(NEGOTIATE, columns=NEGOTIATE.columns + provision_columns(arrays))
+    )
     return (talks, FALLBACK) + ((ratify_stage(arrays),) if arrays.ratification is not None else ())
 
 
@@ -229,8 +275,9 @@ def run_pipeline(arrays: ScenarioArrays, draw: Draw, pipeline: tuple[Stage, ...]
     pipeline = pipeline_for(arrays) if pipeline is None else pipeline
     replicates = draw.position.shape[0]
     cols = columns(pipeline)
-    record = Record.empty([replace(c, dtype=arrays.dtype) if c.dtype == "float" else c for c in cols], arrays,
-                          replicates)
+    record = Record.empty(
+        [replace(c, dtype=arrays.dtype) if c.dtype == "float" else c for c in cols], arrays, replicates
+    )
     talks = Talks(np.arange(replicates), draw, steps.opening_text(arrays, draw), batch=draw)
     for stage in pipeline:
         talks = stage.run(arrays, talks, record)

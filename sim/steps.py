@@ -48,8 +48,9 @@ def demands(arrays: ScenarioArrays, draw: Draw, t: int, belief: float | np.ndarr
     return dyn.acceptance_threshold(progress(arrays, t, belief), draw.reservation, draw.outside_option, arrays.beta)
 
 
-def assess(arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int,
-           belief: float | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def assess(
+    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int, belief: float | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Every delegation's utility of ``text`` and the utility it demands in round ``t``, coordinated blocs pooled."""
     util = dyn.utility(text, draw.position, draw.salience)
     return pooled(arrays, util), pooled(arrays, demands(arrays, draw, t, belief))
@@ -65,16 +66,23 @@ class Decision:
     blocking: np.ndarray
 
 
-def objections(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray,
-               uniform: np.ndarray | None = None) -> np.ndarray:
+def objections(
+    arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray, uniform: np.ndarray | None = None
+) -> np.ndarray:
     """Who objects: the deterministic rule, or random-utility choice at the scenario's temperature."""
     if arrays.stochastic:
         return dyn.random_objections(util, threshold, arrays.temperature, uniform)
     return dyn.objections(util, threshold)
 
 
-def decide(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray, t: int,
-           belief: float | np.ndarray | None = None, uniform: np.ndarray | None = None) -> Decision:
+def decide(
+    arrays: ScenarioArrays,
+    util: np.ndarray,
+    threshold: np.ndarray,
+    t: int,
+    belief: float | np.ndarray | None = None,
+    uniform: np.ndarray | None = None,
+) -> Decision:
     """Accept or object in round ``t``; with an isolation cost, objectors who stand (nearly) alone lower their
     demand (:func:`dyn.isolation_relief`) and decide again, on the same draws."""
     objecting = objections(arrays, util, threshold, uniform)
@@ -118,8 +126,9 @@ class VoteCount:
     adopted: np.ndarray
 
 
-def ballots(arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray,
-            uniform: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ballots(
+    arrays: ScenarioArrays, util: np.ndarray, threshold: np.ndarray, uniform: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each delegation's ballot on the last text: boolean ``(yes, no)``; neither abstains. The deterministic rule
     (:func:`dyn.ballots`), or random-utility ballots at the scenario's temperature (:func:`dyn.random_ballots`)."""
     if arrays.stochastic:
@@ -156,17 +165,27 @@ def provision_votes(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> Pro
     ``procedure.provision_threshold`` of those voting keep or delete — and the text moves by its ``shift``."""
     n_provisions = len(arrays.provision_ids)
     lead = text.shape[:-1]
-    out = {name: np.zeros((*lead, n_provisions), dtype=dtype) for name, dtype in
-           (("called", bool), ("kept", bool), ("keep", np.int64), ("delete", np.int64), ("abstain", np.int64))}
+    out = {
+        name: np.zeros((*lead, n_provisions), dtype=dtype)
+        for name, dtype in (
+            ("called", bool),
+            ("kept", bool),
+            ("keep", np.int64),
+            ("delete", np.int64),
+            ("abstain", np.int64),
+        )
+    }
     half = arrays.abstention_band / 2
     for j in range(n_provisions):
         without = np.clip(text + arrays.provision_shift[j], 0.0, 1.0).astype(text.dtype)
-        worth = pooled(arrays, dyn.utility(text, draw.position, draw.salience)
-                       - dyn.utility(without, draw.position, draw.salience))
+        worth = pooled(
+            arrays, dyn.utility(text, draw.position, draw.salience) - dyn.utility(without, draw.position, draw.salience)
+        )
         calls = dyn.ballots(worth, np.float32(half), arrays.abstention_band)[1]  # would vote to delete
         if arrays.stochastic:
-            keep, delete = dyn.random_ballots(worth, half, arrays.abstention_band, arrays.temperature,
-                                              draw.provision[..., j, :])
+            keep, delete = dyn.random_ballots(
+                worth, half, arrays.abstention_band, arrays.temperature, draw.provision[..., j, :]
+            )
         else:
             keep, delete = dyn.ballots(worth, half, arrays.abstention_band)
         count = count_votes(replace(arrays, vote_threshold=arrays.provision_threshold), delete, keep)

@@ -41,6 +41,8 @@ def build(delegations: list[dict[str, Any]], **sections: Any) -> Scenario:
 
 def lone_holdout(style: Any = "boulware", reservation: float = 0.9, outside_option: float = 0.6) -> Scenario:
     """Six delegations close together and one far-off holdout with its own concession style and demands."""
-    crowd = [delegation(f"D{i}", 0.3 + 0.05 * i, 0.4 + 0.03 * i, reservation=0.85, outside_option=0.6) for i in range(6)]
+    crowd = [
+        delegation(f"D{i}", 0.3 + 0.05 * i, 0.4 + 0.03 * i, reservation=0.85, outside_option=0.6) for i in range(6)
+    ]
     holdout = delegation("H", 0.9, 0.9, reservation=reservation, outside_option=outside_option, style=style)
     return build(crowd + [holdout], procedure={"rounds": 8})

@@ -41,8 +41,7 @@ def test_the_base_rate_leaves_each_case_out():
 
 def test_leave_one_out_picks_the_setting_best_on_the_other_cases():
     # setting 0 is best on cases 1 and 2; setting 1 only on case 0, where it is extremely good
-    losses = np.array([[0.9, 0.0, 0.0],
-                       [0.0, 0.5, 0.5]])
+    losses = np.array([[0.9, 0.0, 0.0], [0.0, 0.5, 0.5]])
     assert list(bt.leave_one_out(losses)) == [0, 1, 1]
 
 
@@ -50,11 +49,19 @@ def test_the_structural_rule_adopts_iff_every_veto_player_gains_over_the_status_
     crowd = [delegation(f"D{i}", 0.5 + 0.02 * i, 0.5) for i in range(4)]
     gains = build(crowd, status_quo={"scope": 0.0, "safeguards": 0.0}, procedure={"fallback": "none"})
     assert bt.structural_rule(gains) == 1.0
-    veto = build(crowd + [delegation("V", 0.0, 0.0, power=0.1)], status_quo={"scope": 0.0, "safeguards": 0.0},
-                 procedure={"fallback": "none"}, behaviour={"agreement_cost": 0.05})
+    veto = build(
+        crowd + [delegation("V", 0.0, 0.0, power=0.1)],
+        status_quo={"scope": 0.0, "safeguards": 0.0},
+        procedure={"fallback": "none"},
+        behaviour={"agreement_cost": 0.05},
+    )
     assert bt.structural_rule(veto) == 0.0
-    voted = build(crowd + [delegation("V", 0.0, 0.0, power=0.1)], status_quo={"scope": 0.0, "safeguards": 0.0},
-                  procedure={"fallback": "vote"}, behaviour={"agreement_cost": 0.05})
+    voted = build(
+        crowd + [delegation("V", 0.0, 0.0, power=0.1)],
+        status_quo={"scope": 0.0, "safeguards": 0.0},
+        procedure={"fallback": "vote"},
+        behaviour={"agreement_cost": 0.05},
+    )
     assert bt.structural_rule(voted) == 1.0  # four of five prefer it: the vote carries it
 
 

@@ -110,12 +110,24 @@ def test_extract_relabels_the_duplicated_code_and_maps_to_iso(tmp_path: Path):
         "2012,SOL,Solomon Islands,-0.4,0.2,0.7\n"
         "2012,NAU,Nauru,0.5,0,1\n"
         "2012,TUV,Tuvalu,-0.5,0.17,0.73\n"
-        "2012,NAU,Nauru,1.5,0.6,0.5\n", encoding="utf-8")
-    members = [{"cow": c, "iso3": i, "name": n} for c, i, n in
-               [("SOL", "SLB", "Solomon Islands"), ("KIR", "KIR", "Kiribati"), ("TUV", "TUV", "Tuvalu"),
-                ("NAU", "NRU", "Nauru")]]
+        "2012,NAU,Nauru,1.5,0.6,0.5\n",
+        encoding="utf-8",
+    )
+    members = [
+        {"cow": c, "iso3": i, "name": n}
+        for c, i, n in [
+            ("SOL", "SLB", "Solomon Islands"),
+            ("KIR", "KIR", "Kiribati"),
+            ("TUV", "TUV", "Tuvalu"),
+            ("NAU", "NRU", "Nauru"),
+        ]
+    ]
     rows = build.extract_ideal_points(source, members, 2012)
-    assert [(r["iso3"], r["idealpoint"]) for r in rows] == [("SLB", "-0.4"), ("KIR", "0.5"), ("TUV", "-0.5"),
-                                                             ("NRU", "1.5")]
+    assert [(r["iso3"], r["idealpoint"]) for r in rows] == [
+        ("SLB", "-0.4"),
+        ("KIR", "0.5"),
+        ("TUV", "-0.5"),
+        ("NRU", "1.5"),
+    ]
     with pytest.raises(ValueError, match="missing \\['XXX'\\]"):
         build.extract_ideal_points(source, members + [{"cow": "XXX", "iso3": "XXX", "name": "X"}], 2012)

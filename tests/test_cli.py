@@ -45,8 +45,15 @@ def test_cli_runs_classroom_end_to_end(tmp_path: Path):
 
 def test_cli_overrides_reach_the_scenario(tmp_path: Path):
     out = tmp_path / "run"
-    proc = treatysim("scenario=classroom", "replicates=50", "procedure.rounds=0", "procedure.fallback=none",
-                     "figures=false", f"hydra.run.dir={out}", cwd=tmp_path)
+    proc = treatysim(
+        "scenario=classroom",
+        "replicates=50",
+        "procedure.rounds=0",
+        "procedure.fallback=none",
+        "figures=false",
+        f"hydra.run.dir={out}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rounds"] == 0 and summary["p_failed"] == 1.0
@@ -67,9 +74,15 @@ def test_cli_rejects_a_wrong_scenario_file_with_one_clear_line(tmp_path: Path):
 def test_piping_the_report_into_head_is_not_an_error(tmp_path: Path):
     exe = Path(sys.executable).with_name("treatysim")
     out = tmp_path / "run"
-    proc = subprocess.run(f"'{exe}' scenario=classroom replicates=50 figures=false hydra.run.dir='{out}' | true",
-                          shell=True, capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          executable="/bin/bash")
+    proc = subprocess.run(
+        f"'{exe}' scenario=classroom replicates=50 figures=false hydra.run.dir='{out}' | true",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        executable="/bin/bash",
+    )
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
     assert (out / "summary.json").exists()
 
@@ -78,8 +91,13 @@ def test_cli_patches_a_delegation_by_id(tmp_path: Path):
     base, patched = tmp_path / "base", tmp_path / "patched"
     common = ("scenario=classroom", "replicates=300", "procedure.fallback=none", "figures=false")
     assert treatysim(*common, f"hydra.run.dir={base}", cwd=tmp_path).returncode == 0
-    proc = treatysim(*common, "+delegations.USA.outside_option=0.8", "+delegations.USA.reservation=0.9",
-                     f"hydra.run.dir={patched}", cwd=tmp_path)
+    proc = treatysim(
+        *common,
+        "+delegations.USA.outside_option=0.8",
+        "+delegations.USA.reservation=0.9",
+        f"hydra.run.dir={patched}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     before = json.loads((base / "summary.json").read_text())["p_adopted"]
     after = json.loads((patched / "summary.json").read_text())["p_adopted"]
@@ -94,10 +112,12 @@ def test_cli_patches_a_delegation_by_id(tmp_path: Path):
 
 def test_the_command_starts_before_heavy_imports_and_every_public_name_resolves():
     """`import sim.cli` loads no NumPy, pydantic, Hydra or Mesa: Ctrl-C is handled from the first moment of main()."""
-    code = ("import sys, sim, sim.cli\n"
-            "heavy = {'numpy', 'pydantic', 'hydra', 'mesa', 'pandas'} & set(sys.modules)\n"
-            "assert not heavy, heavy\n"
-            "assert all(getattr(sim, name) for name in sim.__all__)\n"
-            "assert sorted(sim.__all__) == sorted(sim._HOMES)\n")
+    code = (
+        "import sys, sim, sim.cli\n"
+        "heavy = {'numpy', 'pydantic', 'hydra', 'mesa', 'pandas'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "assert all(getattr(sim, name) for name in sim.__all__)\n"
+        "assert sorted(sim.__all__) == sorted(sim._HOMES)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

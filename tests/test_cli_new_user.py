@@ -54,8 +54,11 @@ def test_validate_good_files_prints_one_ok_line_each_and_exits_0(good: Path, mon
     code, out, err = run_main(monkeypatch, capsys, "validate", str(good), "classroom")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"ok: {good} (8 delegations, 2 issues") and lines[1].startswith(
-        "ok: classroom (")
+    assert (
+        len(lines) == 2
+        and lines[0].startswith(f"ok: {good} (8 delegations, 2 issues")
+        and lines[1].startswith("ok: classroom (")
+    )
 
 
 def test_validate_a_bad_file_prints_the_runs_message_and_exits_2(bad: Path, monkeypatch, capsys, tmp_path: Path):
@@ -126,7 +129,13 @@ def test_a_misspelt_delegation_id_gets_a_did_you_mean_and_no_parent():
 
 
 def test_the_command_line_says_did_you_mean_for_a_delegation(tmp_path: Path):
-    proc = treatysim("scenario=classroom", "replicates=10", "figures=false", "+delegations.USB.power=2",
-                     f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    proc = treatysim(
+        "scenario=classroom",
+        "replicates=10",
+        "figures=false",
+        "+delegations.USB.power=2",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "no delegation 'USB' to patch (did you mean 'USA'?)" in proc.stderr and "parent" not in proc.stderr

@@ -29,8 +29,15 @@ def compare(tmp_path: Path) -> tuple[Callable[[], object], str]:
 
 def sensitivity(tmp_path: Path) -> tuple[Callable[[], object], str]:
     path = tmp_path / "exp.yaml"
-    path.write_text(yaml.safe_dump({"scenario": "classroom", "replicates": 5, "sensitivity": {
-        "method": "morris", "samples": 2, "inputs": {"chair.step": [0.2, 0.4]}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "scenario": "classroom",
+                "replicates": 5,
+                "sensitivity": {"method": "morris", "samples": 2, "inputs": {"chair.step": [0.2, 0.4]}},
+            }
+        )
+    )
     return (lambda: analysis.sensitivity.main([str(path), "--out", str(tmp_path / "out")])), "sensitivity"
 
 
@@ -40,8 +47,11 @@ def aggregate(tmp_path: Path) -> tuple[Callable[[], object], str]:
 
 COMMANDS = {"treatysim-compare": compare, "treatysim-sensitivity": sensitivity, "treatysim-aggregate": aggregate}
 #: Where each command does its work: interrupted there, it must exit cleanly.
-WORK = {"compare": (analysis.compare, "compare"), "sensitivity": (analysis.sensitivity, "sensitivity"),
-        "read_sweep": (analysis.sweep, "read_sweep")}
+WORK = {
+    "compare": (analysis.compare, "compare"),
+    "sensitivity": (analysis.sensitivity, "sensitivity"),
+    "read_sweep": (analysis.sweep, "read_sweep"),
+}
 
 
 @pytest.mark.parametrize("prog", COMMANDS)

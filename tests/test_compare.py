@@ -11,18 +11,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
-import yaml  # noqa: E402
+import pytest
+import yaml
 
-from analysis.compare import compare, comparison_rows, format_table, main, most_likely_outcome  # noqa: E402
-from analysis.plots import plot_scenario_comparison  # noqa: E402
-from analysis.stats import summarize  # noqa: E402
-from sim import outcomes  # noqa: E402
-from sim.engine import simulate  # noqa: E402
-from sim.errors import ScenarioError  # noqa: E402
-from sim.loading import load_scenario  # noqa: E402
-from sim.runner import display_names  # noqa: E402
-from tests.pivotal_bloc import BLOC_NAME, pivotal_bloc_dict  # noqa: E402
+from analysis.compare import compare, comparison_rows, format_table, main, most_likely_outcome
+from analysis.plots import plot_scenario_comparison
+from analysis.stats import summarize
+from sim import outcomes
+from sim.engine import simulate
+from sim.errors import ScenarioError
+from sim.loading import load_scenario
+from sim.runner import display_names
+from tests.pivotal_bloc import BLOC_NAME, pivotal_bloc_dict
 
 
 def test_compare_prints_one_row_per_scenario_and_writes_table_and_figure(tmp_path: Path, capsys):
@@ -36,7 +36,9 @@ def test_compare_prints_one_row_per_scenario_and_writes_table_and_figure(tmp_pat
     assert [r["scenario"] for r in rows] == ["classroom", "uncc2024_no_vote", "bbnj2023"]
     for r in rows:
         total = sum(float(r[o.key]) for o in outcomes.OUTCOMES)
-        assert abs(total - 1.0) < 1e-5 and float(r["p_adopted_low"]) <= float(r["p_adopted"]) <= float(r["p_adopted_high"])
+        assert abs(total - 1.0) < 1e-5 and float(r["p_adopted_low"]) <= float(r["p_adopted"]) <= float(
+            r["p_adopted_high"]
+        )
     assert rows[1]["p_vote"] == "0", "a scenario without a fallback vote is never adopted by vote"
     assert (out / "comparison.png").stat().st_size > 1000
 
@@ -50,9 +52,23 @@ def test_compare_matches_single_runs_with_the_same_seed(tmp_path: Path):
 
 
 def test_a_bad_scenario_name_exits_2_before_anything_runs(tmp_path: Path):
-    proc = subprocess.run([sys.executable, "-m", "analysis.compare", "classroom", "no_such_scenario", "-n", "5",
-                           "--out", str(tmp_path / "cmp")], capture_output=True, text=True, cwd=tmp_path.parent,
-                          env=None)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis.compare",
+            "classroom",
+            "no_such_scenario",
+            "-n",
+            "5",
+            "--out",
+            str(tmp_path / "cmp"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path.parent,
+        env=None,
+    )
     assert proc.returncode == 2
     assert "no_such_scenario" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "cmp").exists()
@@ -86,7 +102,10 @@ def test_bad_input_exits_2_in_one_line_and_raises_under_treatysim_debug(tmp_path
     with pytest.raises(SystemExit) as info:
         main(["classroom", "-n", "0", "--out", str(tmp_path / "cmp")])
     assert info.value.code == 2
-    assert capsys.readouterr().err.strip() == "treatysim-compare: replicates must be 1 to 100,000,000 (as for `treatysim replicates=`) and seed in [0, 2**63)"
+    assert (
+        capsys.readouterr().err.strip()
+        == "treatysim-compare: replicates must be 1 to 100,000,000 (as for `treatysim replicates=`) and seed in [0, 2**63)"
+    )
     monkeypatch.setenv("TREATYSIM_DEBUG", "1")
     with pytest.raises(ScenarioError):
         main(["no_such_scenario", "--out", str(tmp_path / "cmp")])

@@ -15,7 +15,9 @@ CONF = Path(__file__).resolve().parent.parent / "conf"
 
 def test_the_config_files_seed_is_the_default_seed():
     assert yaml.safe_load((CONF / "config.yaml").read_text(encoding="utf-8"))["seed"] == DEFAULT_SEED
-    assert yaml.safe_load((CONF / "experiment" / "sensitivity.yaml").read_text(encoding="utf-8"))["seed"] == DEFAULT_SEED
+    assert (
+        yaml.safe_load((CONF / "experiment" / "sensitivity.yaml").read_text(encoding="utf-8"))["seed"] == DEFAULT_SEED
+    )
 
 
 def test_every_command_and_the_dashboard_default_to_the_default_seed():

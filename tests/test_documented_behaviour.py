@@ -14,7 +14,7 @@ import pytest
 
 from sim import dynamics as dyn
 from sim import outcomes, simulate, steps
-from sim.inputs import Draw, coordinate_blocs, compile_arrays, draw_batch, noise_length, perturb
+from sim.inputs import Draw, compile_arrays, coordinate_blocs, draw_batch, noise_length, perturb
 from sim.tally import Tally
 from tests.builders import build, delegation
 
@@ -33,8 +33,10 @@ def exact_draw(arrays):
 
 def two_camps(**extra):
     """Two delegations of equal power at (0.2, 0.2) and (0.8, 0.8): the compromise text (0.5, 0.5) gives each 0.7."""
-    return [delegation("A", 0.2, 0.2, reservation=0.9, outside_option=0.6, **extra),
-            delegation("B", 0.8, 0.8, reservation=0.9, outside_option=0.6, **extra)]
+    return [
+        delegation("A", 0.2, 0.2, reservation=0.9, outside_option=0.6, **extra),
+        delegation("B", 0.8, 0.8, reservation=0.9, outside_option=0.6, **extra),
+    ]
 
 
 # --- docs/model.md §3: Faratin's schedule, τ_t = (t − 1)/(T − 1), τ = 1 when T ≤ 1 ---------------------------------
@@ -46,8 +48,9 @@ def test_faratin_progress_is_zero_in_the_first_round_and_one_at_the_deadline(rou
     assert dyn.progress(rounds, rounds) == 1.0
 
 
-@pytest.mark.parametrize(("t", "rounds", "tau"), [(3, 5, 0.5), (2, 5, 0.25), (4, 5, 0.75), (6, 11, 0.5), (2, 3, 0.5),
-                                                  (2, 11, 0.1)])
+@pytest.mark.parametrize(
+    ("t", "rounds", "tau"), [(3, 5, 0.5), (2, 5, 0.25), (4, 5, 0.75), (6, 11, 0.5), (2, 3, 0.5), (2, 11, 0.1)]
+)
 def test_faratin_progress_at_intermediate_rounds_is_t_minus_one_over_T_minus_one(t, rounds, tau):
     assert dyn.progress(t, rounds) == pytest.approx(tau, abs=1e-12)
 
@@ -70,9 +73,14 @@ def test_deadline_credibility_scales_progress_so_the_deadline_reaches_only_c():
 
 
 def test_demands_are_the_reservation_in_round_one_and_the_outside_option_at_the_deadline():
-    arrays = arrays_of([delegation("A", 0.2, 0.2, reservation=0.9, outside_option=0.5, style="boulware"),
-                        delegation("B", 0.8, 0.8, reservation=0.7, outside_option=0.3, style="conceder")],
-                       procedure={"rounds": 5}, uncertainty=NO_NOISE)
+    arrays = arrays_of(
+        [
+            delegation("A", 0.2, 0.2, reservation=0.9, outside_option=0.5, style="boulware"),
+            delegation("B", 0.8, 0.8, reservation=0.7, outside_option=0.3, style="conceder"),
+        ],
+        procedure={"rounds": 5},
+        uncertainty=NO_NOISE,
+    )
     draw = exact_draw(arrays)
     assert np.allclose(steps.demands(arrays, draw, 1), [0.9, 0.7])
     assert np.allclose(steps.demands(arrays, draw, 5), [0.5, 0.3])
@@ -121,9 +129,13 @@ def test_only_consensus_and_vote_count_as_adopted():
 
 def failing_scenario(fallback="none", **procedure):
     """Two perfectionists at opposite corners: no text gives both utility 1, so consensus never comes."""
-    return build([delegation("P", 0.2, 0.2, reservation=1.0, outside_option=1.0),
-                  delegation("Q", 0.8, 0.8, reservation=1.0, outside_option=1.0)],
-                 procedure={"rounds": 3, "fallback": fallback, **procedure})
+    return build(
+        [
+            delegation("P", 0.2, 0.2, reservation=1.0, outside_option=1.0),
+            delegation("Q", 0.8, 0.8, reservation=1.0, outside_option=1.0),
+        ],
+        procedure={"rounds": 3, "fallback": fallback, **procedure},
+    )
 
 
 def test_failed_talks_are_named_failed_in_the_table_the_tally_and_the_counts():
@@ -147,8 +159,9 @@ def test_adopted_by_vote_is_named_vote_in_the_table_and_consensus_consensus():
 
 
 def test_weighted_ballots_count_for_yes_no_and_abstain():
-    arrays = arrays_of([delegation("ONE", 0.5, 0.5), delegation("BLOC27", 0.5, 0.5, votes=27),
-                        delegation("THREE", 0.5, 0.5, votes=3)])
+    arrays = arrays_of(
+        [delegation("ONE", 0.5, 0.5), delegation("BLOC27", 0.5, 0.5, votes=27), delegation("THREE", 0.5, 0.5, votes=3)]
+    )
     count = steps.count_votes(arrays, np.array([True, False, False]), np.array([False, True, False]))
     assert (int(count.yes), int(count.no), int(count.abstain)) == (1, 27, 3)
     assert not count.adopted
@@ -235,24 +248,33 @@ def test_compromise_text_weighs_by_salience_whatever_the_scale_of_power():
 
 def test_an_issue_nobody_cares_about_opens_at_the_power_weighted_mean_of_ideal_points():
     no_safeguards = {"scope": 1.0, "safeguards": 0.0}
-    crowd = [delegation("A", 0.3, 0.2, power=3.0, salience=no_safeguards),
-             delegation("B", 0.7, 0.6, power=1.0, salience=no_safeguards)]
-    scenario = build(crowd, chair={"strategy": "hold"}, procedure={"rounds": 2, "fallback": "none"},
-                     uncertainty={"position": 0.0, "salience": 0.5, "reservation": 0.0})
+    crowd = [
+        delegation("A", 0.3, 0.2, power=3.0, salience=no_safeguards),
+        delegation("B", 0.7, 0.6, power=1.0, salience=no_safeguards),
+    ]
+    scenario = build(
+        crowd,
+        chair={"strategy": "hold"},
+        procedure={"rounds": 2, "fallback": "none"},
+        uncertainty={"position": 0.0, "salience": 0.5, "reservation": 0.0},
+    )
     results = simulate(scenario, 20, 5)
     assert np.allclose(results.text[:, 0], 0.4)  # (3·0.3 + 1·0.7)/4
     assert np.allclose(results.text[:, 1], 0.3)  # (3·0.2 + 1·0.6)/4, whatever the salience noise
 
 
 def test_the_chairs_opening_text_weighs_ideal_points_by_power():
-    arrays = arrays_of([delegation("A", 0.0, 0.2, power=3.0), delegation("B", 1.0, 0.6, power=1.0)],
-                       uncertainty=NO_NOISE)
+    arrays = arrays_of(
+        [delegation("A", 0.0, 0.2, power=3.0), delegation("B", 1.0, 0.6, power=1.0)], uncertainty=NO_NOISE
+    )
     assert np.allclose(steps.opening_text(arrays, exact_draw(arrays)), [0.25, 0.3])
 
 
 def test_the_chairs_draft_is_the_opening_text_when_given():
-    arrays = arrays_of([delegation("A", 0.0, 0.2, power=3.0), delegation("B", 1.0, 0.6)],
-                       chair={"draft": {"scope": 0.9, "safeguards": 0.1}})
+    arrays = arrays_of(
+        [delegation("A", 0.0, 0.2, power=3.0), delegation("B", 1.0, 0.6)],
+        chair={"draft": {"scope": 0.9, "safeguards": 0.1}},
+    )
     assert np.allclose(steps.opening_text(arrays, draw_batch(arrays, 1, range(3))), [[0.9, 0.1]] * 3)
 
 
@@ -321,11 +343,12 @@ def test_the_scenarios_chair_step_and_strategy_reach_the_revision():
 
 
 def noisy_arrays(position=0.1, salience=0.3, reservation=0.05, **extra):
-    ds = [delegation("A", 0.5, 0.4, reservation=0.8, outside_option=0.5),
-          delegation("B", 0.0, 1.0, reservation=0.99, outside_option=0.2, salience={"scope": 1.0, "safeguards": 3.0}),
-          delegation("C", 0.6, 0.5, reservation=0.6, outside_option=0.02)]
-    return arrays_of(ds, uncertainty={"position": position, "salience": salience, "reservation": reservation},
-                     **extra)
+    ds = [
+        delegation("A", 0.5, 0.4, reservation=0.8, outside_option=0.5),
+        delegation("B", 0.0, 1.0, reservation=0.99, outside_option=0.2, salience={"scope": 1.0, "safeguards": 3.0}),
+        delegation("C", 0.6, 0.5, reservation=0.6, outside_option=0.02),
+    ]
+    return arrays_of(ds, uncertainty={"position": position, "salience": salience, "reservation": reservation}, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +358,7 @@ def noisy_draw():
 
 
 def test_noise_positions_are_centred_with_sd_sigma_and_clipped_to_the_unit_interval(noisy_draw):
-    arrays, draw = noisy_draw
+    _, draw = noisy_draw
     assert draw.position.min() >= 0.0 and draw.position.max() <= 1.0
     a = draw.position[:, 0, :]  # A at (0.5, 0.4): clipping never bites at σ = 0.1
     assert np.allclose(a.mean(axis=0), [0.5, 0.4], atol=0.01)
@@ -386,9 +409,11 @@ def test_replicate_k_draws_the_same_inputs_alone_or_in_a_batch():
 
 
 def status_quo_delegations():
-    return [delegation("A", 0.2, 0.6, reservation=0.6),  # u(status quo) = 1 − 0.5·0.2 − 0.5·0.4 = 0.7
-            delegation("B", 0.0, 1.0, reservation=0.9),  # at the status quo: 1
-            delegation("C", 0.5, 0.5, reservation=0.8, outside_option=0.3)]
+    return [
+        delegation("A", 0.2, 0.6, reservation=0.6),  # u(status quo) = 1 − 0.5·0.2 − 0.5·0.4 = 0.7
+        delegation("B", 0.0, 1.0, reservation=0.9),  # at the status quo: 1
+        delegation("C", 0.5, 0.5, reservation=0.8, outside_option=0.3),
+    ]
 
 
 SQ = {"scope": 0.0, "safeguards": 1.0}
@@ -407,8 +432,9 @@ def test_without_a_status_quo_the_default_outside_option_applies():
 
 
 def test_the_status_quo_outside_option_follows_the_perturbed_positions():
-    arrays = arrays_of(status_quo_delegations(), status_quo=SQ,
-                       uncertainty={"position": 0.1, "salience": 0.2, "reservation": 0.0})
+    arrays = arrays_of(
+        status_quo_delegations(), status_quo=SQ, uncertainty={"position": 0.1, "salience": 0.2, "reservation": 0.0}
+    )
     draw = draw_batch(arrays, 2, range(50))
     expected = dyn.utility(arrays.status_quo, draw.position, draw.salience)
     assert np.allclose(draw.outside_option[:, :2], expected[:, :2], atol=1e-6)
@@ -417,8 +443,7 @@ def test_the_status_quo_outside_option_follows_the_perturbed_positions():
 
 def test_agreement_cost_raises_every_floor_by_the_cost_even_above_one():
     """sim/inputs.py: a text must beat no agreement by the cost; above 1, nothing will do."""
-    arrays = arrays_of(status_quo_delegations(), status_quo=SQ, uncertainty=NO_NOISE,
-                       behaviour={"agreement_cost": 0.1})
+    arrays = arrays_of(status_quo_delegations(), status_quo=SQ, uncertainty=NO_NOISE, behaviour={"agreement_cost": 0.1})
     draw = exact_draw(arrays)
     assert np.allclose(draw.outside_option, [0.8, 1.1, 0.4])
     assert np.allclose(draw.reservation, [0.8, 1.1, 0.8])
@@ -436,10 +461,21 @@ def test_the_chair_moves_at_most_to_the_ideal_point_of_an_objector_demanding_mor
 
 def test_agreement_cost_makes_a_text_at_the_status_quo_unacceptable():
     ds = [delegation("A", 0.0, 1.0, outside_option=0.0), delegation("B", 0.6, 0.4)]
-    plain = build(ds, status_quo=SQ, chair={"draft": SQ, "strategy": "hold"}, uncertainty=NO_NOISE,
-                  procedure={"rounds": 1, "fallback": "none"})
-    costly = build(ds, status_quo=SQ, chair={"draft": SQ, "strategy": "hold"}, uncertainty=NO_NOISE,
-                   procedure={"rounds": 1, "fallback": "none"}, behaviour={"agreement_cost": 0.05})
+    plain = build(
+        ds,
+        status_quo=SQ,
+        chair={"draft": SQ, "strategy": "hold"},
+        uncertainty=NO_NOISE,
+        procedure={"rounds": 1, "fallback": "none"},
+    )
+    costly = build(
+        ds,
+        status_quo=SQ,
+        chair={"draft": SQ, "strategy": "hold"},
+        uncertainty=NO_NOISE,
+        procedure={"rounds": 1, "fallback": "none"},
+        behaviour={"agreement_cost": 0.05},
+    )
     assert np.all(simulate(plain, 3, 1).outcome == outcomes.CONSENSUS.code)
     assert np.all(simulate(costly, 3, 1).outcome == outcomes.FAILED.code)
 
@@ -455,8 +491,10 @@ def test_companions_is_the_share_of_the_other_delegations_power_that_blocks_too(
 
 def test_companions_depend_on_power_shares_not_on_its_scale():
     blocking = np.array([False, True, True, False])
-    assert np.allclose(dyn.companions(blocking, np.array([0.1, 0.2, 0.3, 0.4])),
-                       dyn.companions(blocking, np.array([1.0, 2.0, 3.0, 4.0])))
+    assert np.allclose(
+        dyn.companions(blocking, np.array([0.1, 0.2, 0.3, 0.4])),
+        dyn.companions(blocking, np.array([1.0, 2.0, 3.0, 4.0])),
+    )
     assert np.allclose(dyn.companions(blocking, np.array([0.1, 0.2, 0.3, 0.4])), [5 / 9, 3 / 8, 2 / 7, 5 / 6])
 
 
@@ -469,8 +507,12 @@ def test_isolation_relief_is_kappa_times_isolation_times_the_schedule():
 
 
 def isolation_arrays(cost=0.2, rounds=3):
-    return arrays_of([delegation(f"D{i}", 0.5, 0.5) for i in range(4)], uncertainty=NO_NOISE,
-                     procedure={"rounds": rounds}, behaviour={"isolation_cost": cost})
+    return arrays_of(
+        [delegation(f"D{i}", 0.5, 0.5) for i in range(4)],
+        uncertainty=NO_NOISE,
+        procedure={"rounds": rounds},
+        behaviour={"isolation_cost": cost},
+    )
 
 
 def test_a_lone_objector_gives_way_at_the_deadline_but_a_group_holds():
@@ -502,7 +544,7 @@ def test_the_logistic_is_bounded_symmetric_and_never_overflows():
     x = np.array([-1000.0, -2.0, 0.0, 2.0, 1000.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         y = dyn.logistic(x)
-    assert np.allclose(y, [0.0, 1 / (1 + math.e ** 2), 0.5, 1 / (1 + math.e ** -2), 1.0])
+    assert np.allclose(y, [0.0, 1 / (1 + math.e**2), 0.5, 1 / (1 + math.e**-2), 1.0])
     assert np.allclose(dyn.logistic(x) + dyn.logistic(-x), 1.0)
 
 
@@ -563,8 +605,11 @@ def test_temperature_switches_the_engine_between_deterministic_and_random_choice
 
 
 def test_random_choice_draws_uniforms_for_each_round_and_the_ballots():
-    arrays = arrays_of([delegation("A", 0.5, 0.5), delegation("B", 0.1, 0.1)], procedure={"rounds": 3, "sessions": 2},
-                       behaviour={"temperature": 0.2})
+    arrays = arrays_of(
+        [delegation("A", 0.5, 0.5), delegation("B", 0.1, 0.1)],
+        procedure={"rounds": 3, "sessions": 2},
+        behaviour={"temperature": 0.2},
+    )
     draw = draw_batch(arrays, 4, range(500))
     assert draw.choice.shape == (500, 2, 4, 2)
     assert draw.choice.min() >= 0.0 and draw.choice.max() < 1.0
@@ -574,10 +619,19 @@ def test_random_choice_draws_uniforms_for_each_round_and_the_ballots():
 
 
 def test_a_coordinated_bloc_shares_the_draw_of_its_first_member():
-    arrays = arrays_of([delegation("X", 0.5, 0.5), delegation("E1", 0.5, 0.5), delegation("E2", 0.5, 0.5),
-                        delegation("Y", 0.5, 0.5), delegation("E3", 0.5, 0.5)],
-                       blocs=[{"id": "eu", "members": ["E1", "E2", "E3"], "coordinated": True},
-                              {"id": "loose", "members": ["X", "Y"]}])
+    arrays = arrays_of(
+        [
+            delegation("X", 0.5, 0.5),
+            delegation("E1", 0.5, 0.5),
+            delegation("E2", 0.5, 0.5),
+            delegation("Y", 0.5, 0.5),
+            delegation("E3", 0.5, 0.5),
+        ],
+        blocs=[
+            {"id": "eu", "members": ["E1", "E2", "E3"], "coordinated": True},
+            {"id": "loose", "members": ["X", "Y"]},
+        ],
+    )
     uniforms = np.array([[0.1, 0.2, 0.3, 0.4, 0.5], [0.6, 0.7, 0.8, 0.9, 0.95]])
     shared = coordinate_blocs(arrays, uniforms)
     assert np.array_equal(shared, [[0.1, 0.2, 0.2, 0.4, 0.2], [0.6, 0.7, 0.7, 0.9, 0.7]])
@@ -598,8 +652,7 @@ def test_sessions_followed_by_another_are_all_but_the_last_or_all_when_resumable
 
 
 def test_a_doubted_deadlines_credibility_is_drawn_around_the_resumed_mean():
-    arrays = arrays_of([delegation("A", 0.5, 0.5)], procedure={"sessions": 2},
-                       behaviour={"resumed_credibility": 0.7})
+    arrays = arrays_of([delegation("A", 0.5, 0.5)], procedure={"sessions": 2}, behaviour={"resumed_credibility": 0.7})
     draw = draw_batch(arrays, 5, range(3000))
     assert draw.credibility.shape == (3000, 2)
     assert draw.credibility.mean() == pytest.approx(0.7, abs=0.01)
@@ -612,16 +665,26 @@ def test_a_doubted_deadlines_credibility_is_drawn_around_the_resumed_mean():
 def test_only_a_session_another_may_follow_has_a_doubted_deadline():
     arrays = arrays_of([delegation("A", 0.5, 0.5)], procedure={"sessions": 2, "deadline_credibility": 0.9})
     draw = exact_draw(arrays)
-    draw = Draw(draw.position, draw.salience, draw.reservation, draw.outside_option,
-                credibility=np.array([[0.5, 0.6]], dtype=np.float32))
+    draw = Draw(
+        draw.position,
+        draw.salience,
+        draw.reservation,
+        draw.outside_option,
+        credibility=np.array([[0.5, 0.6]], dtype=np.float32),
+    )
     assert np.allclose(steps.credibility(arrays, draw, 0), [[0.45]])
     assert steps.credibility(arrays, draw, 1) == 0.9
 
 
 def test_the_next_session_opens_where_the_last_ones_concessions_ended():
-    arrays = arrays_of([delegation("A", 0.5, 0.5, reservation=0.9, outside_option=0.5),
-                        delegation("B", 0.2, 0.2, reservation=0.8, outside_option=0.4, style=2.0)],
-                       procedure={"rounds": 4, "sessions": 2}, uncertainty=NO_NOISE)
+    arrays = arrays_of(
+        [
+            delegation("A", 0.5, 0.5, reservation=0.9, outside_option=0.5),
+            delegation("B", 0.2, 0.2, reservation=0.8, outside_option=0.4, style=2.0),
+        ],
+        procedure={"rounds": 4, "sessions": 2},
+        uncertainty=NO_NOISE,
+    )
     draw = exact_draw(arrays)
     carried = steps.carry_concessions(arrays, draw, 0.25)
     assert np.allclose(carried.reservation, [0.9 - 0.4 * 0.25, 0.8 - 0.4 * 0.5])
@@ -650,16 +713,25 @@ def test_the_last_of_several_sessions_ends_in_the_fallback():
 def test_concessions_carried_into_a_second_session_bring_consensus_there():
     """Session 1 (deadline doubted, credibility 0.5) leaves the camps demanding 0.75 of a text worth 0.7;
     session 2, final and believed, runs on down to 0.6: consensus in its round 2 at the latest."""
-    scenario = build(two_camps(), procedure={"rounds": 2, "sessions": 2, "fallback": "none"}, uncertainty=NO_NOISE,
-                     behaviour={"resumed_credibility": 1.0})
-    one_session = build(two_camps(), procedure={"rounds": 2, "deadline_credibility": 0.5, "fallback": "none"},
-                        uncertainty=NO_NOISE)
+    scenario = build(
+        two_camps(),
+        procedure={"rounds": 2, "sessions": 2, "fallback": "none"},
+        uncertainty=NO_NOISE,
+        behaviour={"resumed_credibility": 1.0},
+    )
+    one_session = build(
+        two_camps(), procedure={"rounds": 2, "deadline_credibility": 0.5, "fallback": "none"}, uncertainty=NO_NOISE
+    )
     assert np.all(simulate(one_session, 4, 1).outcome == outcomes.FAILED.code)
     results = simulate(scenario, 4, 1)
     assert np.all(results.outcome == outcomes.CONSENSUS.code)
     assert np.all(results.session == 1) and np.all(results.round == 2)  # a believed first deadline: done there
-    doubted = build(two_camps(), procedure={"rounds": 2, "sessions": 2, "fallback": "none"}, uncertainty=NO_NOISE,
-                    behaviour={"resumed_credibility": 0.6})
+    doubted = build(
+        two_camps(),
+        procedure={"rounds": 2, "sessions": 2, "fallback": "none"},
+        uncertainty=NO_NOISE,
+        behaviour={"resumed_credibility": 0.6},
+    )
     results = simulate(doubted, 200, 1)
     belief = draw_batch(compile_arrays(doubted), 1, range(200)).credibility[:, 0]
     # session 1 ends in agreement only where the drawn belief lets the demand 0.9 − 0.3·c reach 0.7 (c ≥ 2/3)
@@ -680,8 +752,10 @@ def test_ordered_sum_is_the_sum_for_any_length():
 
 
 def test_pooled_bloc_members_decide_as_one():
-    arrays = arrays_of([delegation("E1", 0.2, 0.9, power=3), delegation("E2", 0.4, 0.6), delegation("X", 0.8, 0.2)],
-                       blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}])
+    arrays = arrays_of(
+        [delegation("E1", 0.2, 0.9, power=3), delegation("E2", 0.4, 0.6), delegation("X", 0.8, 0.2)],
+        blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}],
+    )
     pooled = steps.pooled(arrays, np.array([0.2, 0.6, 0.9], np.float32))
     assert np.allclose(pooled, [0.3, 0.3, 0.9])
 

@@ -40,39 +40,71 @@ FILE_CASES = {
     "empty file": ("", ["empty"]),
     "comment only": ("# nothing here\n", ["empty"]),
     "a list": ("- a\n- b\n", ["expected a mapping", "list"]),
-    "list for a mapping": (doc_with(lambda d: d.update(procedure=[{"rounds": 3}])),
-                           ["procedure: expected a mapping (indented 'key: value' lines), got a list"]),
+    "list for a mapping": (
+        doc_with(lambda d: d.update(procedure=[{"rounds": 3}])),
+        ["procedure: expected a mapping (indented 'key: value' lines), got a list"],
+    ),
     "unknown key": (doc_with(lambda d: d.update(titel="x")), ["titel: unknown field (did you mean 'title'?)"]),
     "wrong type": (doc_with(lambda d: d["delegations"][0].update(power="lots")), ["delegations[0].power", "'lots'"]),
-    "out of range": (doc_with(lambda d: d["delegations"][1]["position"].update(safeguards=-0.2)),
-                     ["delegations[1].position.safeguards: must be at least 0"]),
-    "nan": (doc_with(lambda d: d["delegations"][0].update(power=".nan")).replace("'.nan'", ".nan"),
-            ["delegations[0].power: must be a finite number"]),
-    "inf": (doc_with(lambda d: d["delegations"][0].update(reservation=".inf")).replace("'.inf'", ".inf"),
-            ["delegations[0].reservation"]),
-    "salience keys": (doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1, "privacy": 1})),
-                      ["delegations[0].salience: unknown issue(s) ['privacy']"]),
+    "out of range": (
+        doc_with(lambda d: d["delegations"][1]["position"].update(safeguards=-0.2)),
+        ["delegations[1].position.safeguards: must be at least 0"],
+    ),
+    "nan": (
+        doc_with(lambda d: d["delegations"][0].update(power=".nan")).replace("'.nan'", ".nan"),
+        ["delegations[0].power: must be a finite number"],
+    ),
+    "inf": (
+        doc_with(lambda d: d["delegations"][0].update(reservation=".inf")).replace("'.inf'", ".inf"),
+        ["delegations[0].reservation"],
+    ),
+    "salience keys": (
+        doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1, "privacy": 1})),
+        ["delegations[0].salience: unknown issue(s) ['privacy']"],
+    ),
     "duplicate delegation": (doc_with(lambda d: d["delegations"][1].update(id="A")), ["duplicate delegation id 'A'"]),
     "duplicate issue": (doc_with(lambda d: d["issues"][1].update(id="scope")), ["duplicate issue id 'scope'"]),
-    "bloc member missing": (doc_with(lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "FRA"]}])),
-                            ["blocs[0].members: 'FRA' is not a delegation"]),
-    "bloc typo": (doc_with(lambda d: (d.update(blocs=[{"id": "hac", "coordinated": True}]),
-                                      d["delegations"][1].update(bloc="hca"))),
-                  ["delegations[1].bloc: unknown bloc 'hca' (did you mean 'hac'?)", "[delegation B]"]),
-    "undeclared bloc": (doc_with(lambda d: d["delegations"][0].update(bloc="nato")),
-                        ["delegations[0].bloc: unknown bloc 'nato'", "declare it under blocs"]),
-    "name with a dash": (doc_with(lambda d: d.update(name="my-treaty")),
-                         ["name: must be letters, digits and _, not starting with a digit, got 'my-treaty'"]),
-    "misspelt extends": (doc_with(lambda d: d.update(extnds="uncc2024")), ["extnds: unknown field (did you mean 'extends'?)"]),
+    "bloc member missing": (
+        doc_with(lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "FRA"]}])),
+        ["blocs[0].members: 'FRA' is not a delegation"],
+    ),
+    "bloc typo": (
+        doc_with(
+            lambda d: (d.update(blocs=[{"id": "hac", "coordinated": True}]), d["delegations"][1].update(bloc="hca"))
+        ),
+        ["delegations[1].bloc: unknown bloc 'hca' (did you mean 'hac'?)", "[delegation B]"],
+    ),
+    "undeclared bloc": (
+        doc_with(lambda d: d["delegations"][0].update(bloc="nato")),
+        ["delegations[0].bloc: unknown bloc 'nato'", "declare it under blocs"],
+    ),
+    "name with a dash": (
+        doc_with(lambda d: d.update(name="my-treaty")),
+        ["name: must be letters, digits and _, not starting with a digit, got 'my-treaty'"],
+    ),
+    "misspelt extends": (
+        doc_with(lambda d: d.update(extnds="uncc2024")),
+        ["extnds: unknown field (did you mean 'extends'?)"],
+    ),
     "no delegations": (doc_with(lambda d: d.update(delegations=[])), ["delegations: must have at least 1"]),
     "python object tag": ("!!python/object/apply:os.system ['echo hacked']\n", ["YAML error", "line 1"]),
-    "duplicate key": ("name: x\ntitle: t\nprocedure: {rounds: 3}\nprocedure: {rounds: 5}\n",
-                      ["line 4, column 1: YAML error: the key 'procedure' appears twice"]),
+    "duplicate key": (
+        "name: x\ntitle: t\nprocedure: {rounds: 3}\nprocedure: {rounds: 5}\n",
+        ["line 4, column 1: YAML error: the key 'procedure' appears twice"],
+    ),
     "deep nesting": ("[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
-    "huge power": (doc_with(lambda d: d["delegations"][0].update(power=1e39)), ["delegations[0].power: must be at most"]),
-    "tiny power": (doc_with(lambda d: d["delegations"][0].update(power=1e-46)), ["delegations[0].power: must be at least"]),
-    "huge salience": (doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1e308, "safeguards": 1e308})),
-                      ["delegations[0].salience.scope: must be at most"]),
+    "huge power": (
+        doc_with(lambda d: d["delegations"][0].update(power=1e39)),
+        ["delegations[0].power: must be at most"],
+    ),
+    "tiny power": (
+        doc_with(lambda d: d["delegations"][0].update(power=1e-46)),
+        ["delegations[0].power: must be at least"],
+    ),
+    "huge salience": (
+        doc_with(lambda d: d["delegations"][0].update(salience={"scope": 1e308, "safeguards": 1e308})),
+        ["delegations[0].salience.scope: must be at most"],
+    ),
 }
 
 
@@ -97,14 +129,17 @@ def test_safe_loading_never_runs_code(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("name, words", [
-    ("", "no scenario given"),
-    ("nonexistent", "the bundled scenarios are: "),
-    ("clasroom", "did you mean 'classroom'?"),
-    ("../../etc/passwd", "not a bundled scenario name"),
-    ("..", "not a bundled scenario name"),
-    ("missing/file.yaml", "no such scenario file"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("", "no scenario given"),
+        ("nonexistent", "the bundled scenarios are: "),
+        ("clasroom", "did you mean 'classroom'?"),
+        ("../../etc/passwd", "not a bundled scenario name"),
+        ("..", "not a bundled scenario name"),
+        ("missing/file.yaml", "no such scenario file"),
+    ],
+)
 def test_bad_scenario_names(name, words):
     with pytest.raises(ScenarioError) as info:
         load_scenario(name)
@@ -115,10 +150,15 @@ CLI_CASES = {
     "unknown scenario": (["scenario=nope"], "the bundled scenarios are: "),
     "path traversal": (["scenario=../../../etc/passwd"], "not a bundled scenario name"),
     "unknown override key": (["scenario=classroom", "procedur.rounds=3"], "did you mean 'procedure.rounds'?"),
-    "wrong override type": (["scenario=classroom", "replicates=many"], "replicates: expected a whole number, got 'many'"),
+    "wrong override type": (
+        ["scenario=classroom", "replicates=many"],
+        "replicates: expected a whole number, got 'many'",
+    ),
     "negative replicates": (["scenario=classroom", "replicates=-5"], "replicates: must be at least 1, got -5"),
-    "out-of-range scenario override": (["scenario=classroom", "procedure.vote_threshold=1.5"],
-                                       "procedure.vote_threshold: must be at most 1"),
+    "out-of-range scenario override": (
+        ["scenario=classroom", "procedure.vote_threshold=1.5"],
+        "procedure.vote_threshold: must be at most 1",
+    ),
     "bad chair strategy": (["scenario=classroom", "chair.strategy=bribe"], "chair.strategy: must be one of"),
 }
 
@@ -148,8 +188,9 @@ def test_debug_switch_shows_the_traceback(tmp_path):
 
     exe = Path(sys.executable).with_name("treatysim")
     env = {**os.environ, "TREATYSIM_DEBUG": "1", "HYDRA_FULL_ERROR": "1"}
-    proc = subprocess.run([str(exe), "scenario=nope", f"hydra.run.dir={tmp_path}"], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "scenario=nope", f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode != 0 and "Traceback" in proc.stderr and "ScenarioError" in proc.stderr
 
 

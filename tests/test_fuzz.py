@@ -13,8 +13,12 @@ from sim.errors import ScenarioError
 from sim.loading import validate_scenario
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=5), st.integers(-5, 5),
-    st.floats(allow_nan=True, allow_infinity=True), st.lists(st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=5),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.integers(), max_size=2),
 )
 unit = st.floats(0, 1)
 
@@ -26,19 +30,36 @@ def valid_documents(draw):
     delegations = []
     for n in range(draw(st.integers(1, 5))):
         reservation = draw(unit)
-        d = {"id": f"D{n}", "name": f"d{n}", "position": {i: draw(unit) for i in issue_ids},
-             "salience": {i: draw(st.floats(0.01, 5)) for i in issue_ids}, "power": draw(st.floats(0.01, 10)),
-             "reservation": reservation, "outside_option": draw(st.floats(0, 1)) * reservation,
-             "style": draw(st.sampled_from(["boulware", "linear", "conceder", 0.05, 0.5, 2.0, 50])),
-             "can_block": draw(st.booleans()), "votes": draw(st.integers(0, 30))}
+        d = {
+            "id": f"D{n}",
+            "name": f"d{n}",
+            "position": {i: draw(unit) for i in issue_ids},
+            "salience": {i: draw(st.floats(0.01, 5)) for i in issue_ids},
+            "power": draw(st.floats(0.01, 10)),
+            "reservation": reservation,
+            "outside_option": draw(st.floats(0, 1)) * reservation,
+            "style": draw(st.sampled_from(["boulware", "linear", "conceder", 0.05, 0.5, 2.0, 50])),
+            "can_block": draw(st.booleans()),
+            "votes": draw(st.integers(0, 30)),
+        }
         delegations.append(d)
-    doc = {"name": "fuzz", "title": "fuzz", "issues": [{"id": i, "label": i} for i in issue_ids],
-           "delegations": delegations,
-           "procedure": {"rounds": draw(st.integers(0, 6)), "fallback": draw(st.sampled_from(["vote", "none"])),
-                         "vote_threshold": draw(st.floats(0.01, 1)), "abstention_band": draw(unit)},
-           "chair": {"strategy": draw(st.sampled_from(["accommodate", "compromise", "hold"])),
-                     "step": draw(st.floats(0.01, 1))},
-           "uncertainty": {"position": draw(unit), "salience": draw(st.floats(0, 3)), "reservation": draw(unit)}}
+    doc = {
+        "name": "fuzz",
+        "title": "fuzz",
+        "issues": [{"id": i, "label": i} for i in issue_ids],
+        "delegations": delegations,
+        "procedure": {
+            "rounds": draw(st.integers(0, 6)),
+            "fallback": draw(st.sampled_from(["vote", "none"])),
+            "vote_threshold": draw(st.floats(0.01, 1)),
+            "abstention_band": draw(unit),
+        },
+        "chair": {
+            "strategy": draw(st.sampled_from(["accommodate", "compromise", "hold"])),
+            "step": draw(st.floats(0.01, 1)),
+        },
+        "uncertainty": {"position": draw(unit), "salience": draw(st.floats(0, 3)), "reservation": draw(unit)},
+    }
     if draw(st.booleans()):
         doc["chair"]["draft"] = {i: draw(unit) for i in issue_ids}
     if draw(st.booleans()):

@@ -90,8 +90,13 @@ def test_ktab_maps_capability_to_power_positions_to_0_1_and_normalises_salience(
     assert table.title == "Cyber treaty; scen 0"
     assert table.description == "Scenario-000; Scope and safeguards of a cybercrime convention"
     rus = table.delegations[0]
-    assert rus == {"id": "RUS", "name": "Russia", "position": {"scope": 0.9, "safeguards": 0.15},
-                   "salience": {"scope": 0.6, "safeguards": 0.4}, "power": 80}
+    assert rus == {
+        "id": "RUS",
+        "name": "Russia",
+        "position": {"scope": 0.9, "safeguards": 0.15},
+        "salience": {"scope": 0.6, "safeguards": 0.4},
+        "power": 80,
+    }
     usa = table.delegations[3]
     assert usa["salience"] == {"scope": round(35 / 85, 6), "safeguards": round(50 / 85, 6)}
     assert table.lines["USA"] == 6
@@ -114,24 +119,42 @@ def test_ktab_actor_names_outside_the_id_pattern_become_ids_and_are_noted():
     assert any("US_Chamber" in note for note in table.notes)
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    # a salience above KTAB's 100 (KTAB's own dummyData_3Dim.csv has one, 105.91, which its reader refuses)
-    (("60,15,40,", "60,15,140,"), "line 3, column 7 (Safeguards Salience): a salience must be between 0 and 100"),
-    (("90,20,35,90,50,", "90,20,60,90,50,"), "line 6: the saliences of actor 'USA' sum to 110; KTAB allows at most 100"),
-    (("RUS,Russia,                 80,90", "RUS,Russia,                 80,190"),
-     "line 3, column 4 (Scope Position): a position must be between 0 and 100, got 190"),
-    (("CHN,China,                  80", "CHN,China,                  eighty"),
-     "line 4, column 3 (Influence): expected the capability (a number), got 'eighty'"),
-    (("CHN,China,                  80", "CHN,China,                  0"),
-     "line 4, column 3 (Influence): capability must be greater than 0"),
-    (("EU,European Union", "RUS,European Union"), "line 5, column 1 (Actor): duplicate actor 'RUS': already on line 3"),
-    (("BRA,Brazil,                 40,45,40,75,60", "BRA,Brazil,40,45,40"), "line 7: expected 7 values"),
-    ((", 5, 2,", ", 6, 2,"), "line 1, column 3: line 1 declares 6 actor(s), but the file has 5"),
-    ((", 5, 2,", ", five, 2,"), "line 1, column 3: expected the number of actors (a whole number), got 'five'"),
-    (("Safeguards Position,Safeguards Salience, ", ""), "line 2: expected 7 column titles"),
-    (("BRA,Brazil,                 40,45,40,75,60", "BRA,Brazil,40,45,0,75,0"), "actor 'BRA' has no positive salience"),
-    (("USA,United States,          90,20", "USA,United States,          90,nan"), "a finite number"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # a salience above KTAB's 100 (KTAB's own dummyData_3Dim.csv has one, 105.91, which its reader refuses)
+        (("60,15,40,", "60,15,140,"), "line 3, column 7 (Safeguards Salience): a salience must be between 0 and 100"),
+        (
+            ("90,20,35,90,50,", "90,20,60,90,50,"),
+            "line 6: the saliences of actor 'USA' sum to 110; KTAB allows at most 100",
+        ),
+        (
+            ("RUS,Russia,                 80,90", "RUS,Russia,                 80,190"),
+            "line 3, column 4 (Scope Position): a position must be between 0 and 100, got 190",
+        ),
+        (
+            ("CHN,China,                  80", "CHN,China,                  eighty"),
+            "line 4, column 3 (Influence): expected the capability (a number), got 'eighty'",
+        ),
+        (
+            ("CHN,China,                  80", "CHN,China,                  0"),
+            "line 4, column 3 (Influence): capability must be greater than 0",
+        ),
+        (
+            ("EU,European Union", "RUS,European Union"),
+            "line 5, column 1 (Actor): duplicate actor 'RUS': already on line 3",
+        ),
+        (("BRA,Brazil,                 40,45,40,75,60", "BRA,Brazil,40,45,40"), "line 7: expected 7 values"),
+        ((", 5, 2,", ", 6, 2,"), "line 1, column 3: line 1 declares 6 actor(s), but the file has 5"),
+        ((", 5, 2,", ", five, 2,"), "line 1, column 3: expected the number of actors (a whole number), got 'five'"),
+        (("Safeguards Position,Safeguards Salience, ", ""), "line 2: expected 7 column titles"),
+        (
+            ("BRA,Brazil,                 40,45,40,75,60", "BRA,Brazil,40,45,0,75,0"),
+            "actor 'BRA' has no positive salience",
+        ),
+        (("USA,United States,          90,20", "USA,United States,          90,nan"), "a finite number"),
+    ],
+)
 def test_malformed_ktab_files_name_the_line_column_and_expectation(edit, expected):
     old, new = edit
     assert old in KTAB
@@ -157,8 +180,13 @@ def test_table_detects_a_0_100_scale_and_normalises_salience():
     table = parse_table(TABLE_100, "actors.csv")
     assert table.scale == 100 and table.scale_detected
     assert [i["id"] for i in table.issues] == ["scope", "safeguards"]
-    assert table.delegations[0] == {"id": "RUS", "name": "Russia", "position": {"scope": 0.9, "safeguards": 0.15},
-                                    "salience": {"scope": 0.6, "safeguards": 0.4}, "power": 3}
+    assert table.delegations[0] == {
+        "id": "RUS",
+        "name": "Russia",
+        "position": {"scope": 0.9, "safeguards": 0.15},
+        "salience": {"scope": 0.6, "safeguards": 0.4},
+        "power": 3,
+    }
 
 
 def test_table_on_0_1_keeps_positions_and_an_empty_name_becomes_the_id():
@@ -177,37 +205,65 @@ def test_a_given_scale_wins_over_detection():
 def test_table_columns_may_come_in_any_order():
     text = "scope_salience,power,scope_position,name,id\n1,2,0.5,Alpha,A\n1,1,0.1,Beta,B\n"
     table = parse_table(text, "actors.csv")
-    assert table.delegations[0] == {"id": "A", "name": "Alpha", "position": {"scope": 0.5},
-                                    "salience": {"scope": 1.0}, "power": 2}
+    assert table.delegations[0] == {
+        "id": "A",
+        "name": "Alpha",
+        "position": {"scope": 0.5},
+        "salience": {"scope": 1.0},
+        "power": 2,
+    }
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("id,name,scope_position,scope_salience\nA,a,0.5,1\n", "line 1: missing column 'power'"),
-    ("id,name,power,scope_position\nA,a,1,0.5\n", "line 1: missing column 'scope_salience'"),
-    ("id,name,power,scope_position,scope_salience,notes\nA,a,1,0.5,1,x\n",
-     "line 1, column 6 (notes): unknown column 'notes'"),
-    ("id,name,power\nA,a,1\n", "no issue columns"),
-    ("id,name,power,scope_position,scope_salience\nA,a,one,0.5,1\n",
-     "line 2, column 3 (power): expected the power (a number), got 'one'"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,,1\n",
-     "line 2, column 4 (scope_position): expected a position, got nothing"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,1\nB,b,1,120,1\n",
-     "line 3, column 4 (scope_position): a position must be between 0 and 100, got 120"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,-1\n",
-     "line 2, column 5 (scope_salience): a salience must be between 0 and 1e+06, got -1"),
-    ("id,name,power,scope_position,scope_salience\nA,a,0,0.5,1\n",
-     "line 2, column 3 (power): power must be between 1e-06 and 1e+06, got 0"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,1\nA,b,1,0.2,1\n",
-     "line 3, column 1 (id): duplicate id 'A': already on line 2"),
-    ("id,name,power,scope_position,scope_salience\nA B,a,1,0.5,1\n", "line 2, column 1 (id): an id must be letters"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,0\n", "line 2: delegation 'A' has no positive salience"),
-    ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,1,9\n", "line 2: expected at most 5 values"),
-    ("id,name,power,1st_position,1st_salience\nA,a,1,0.5,1\n", "the issue id '1st' must be letters"),
-    ("id,name,power,scope_position,scope_salience\n", "no delegations"),
-    ("id;name;power;scope_position;scope_salience\nA;a;1;0.5;1\n", "separated by commas"),
-    ("", "the file is empty"),
-    ("\n\n  \n", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id,name,scope_position,scope_salience\nA,a,0.5,1\n", "line 1: missing column 'power'"),
+        ("id,name,power,scope_position\nA,a,1,0.5\n", "line 1: missing column 'scope_salience'"),
+        (
+            "id,name,power,scope_position,scope_salience,notes\nA,a,1,0.5,1,x\n",
+            "line 1, column 6 (notes): unknown column 'notes'",
+        ),
+        ("id,name,power\nA,a,1\n", "no issue columns"),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,one,0.5,1\n",
+            "line 2, column 3 (power): expected the power (a number), got 'one'",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,1,,1\n",
+            "line 2, column 4 (scope_position): expected a position, got nothing",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,1,0.5,1\nB,b,1,120,1\n",
+            "line 3, column 4 (scope_position): a position must be between 0 and 100, got 120",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,1,0.5,-1\n",
+            "line 2, column 5 (scope_salience): a salience must be between 0 and 1e+06, got -1",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,0,0.5,1\n",
+            "line 2, column 3 (power): power must be between 1e-06 and 1e+06, got 0",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,1,0.5,1\nA,b,1,0.2,1\n",
+            "line 3, column 1 (id): duplicate id 'A': already on line 2",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA B,a,1,0.5,1\n",
+            "line 2, column 1 (id): an id must be letters",
+        ),
+        (
+            "id,name,power,scope_position,scope_salience\nA,a,1,0.5,0\n",
+            "line 2: delegation 'A' has no positive salience",
+        ),
+        ("id,name,power,scope_position,scope_salience\nA,a,1,0.5,1,9\n", "line 2: expected at most 5 values"),
+        ("id,name,power,1st_position,1st_salience\nA,a,1,0.5,1\n", "the issue id '1st' must be letters"),
+        ("id,name,power,scope_position,scope_salience\n", "no delegations"),
+        ("id;name;power;scope_position;scope_salience\nA;a;1;0.5;1\n", "separated by commas"),
+        ("", "the file is empty"),
+        ("\n\n  \n", "the file is empty"),
+    ],
+)
 def test_malformed_tables_name_the_line_column_and_expectation(text, expected):
     message = problems_of(parse_table, text, "actors.csv")
     assert message.startswith("actors.csv: ") and expected in message, message
@@ -221,8 +277,10 @@ def test_a_ktab_file_read_as_a_table_points_to_the_ktab_format():
 
 
 def test_status_quo_is_on_the_files_scale_and_must_name_every_issue():
-    assert parse_status_quo("scope=0, safeguards=100", ["scope", "safeguards"], 100) == {"scope": 0.0,
-                                                                                          "safeguards": 1.0}
+    assert parse_status_quo("scope=0, safeguards=100", ["scope", "safeguards"], 100) == {
+        "scope": 0.0,
+        "safeguards": 1.0,
+    }
     assert "unknown issue" in problems_of(parse_status_quo, "scope=0,scop=1", ["scope"], 1)
     assert "missing issue(s): safeguards" in problems_of(parse_status_quo, "scope=0", ["scope", "safeguards"], 1)
     assert "between 0 and 1" in problems_of(parse_status_quo, "scope=2", ["scope"], 1)
@@ -295,11 +353,14 @@ def test_never_overwrites_without_force(tmp_path: Path, capsys):
     assert not list(tmp_path.glob(".s.yaml.*")), "no temporary file is left behind"
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--format", "table", "-o", "out.txt"], "must be a .yaml file"),
-    (["--format", "ktab"], "actors.csv: line 1"),
-    (["--format", "table", "--status-quo", "nope=1"], "--status-quo: nope: unknown issue"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--format", "table", "-o", "out.txt"], "must be a .yaml file"),
+        (["--format", "ktab"], "actors.csv: line 1"),
+        (["--format", "table", "--status-quo", "nope=1"], "--status-quo: nope: unknown issue"),
+    ],
+)
 def test_bad_arguments_exit_2(tmp_path: Path, args, expected, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "actors.csv").write_text(TABLE_1, encoding="utf-8")
@@ -308,19 +369,27 @@ def test_bad_arguments_exit_2(tmp_path: Path, args, expected, capsys, monkeypatc
     assert info.value.code == 2 and expected in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (None, "no such file"),
-    (b"", "the file is empty"),
-    (b"id,name,power,scope_position,scope_salience\nA,\xe9,1,0.5,1\n", "not UTF-8 text"),
-    (b"id,name,power,scope_position,scope_salience\nA,a,1,abc,1\n", "line 2, column 4 (scope_position)"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no such file"),
+        (b"", "the file is empty"),
+        (b"id,name,power,scope_position,scope_salience\nA,\xe9,1,0.5,1\n", "not UTF-8 text"),
+        (b"id,name,power,scope_position,scope_salience\nA,a,1,abc,1\n", "line 2, column 4 (scope_position)"),
+    ],
+)
 def test_the_command_exits_2_in_one_line_per_problem_without_a_traceback(tmp_path: Path, content, expected):
     source = tmp_path / "actors.csv"
     if content is not None:
         source.write_bytes(content)
     out = tmp_path / "s.yaml"
-    proc = subprocess.run([sys.executable, "-m", "analysis.importers", str(source), "--format", "table",
-                           "-o", str(out)], check=False, capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.importers", str(source), "--format", "table", "-o", str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2, proc.stderr
     assert expected in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
@@ -341,10 +410,12 @@ def test_the_examples_in_docs_importers_md_are_what_the_importer_writes():
     table_in = next(b for b in blocks if b.startswith("\nid,name,power"))
     outputs = [b for b in blocks if b.startswith("yaml\n# Generated")]
     assert len(outputs) == 2
-    for (text, fmt, name, quo), shown in zip([(ktab_in, "ktab", "cyber", "scope=0,safeguards=100"),
-                                             (table_in, "table", "my_treaty", None)], outputs):
-        _, _, rendered = import_text(text.lstrip("\n"), "x.csv", fmt, name, "My treaty" if fmt == "table" else None,
-                                     None, quo)
+    for (text, fmt, name, quo), shown in zip(
+        [(ktab_in, "ktab", "cyber", "scope=0,safeguards=100"), (table_in, "table", "my_treaty", None)], outputs
+    ):
+        _, _, rendered = import_text(
+            text.lstrip("\n"), "x.csv", fmt, name, "My treaty" if fmt == "table" else None, None, quo
+        )
         lines = [line for line in shown.splitlines() if line.startswith(("  - {", "name:", "title:", "status_quo:"))]
         assert len(lines) >= 7
         for line in lines:

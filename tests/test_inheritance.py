@@ -20,11 +20,17 @@ def write(path: Path, data: dict) -> Path:
 @pytest.fixture
 def parent(tmp_path: Path) -> Path:
     doc = scenario_dict(
-        [delegation("A", 0.2, 0.8, bloc="west"), delegation("B", 0.3, 0.7, bloc="west"),
-         delegation("C", 0.8, 0.2), delegation("D", 0.6, 0.5)],
-        name="parent", sources=["parent evidence"],
+        [
+            delegation("A", 0.2, 0.8, bloc="west"),
+            delegation("B", 0.3, 0.7, bloc="west"),
+            delegation("C", 0.8, 0.2),
+            delegation("D", 0.6, 0.5),
+        ],
+        name="parent",
+        sources=["parent evidence"],
         blocs=[{"id": "west", "members": ["A", "B"], "coordinated": True}, {"id": "east", "members": ["C"]}],
-        procedure={"rounds": 9, "fallback": "vote"}, chair={"strategy": "accommodate", "draft": {"scope": 0.5, "safeguards": 0.5}},
+        procedure={"rounds": 9, "fallback": "vote"},
+        chair={"strategy": "accommodate", "draft": {"scope": 0.5, "safeguards": 0.5}},
     )
     return write(tmp_path / "parent.yaml", doc)
 
@@ -81,14 +87,17 @@ def test_a_bloc_patch_by_id_and_sources_appended(parent: Path, tmp_path: Path):
 
 
 def test_a_list_replaces_the_parents_list_whole(parent: Path, tmp_path: Path):
-    derived = load_scenario(child(tmp_path, blocs=[], delegations=[delegation("X", 0.1, 0.1), delegation("Y", 0.9, 0.9)]))
+    derived = load_scenario(
+        child(tmp_path, blocs=[], delegations=[delegation("X", 0.1, 0.1), delegation("Y", 0.9, 0.9)])
+    )
     assert derived.delegation_ids == ("X", "Y") and derived.blocs == ()
 
 
 def test_extends_chains_through_grandparents(parent: Path, tmp_path: Path):
     child(tmp_path, procedure={"rounds": 4})
-    grandchild = write(tmp_path / "grandchild.yaml", {"extends": "child.yaml", "name": "grandchild",
-                                                      "procedure": {"fallback": "none"}})
+    grandchild = write(
+        tmp_path / "grandchild.yaml", {"extends": "child.yaml", "name": "grandchild", "procedure": {"fallback": "none"}}
+    )
     derived = load_scenario(grandchild)
     assert (derived.name, derived.procedure.rounds, derived.procedure.fallback) == ("grandchild", 4, "none")
 
@@ -123,12 +132,15 @@ def test_a_file_extending_itself_is_a_cycle(tmp_path: Path):
         load_scenario(path)
 
 
-@pytest.mark.parametrize("patch, words", [
-    ({"delegations": {"ZZZ": {"power": 2}}}, ["delegations.ZZZ", "no delegation 'ZZZ'"]),
-    ({"delegations": {"@nobloc": {"power": 2}}}, ["delegations.@nobloc", "no bloc 'nobloc'"]),
-    ({"blocs": {"nobloc": {"coordinated": True}}}, ["blocs.nobloc", "no bloc 'nobloc'"]),
-    ({"delegations": {"A": 3}}, ["delegations.A", "expected a mapping"]),
-])
+@pytest.mark.parametrize(
+    "patch, words",
+    [
+        ({"delegations": {"ZZZ": {"power": 2}}}, ["delegations.ZZZ", "no delegation 'ZZZ'"]),
+        ({"delegations": {"@nobloc": {"power": 2}}}, ["delegations.@nobloc", "no bloc 'nobloc'"]),
+        ({"blocs": {"nobloc": {"coordinated": True}}}, ["blocs.nobloc", "no bloc 'nobloc'"]),
+        ({"delegations": {"A": 3}}, ["delegations.A", "expected a mapping"]),
+    ],
+)
 def test_a_patch_naming_nothing_in_the_parent_is_an_error(parent: Path, tmp_path: Path, patch: dict, words: list):
     with pytest.raises(ScenarioError) as info:
         load_scenario(child(tmp_path, **patch))
@@ -145,8 +157,13 @@ def test_bad_extends_value_is_an_error(tmp_path: Path):
 def test_bundled_what_if_equals_its_parent_with_the_same_overrides():
     base = load_scenario("uncc2024")
     no_vote = load_scenario("uncc2024_no_vote")
-    overrides = {"name": no_vote.name, "title": no_vote.title, "description": no_vote.description,
-                 "sources": list(no_vote.sources[len(base.sources):]), "procedure": {"fallback": "none"}}
+    overrides = {
+        "name": no_vote.name,
+        "title": no_vote.title,
+        "description": no_vote.description,
+        "sources": list(no_vote.sources[len(base.sources) :]),
+        "procedure": {"fallback": "none"},
+    }
     assert dump(no_vote) == dump(with_overrides(base, overrides))
 
 

@@ -29,16 +29,24 @@ def spread(can_block: int, **behaviour: float):
     ``can_block`` of them (ordered from the status quo outward, alternating) can block."""
     positions = np.linspace(0.1, 0.9, 12)
     order = [int(i) for i in np.argsort(np.abs(positions - 0.5))[::-1]]  # the ends first: the likeliest vetoes
-    members = [delegation(f"D{i}", float(x), float(1 - x), can_block=order.index(i) < can_block)
-               for i, x in enumerate(positions)]
-    return build(members, status_quo={"scope": 0.0, "safeguards": 1.0}, procedure={"rounds": 8, "fallback": "none"},
-                 behaviour={"agreement_cost": 0.1, **behaviour})
+    members = [
+        delegation(f"D{i}", float(x), float(1 - x), can_block=order.index(i) < can_block)
+        for i, x in enumerate(positions)
+    ]
+    return build(
+        members,
+        status_quo={"scope": 0.0, "safeguards": 1.0},
+        procedure={"rounds": 8, "fallback": "none"},
+        behaviour={"agreement_cost": 0.1, **behaviour},
+    )
 
 
 def test_the_outside_option_defaults_to_the_utility_of_the_status_quo():
-    scenario = build([delegation("A", 0.2, 0.8), delegation("B", 0.9, 0.1, outside_option=0.3)],
-                     status_quo={"scope": 0.0, "safeguards": 1.0}, uncertainty={"position": 0, "salience": 0,
-                                                                             "reservation": 0})
+    scenario = build(
+        [delegation("A", 0.2, 0.8), delegation("B", 0.9, 0.1, outside_option=0.3)],
+        status_quo={"scope": 0.0, "safeguards": 1.0},
+        uncertainty={"position": 0, "salience": 0, "reservation": 0},
+    )
     arrays = compile_arrays(scenario)
     draw = draw_inputs(arrays, np.random.default_rng(0))
     # A: 1 − (0.5·0.2 + 0.5·0.2) = 0.8 of the status quo; B's explicit outside option wins
@@ -48,8 +56,11 @@ def test_the_outside_option_defaults_to_the_utility_of_the_status_quo():
 
 
 def test_without_a_status_quo_the_documented_default_outside_option_applies():
-    scenario = build([delegation("A", 0.2, 0.8)], uncertainty={"position": 0, "salience": 0, "reservation": 0},
-                     behaviour={"default_outside_option": 0.35})
+    scenario = build(
+        [delegation("A", 0.2, 0.8)],
+        uncertainty={"position": 0, "salience": 0, "reservation": 0},
+        behaviour={"default_outside_option": 0.35},
+    )
     assert np.allclose(draw_inputs(compile_arrays(scenario), np.random.default_rng(0)).outside_option, [0.35])
 
 
@@ -61,6 +72,7 @@ def test_with_a_status_quo_more_veto_players_lower_consensus():
 def test_without_the_status_quo_more_veto_players_change_nothing():
     """The same pair in the model without a status quo (outside options at the default 0.5, no cost of agreement):
     the middle text is acceptable to all, so the status quo is what makes veto players matter."""
+
     def plain(n):
         return with_overrides(spread(n, agreement_cost=0.0), {"status_quo": None})
 
@@ -81,8 +93,12 @@ def test_the_cost_of_agreement_rules_out_adopting_the_status_quo_itself():
     """Two delegations whose ideal points are the status quo gain nothing from any text: with no cost of agreement
     the text that changes nothing is 'adopted', with one it is not."""
     pair = [delegation("A", 0.0, 1.0), delegation("B", 0.0, 1.0)]
-    quiet = {"uncertainty": {"position": 0, "salience": 0, "reservation": 0}, "procedure": {"fallback": "none"},
-             "status_quo": {"scope": 0.0, "safeguards": 1.0}, "chair": {"draft": {"scope": 0.0, "safeguards": 1.0}}}
+    quiet = {
+        "uncertainty": {"position": 0, "salience": 0, "reservation": 0},
+        "procedure": {"fallback": "none"},
+        "status_quo": {"scope": 0.0, "safeguards": 1.0},
+        "chair": {"draft": {"scope": 0.0, "safeguards": 1.0}},
+    }
     assert shares(build(pair, **quiet), 20)["consensus"] == 1.0
     assert shares(build(pair, behaviour={"agreement_cost": 0.05}, **quiet), 20)["failed"] == 1.0
 
@@ -94,12 +110,19 @@ def standoff(group: bool, isolation_cost: float):
     """A take-it-or-leave-it text that falls 0.05 short of the holdouts' floor at the deadline: one delegation of
     power 3, or three of power 1 with the same position, against three small delegations that accept it."""
     holdout = {"reservation": 0.9, "outside_option": 0.85, "style": "linear"}  # the text is worth 0.8 to them
-    blockers = ([delegation(f"H{i}", 0.7, 0.3, power=1.0, **holdout) for i in range(3)] if group
-                else [delegation("H", 0.7, 0.3, power=3.0, **holdout)])
+    blockers = (
+        [delegation(f"H{i}", 0.7, 0.3, power=1.0, **holdout) for i in range(3)]
+        if group
+        else [delegation("H", 0.7, 0.3, power=3.0, **holdout)]
+    )
     others = [delegation(f"O{i}", 0.5, 0.5, power=0.5, reservation=0.6, outside_option=0.4) for i in range(3)]
-    return build(blockers + others, chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.5}},
-                 procedure={"rounds": 6, "fallback": "none"}, behaviour={"isolation_cost": isolation_cost},
-                 uncertainty={"position": 0, "salience": 0, "reservation": 0})
+    return build(
+        blockers + others,
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.5}},
+        procedure={"rounds": 6, "fallback": "none"},
+        behaviour={"isolation_cost": isolation_cost},
+        uncertainty={"position": 0, "salience": 0, "reservation": 0},
+    )
 
 
 def test_a_lone_objector_gives_way_where_a_group_of_the_same_weight_holds():
@@ -117,21 +140,25 @@ def test_without_an_isolation_cost_the_lone_objector_holds_too():
 def test_a_resumable_mandate_lowers_adoption_at_this_session_and_suspends_instead():
     base = load_scenario("classroom")
     final = shares(base)
-    resumable = shares(with_overrides(base, {"procedure": {"resumable": True},
-                                            "behaviour": {"resumed_credibility": 0.7}}))
+    resumable = shares(
+        with_overrides(base, {"procedure": {"resumable": True}, "behaviour": {"resumed_credibility": 0.7}})
+    )
     assert resumable["adopted"] < final["adopted"] - 0.2
     assert resumable["suspended"] > 0.2 and resumable["vote"] == 0.0  # a session that may resume holds no vote
 
 
 def test_a_resumable_mandate_raises_the_sessions_needed():
-    base = with_overrides(load_scenario("classroom"), {"procedure": {"sessions": 3},
-                                                       "behaviour": {"resumed_credibility": 0.7}})
+    base = with_overrides(
+        load_scenario("classroom"), {"procedure": {"sessions": 3}, "behaviour": {"resumed_credibility": 0.7}}
+    )
     last_is_final = simulate(base, 400, SEED)
     open_ended = simulate(with_overrides(base, {"procedure": {"resumable": True}}), 400, SEED)
     adopted = outcomes.is_adopted(last_is_final.outcome)
     adopted_open = outcomes.is_adopted(open_ended.outcome)
-    assert open_ended.session[adopted_open].mean() > last_is_final.session[adopted].mean() or \
-        adopted_open.mean() < adopted.mean() - 0.1
+    assert (
+        open_ended.session[adopted_open].mean() > last_is_final.session[adopted].mean()
+        or adopted_open.mean() < adopted.mean() - 0.1
+    )
     # more sessions let more talks end in adoption: concessions carry over
     one = with_overrides(base, {"procedure": {"sessions": 1, "resumable": True}})
     assert adopted_open.mean() > outcomes.is_adopted(simulate(one, 400, SEED).outcome).mean()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import analysis.backtest
-import analysis.importers
 import analysis.compare
+import analysis.importers
 import analysis.sensitivity
 import analysis.sweep
 import sim
@@ -71,11 +71,17 @@ def test_every_package_and_data_folder_is_in_the_wheel_list():
     """``pyproject.toml`` lists the packages by hand (the data packages are mapped from conf/ and scenarios/, which
     ``packages.find`` cannot do): a new subpackage or data folder must be added there."""
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
-    code = {".".join(p.parent.relative_to(ROOT).parts) for top in ("sim", "analysis")
-            for p in (ROOT / top).rglob("__init__.py")}
-    data = {".".join(("sim", "_bundled", *d.relative_to(ROOT).parts)) for top in ("conf", "scenarios")
-            for d in (ROOT / top, *(ROOT / top).rglob("*"))
-            if d.is_dir() and not d.name.startswith((".", "__"))}
+    code = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for top in ("sim", "analysis")
+        for p in (ROOT / top).rglob("__init__.py")
+    }
+    data = {
+        ".".join(("sim", "_bundled", *d.relative_to(ROOT).parts))
+        for top in ("conf", "scenarios")
+        for d in (ROOT / top, *(ROOT / top).rglob("*"))
+        if d.is_dir() and not d.name.startswith((".", "__"))
+    }
     assert listed == code | data
 
 

@@ -11,13 +11,19 @@ from tests.builders import build, delegation
 def votes_on(provision_shift: float, keepers: int, deleters: int, middle: int = 0, **extra):
     """A take-it-or-leave-it text at safeguards 0.6 with one provision; ``keepers`` value it (ideal 0.9),
     ``deleters`` gain from deleting it (ideal 0.2), ``middle`` are indifferent (ideal 0.6, low salience on it)."""
-    members = ([delegation(f"K{i}", 0.5, 0.9) for i in range(keepers)]
-               + [delegation(f"D{i}", 0.5, 0.2) for i in range(deleters)]
-               + [delegation(f"M{i}", 0.5, 0.6, salience={"scope": 1.0, "safeguards": 0.05}) for i in range(middle)])
-    return build(members, provisions=[{"id": "p", "issue": "safeguards", "shift": provision_shift}],
-                 chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-                 procedure={"rounds": 2, "fallback": "vote"},
-                 uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02}, **extra)
+    members = (
+        [delegation(f"K{i}", 0.5, 0.9) for i in range(keepers)]
+        + [delegation(f"D{i}", 0.5, 0.2) for i in range(deleters)]
+        + [delegation(f"M{i}", 0.5, 0.6, salience={"scope": 1.0, "safeguards": 0.05}) for i in range(middle)]
+    )
+    return build(
+        members,
+        provisions=[{"id": "p", "issue": "safeguards", "shift": provision_shift}],
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
+        procedure={"rounds": 2, "fallback": "vote"},
+        uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02},
+        **extra,
+    )
 
 
 def test_a_provision_every_delegation_values_is_never_deleted():

@@ -21,9 +21,13 @@ def test_a_treaty_no_one_gains_from_is_never_ratified():
     """Delegations whose ideal point is the status quo accept a text that changes nothing, and gain nothing: no
     signature, no ratification, no entry into force."""
     pair = [delegation("A", 0.0, 1.0), delegation("B", 0.0, 1.0)]
-    scenario = build(pair, status_quo={"scope": 0.0, "safeguards": 1.0}, ratification={"threshold": 1},
-                     chair={"draft": {"scope": 0.0, "safeguards": 1.0}},
-                     uncertainty={"position": 0, "salience": 0, "reservation": 0})
+    scenario = build(
+        pair,
+        status_quo={"scope": 0.0, "safeguards": 1.0},
+        ratification={"threshold": 1},
+        chair={"draft": {"scope": 0.0, "safeguards": 1.0}},
+        uncertainty={"position": 0, "salience": 0, "reservation": 0},
+    )
     results = simulate(scenario, 50, 1)
     assert (results.outcome == 0).all()  # adopted by consensus ...
     assert results.signatures.sum() == results.ratifications.sum() == 0  # ... and never ratified
@@ -46,8 +50,11 @@ def test_lowering_the_threshold_never_delays_entry_into_force():
 
 def test_harder_ratification_at_home_lowers_entry_into_force():
     easy = simulate(gainers(), 300, 4).in_force_years
-    hard = simulate(with_overrides(gainers(), {"delegations": {f"D{i}": {"ratification_difficulty": 0.9}
-                                                               for i in range(8)}}), 300, 4).in_force_years
+    hard = simulate(
+        with_overrides(gainers(), {"delegations": {f"D{i}": {"ratification_difficulty": 0.9} for i in range(8)}}),
+        300,
+        4,
+    ).in_force_years
     assert np.isfinite(hard).mean() < np.isfinite(easy).mean() - 0.2
 
 
@@ -61,8 +68,12 @@ def test_entry_into_force_counts_the_states_each_delegation_stands_for_and_the_l
 
 def test_a_coordinated_bloc_signs_and_ratifies_as_one():
     crowd = [delegation(f"D{i}", 0.5 + 0.02 * i, 0.5) for i in range(6)]
-    scenario = build(crowd, blocs=[{"id": "eu", "members": ["D0", "D1", "D2"], "coordinated": True}],
-                     status_quo={"scope": 0.0, "safeguards": 1.0}, ratification=RULE)
+    scenario = build(
+        crowd,
+        blocs=[{"id": "eu", "members": ["D0", "D1", "D2"], "coordinated": True}],
+        status_quo={"scope": 0.0, "safeguards": 1.0},
+        ratification=RULE,
+    )
     results = simulate(scenario, 200, 5)
     members = results.ratified[:, :3]
     assert (members.all(axis=1) | ~members.any(axis=1)).all()  # all three or none
@@ -80,9 +91,23 @@ def test_a_sweep_over_the_entry_into_force_threshold_runs(tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "-m", "scenario=classroom", "ratification.threshold=5,35",
-                           "replicates=60", "figures=false", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "-m",
+            "scenario=classroom",
+            "ratification.threshold=5,35",
+            "replicates=60",
+            "figures=false",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     summaries = sorted((tmp_path / "sweep").rglob("summary.json"))
     assert len(summaries) == 2

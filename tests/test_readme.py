@@ -11,7 +11,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_python_example_runs(capsys):
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
     assert blocks, "the README has no Python example"
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
@@ -19,7 +19,7 @@ def test_the_readme_python_example_runs(capsys):
 
 
 def test_the_quick_start_is_two_commands_and_ci_runs_them():
-    quick = re.search(r"## Quick start.*?```\n(.*?)```", README, flags=re.S)
+    quick = re.search(r"## Quick start.*?```\n(.*?)```", README, flags=re.DOTALL)
     assert quick, "no Quick start block"
     commands = [line for line in quick.group(1).splitlines() if line.strip()]
     assert len(commands) == 2

@@ -51,10 +51,17 @@ def test_the_sections_commands_and_file_reading_work_as_written(tmp_path: Path, 
     env = {k: v for k, v in os.environ.items() if k != "TREATYSIM_DEBUG"}
     for line in commands.strip().splitlines():
         args = shlex.split(line, comments=True)
-        proc = subprocess.run([str(bin_dir / args[0]), *args[1:]], check=False, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=180, env=env)
+        proc = subprocess.run(
+            [str(bin_dir / args[0]), *args[1:]],
+            check=False,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=env,
+        )
         assert proc.returncode == 0, (line, proc.stderr)
     monkeypatch.chdir(tmp_path)
-    exec(compile(reading, "README.md", "exec"), {})  # noqa: S102 - the README's own code
+    exec(compile(reading, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "p_adopted" in out and "consensus" in out

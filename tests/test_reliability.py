@@ -120,8 +120,9 @@ def test_the_aggregate_command_names_the_damaged_job(tmp_path: Path, capsys):
 def test_final_texts_stay_in_the_unit_interval_under_extreme_uncertainty():
     from sim.engine import simulate
 
-    scenario = with_overrides(load_scenario("classroom"),
-                              {"uncertainty": {"position": 1.0, "salience": 3.0, "reservation": 1.0}})
+    scenario = with_overrides(
+        load_scenario("classroom"), {"uncertainty": {"position": 1.0, "salience": 3.0, "reservation": 1.0}}
+    )
     text = simulate(scenario, 4000, 1).to_frame().filter(like="text_").to_numpy()
     assert text.min() >= 0.0 and text.max() <= 1.0  # without the clip: -9.3e-10 in two replicates
 
@@ -130,8 +131,11 @@ def test_final_texts_stay_in_the_unit_interval_under_extreme_uncertainty():
 
 
 def test_the_next_run_removes_a_killed_runs_temporary_files_and_only_those(tmp_path: Path):
-    stale = [tmp_path / ".results.csv.k3j2x9_a.tmp", tmp_path / ".summary.json.abcdefgh.tmp",
-             tmp_path / ".policy_map.png.zz.tmp"]
+    stale = [
+        tmp_path / ".results.csv.k3j2x9_a.tmp",
+        tmp_path / ".summary.json.abcdefgh.tmp",
+        tmp_path / ".policy_map.png.zz.tmp",
+    ]
     for path in stale:
         path.write_text("half a table")
     kept = [tmp_path / ".notes.txt.abc.tmp", tmp_path / "results.csv.bak", tmp_path / "mine.tmp"]
@@ -250,8 +254,9 @@ def test_the_page_shows_a_bad_seed_and_bad_replicates_as_a_sentence():
 def test_sensitivity_refuses_an_experiment_beyond_its_cap_before_sampling(monkeypatch):
     import analysis.sensitivity as sa
 
-    config = sa.SensitivityConfig(scenario="classroom", replicates=1_000_000, samples=100_000,
-                                  inputs={"chair.step": (0.1, 1.0)})
+    config = sa.SensitivityConfig(
+        scenario="classroom", replicates=1_000_000, samples=100_000, inputs={"chair.step": (0.1, 1.0)}
+    )
     monkeypatch.setattr(sa, "sample", lambda *a: pytest.fail("sampled an experiment beyond the cap"))
     with pytest.raises(ScenarioError, match="the limit is 1,000,000,000"):
         sa.sensitivity(config)

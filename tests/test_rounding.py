@@ -20,13 +20,23 @@ def big_summary() -> dict:
     """A 100,000-replicate summary: adoption in all but 2 replicates (both failed), blockers in a handful (the report
     printed ``adopted (either way) >0.999 [1.000, 1.000]``, ``failed <0.001 [0.000, 0.000]`` and ``Syria (0.0%)``)."""
     counts = {"p_consensus": 80_000, "p_vote": N - 80_000 - 2, "p_suspended": 0, "p_failed": 2}
-    summary = {"scenario": "uncc2024", "title": "a big run", "replicates": N, "seed": 1, "rounds": 7,
-               "fallback": "vote", "rounds_median": 7.0, "final_text_mean": {"scope": 0.52, "safeguards": 0.6}}
+    summary = {
+        "scenario": "uncc2024",
+        "title": "a big run",
+        "replicates": N,
+        "seed": 1,
+        "rounds": 7,
+        "fallback": "vote",
+        "rounds_median": 7.0,
+        "final_text_mean": {"scope": 0.52, "safeguards": 0.6},
+    }
     counts["p_adopted"] = counts["p_consensus"] + counts["p_vote"]
     summary.update({key: count / N for key, count in counts.items()})
     summary["ci95"] = {key: list(wilson_interval(count, N)) for key, count in counts.items()}
-    summary["top_blockers"] = [{"id": "SYR", "name": "Syria", "share": 3 / N},
-                               {"id": "IRN", "name": "Iran", "share": 0.0012}]
+    summary["top_blockers"] = [
+        {"id": "SYR", "name": "Syria", "share": 3 / N},
+        {"id": "IRN", "name": "Iran", "share": 0.0012},
+    ]
     summary["pivotal"] = [{"id": "SYR", "name": "Syria", "share": 2 / N}]
     return summary
 

@@ -16,8 +16,12 @@ OUTCOMES = {o.code: o.name for o in _OUTCOMES}
 def scenarios():
     classroom = load_scenario("classroom")
     bloc = build(
-        [delegation("E1", 0.2, 0.9, power=3), delegation("E2", 0.4, 0.6), delegation("X", 0.8, 0.2, style="boulware"),
-         delegation("Y", 0.6, 0.5, can_block=False)],
+        [
+            delegation("E1", 0.2, 0.9, power=3),
+            delegation("E2", 0.4, 0.6),
+            delegation("X", 0.8, 0.2, style="boulware"),
+            delegation("Y", 0.6, 0.5, can_block=False),
+        ],
         blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}],
     )
     return {
@@ -27,13 +31,20 @@ def scenarios():
         "classroom_compromise_chair": with_overrides(classroom, {"chair": {"strategy": "compromise", "step": 0.4}}),
         "lone_holdout": lone_holdout(),
         "coordinated_bloc": bloc,
-        "classroom_status_quo_sessions": with_overrides(classroom, {
-            "status_quo": {"scope": 0.0, "safeguards": 1.0}, "procedure": {"sessions": 3, "resumable": True},
-            "delegations": {"USA": {"outside_option": None}, "RUS": {"outside_option": None}}}),
-        "classroom_random_choice_isolation": with_overrides(classroom, {
-            "behaviour": {"temperature": 0.05, "isolation_cost": 0.2}, "procedure": {"sessions": 2}}),
-        "uncc2024_random_choice": with_overrides(load_scenario("uncc2024"), {
-            "behaviour": {"temperature": 0.03, "isolation_cost": 0.1}}),
+        "classroom_status_quo_sessions": with_overrides(
+            classroom,
+            {
+                "status_quo": {"scope": 0.0, "safeguards": 1.0},
+                "procedure": {"sessions": 3, "resumable": True},
+                "delegations": {"USA": {"outside_option": None}, "RUS": {"outside_option": None}},
+            },
+        ),
+        "classroom_random_choice_isolation": with_overrides(
+            classroom, {"behaviour": {"temperature": 0.05, "isolation_cost": 0.2}, "procedure": {"sessions": 2}}
+        ),
+        "uncc2024_random_choice": with_overrides(
+            load_scenario("uncc2024"), {"behaviour": {"temperature": 0.03, "isolation_cost": 0.1}}
+        ),
     }
 
 
@@ -62,34 +73,55 @@ def random_scenario(rng: np.random.Generator, number: int):
     delegations = []
     for i in range(n):
         reservation = float(rng.uniform(0.3, 1.0))
-        delegations.append({
-            "id": f"D{i}", "name": f"D{i}", "power": float(rng.uniform(0.2, 5)),
-            "position": {f"i{j}": float(rng.uniform()) for j in range(k)},
-            "salience": {f"i{j}": float(rng.uniform(0.05, 1)) for j in range(k)},
-            "reservation": reservation,
-            "outside_option": None if with_sq and rng.uniform() < 0.7 else float(rng.uniform(0, reservation)),
-            "style": ["boulware", "linear", "conceder", float(rng.uniform(0.1, 5))][int(rng.integers(4))],
-            "can_block": bool(rng.uniform() > 0.15), "votes": int(rng.integers(0, 4)),
-        })
+        delegations.append(
+            {
+                "id": f"D{i}",
+                "name": f"D{i}",
+                "power": float(rng.uniform(0.2, 5)),
+                "position": {f"i{j}": float(rng.uniform()) for j in range(k)},
+                "salience": {f"i{j}": float(rng.uniform(0.05, 1)) for j in range(k)},
+                "reservation": reservation,
+                "outside_option": None if with_sq and rng.uniform() < 0.7 else float(rng.uniform(0, reservation)),
+                "style": ["boulware", "linear", "conceder", float(rng.uniform(0.1, 5))][int(rng.integers(4))],
+                "can_block": bool(rng.uniform() > 0.15),
+                "votes": int(rng.integers(0, 4)),
+            }
+        )
     members = [d["id"] for d in delegations if rng.uniform() < 0.4]
-    return validate_scenario({
-        "name": f"random_{number}", "title": "random", "issues": issues, "delegations": delegations,
-        "blocs": [{"id": "b", "members": members, "coordinated": bool(rng.uniform() < 0.7)}] if members else [],
-        "procedure": {"rounds": int(rng.integers(0, 12)), "fallback": ["vote", "none"][int(rng.integers(2))],
-                      "abstention_band": float(rng.uniform(0, 0.2)),
-                      "deadline_credibility": float(rng.choice([1.0, 0.8])),
-                      "sessions": int(rng.integers(1, 4)), "resumable": bool(rng.uniform() < 0.4)},
-        "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
-        "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
-        "provisions": [{"id": f"p{j}", "issue": f"i{int(rng.integers(k))}", "shift": float(rng.uniform(-0.3, 0.3))}
-                       for j in range(int(rng.integers(0, 3)))],
-        "behaviour": {"temperature": float(rng.choice([0.0, 0.0, 0.02, 0.2])),
-                      "isolation_cost": float(rng.choice([0.0, 0.15, 0.5])),
-                      "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0]))},
-        "chair": {"strategy": ["accommodate", "compromise", "hold"][int(rng.integers(3))],
-                  "step": float(rng.uniform(0.2, 1)),
-                  "draft": {f"i{j}": float(rng.uniform()) for j in range(k)} if rng.uniform() < 0.5 else None},
-    }, "random")
+    return validate_scenario(
+        {
+            "name": f"random_{number}",
+            "title": "random",
+            "issues": issues,
+            "delegations": delegations,
+            "blocs": [{"id": "b", "members": members, "coordinated": bool(rng.uniform() < 0.7)}] if members else [],
+            "procedure": {
+                "rounds": int(rng.integers(0, 12)),
+                "fallback": ["vote", "none"][int(rng.integers(2))],
+                "abstention_band": float(rng.uniform(0, 0.2)),
+                "deadline_credibility": float(rng.choice([1.0, 0.8])),
+                "sessions": int(rng.integers(1, 4)),
+                "resumable": bool(rng.uniform() < 0.4),
+            },
+            "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
+            "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
+            "provisions": [
+                {"id": f"p{j}", "issue": f"i{int(rng.integers(k))}", "shift": float(rng.uniform(-0.3, 0.3))}
+                for j in range(int(rng.integers(0, 3)))
+            ],
+            "behaviour": {
+                "temperature": float(rng.choice([0.0, 0.0, 0.02, 0.2])),
+                "isolation_cost": float(rng.choice([0.0, 0.15, 0.5])),
+                "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0])),
+            },
+            "chair": {
+                "strategy": ["accommodate", "compromise", "hold"][int(rng.integers(3))],
+                "step": float(rng.uniform(0.2, 1)),
+                "draft": {f"i{j}": float(rng.uniform()) for j in range(k)} if rng.uniform() < 0.5 else None,
+            },
+        },
+        "random",
+    )
 
 
 @pytest.mark.parametrize("number", range(40))

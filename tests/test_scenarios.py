@@ -12,8 +12,14 @@ from sim.engine import simulate
 from sim.loading import available_scenarios, load_scenario, scenarios_dir
 
 BUNDLED = available_scenarios()
-WHAT_IFS = ["uncc2024_feb", "uncc2024_hardline", "uncc2024_no_vote", "uncc2024_lobbying", "uncc2024_us_exit",
-            "uncc2024_eu_split"]
+WHAT_IFS = [
+    "uncc2024_feb",
+    "uncc2024_hardline",
+    "uncc2024_no_vote",
+    "uncc2024_lobbying",
+    "uncc2024_us_exit",
+    "uncc2024_eu_split",
+]
 
 
 def test_the_issue_3_scenarios_are_bundled():
@@ -56,11 +62,14 @@ def _differences(a: dict, b: dict, path: str = "") -> set[str]:
     return set() if a == b else {path}
 
 
-@pytest.mark.parametrize("name, allowed", [
-    ("uncc2024_no_vote", {"procedure.fallback"}),
-    ("uncc2024_feb", {"procedure.rounds", "chair.draft.scope", "chair.draft.safeguards"}),
-    ("uncc2024_eu_split", {"blocs[5].coordinated"}),
-])
+@pytest.mark.parametrize(
+    "name, allowed",
+    [
+        ("uncc2024_no_vote", {"procedure.fallback"}),
+        ("uncc2024_feb", {"procedure.rounds", "chair.draft.scope", "chair.draft.safeguards"}),
+        ("uncc2024_eu_split", {"blocs[5].coordinated"}),
+    ],
+)
 def test_a_what_if_differs_from_uncc2024_only_where_it_says(name: str, allowed: set):
     base, what_if = load_scenario("uncc2024").model_dump(), load_scenario(name).model_dump()
     changed = _differences(base, what_if) - {"name", "title", "description"}
@@ -71,8 +80,10 @@ def test_a_what_if_differs_from_uncc2024_only_where_it_says(name: str, allowed: 
 def test_hardline_and_lobbying_patch_only_their_blocs():
     base = load_scenario("uncc2024")
     groups = {b.id: set(b.members) for b in base.blocs}
-    for name, touched in (("uncc2024_hardline", groups["like_minded"]),
-                          ("uncc2024_lobbying", groups["eu"] | groups["western"])):
+    for name, touched in (
+        ("uncc2024_hardline", groups["like_minded"]),
+        ("uncc2024_lobbying", groups["eu"] | groups["western"]),
+    ):
         derived = load_scenario(name)
         changed = {a.id for a, b in zip(base.delegations, derived.delegations) if a != b}
         assert changed == touched, name

@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.loading import available_scenarios, load_scenario, validate_scenario
 from sim.inputs import compile_arrays
+from sim.loading import available_scenarios, load_scenario, validate_scenario
 from tests.builders import build, delegation, scenario_dict
 
 
@@ -60,10 +60,14 @@ def problems_of(doc) -> list[tuple[str, str]]:
 BAD = {
     "position out of range": (
         lambda d: d["delegations"][1]["position"].update(scope=1.4),
-        "delegations[1].position.scope", "at most 1"),
+        "delegations[1].position.scope",
+        "at most 1",
+    ),
     "negative salience": (
         lambda d: d["delegations"][0]["salience"].update(scope=-1),
-        "delegations[0].salience.scope", "at least 0"),
+        "delegations[0].salience.scope",
+        "at least 0",
+    ),
     "zero power": (lambda d: d["delegations"][0].update(power=0), "delegations[0].power", "at least 1e-06"),
     "unknown key": (lambda d: d["delegations"][0].update(powr=2), "delegations[0].powr", "unknown field"),
     "missing name": (lambda d: d["delegations"][0].pop("name"), "delegations[0].name", "missing"),
@@ -73,19 +77,31 @@ BAD = {
     "nan power": (lambda d: d["delegations"][0].update(power=float("nan")), "delegations[0].power", "finite"),
     "floor above reservation": (
         lambda d: d["delegations"][0].update(reservation=0.5, outside_option=0.7),
-        "delegations[0]", "must not exceed reservation"),
+        "delegations[0]",
+        "must not exceed reservation",
+    ),
     "salience keys": (
         lambda d: d["delegations"][1].update(salience={"scope": 1.0, "privacy": 1.0}),
-        "delegations[1].salience", "unknown issue"),
+        "delegations[1].salience",
+        "unknown issue",
+    ),
     "missing position key": (
         lambda d: d["delegations"][0].update(position={"scope": 0.5}),
-        "delegations[0].position", "missing issue"),
+        "delegations[0].position",
+        "missing issue",
+    ),
     "duplicate delegation": (
-        lambda d: d["delegations"][1].update(id="A"), "delegations", "duplicate delegation id 'A'"),
+        lambda d: d["delegations"][1].update(id="A"),
+        "delegations",
+        "duplicate delegation id 'A'",
+    ),
     "duplicate issue": (lambda d: d["issues"][1].update(id="scope"), "issues", "duplicate issue id"),
     "no delegations": (lambda d: d.update(delegations=[]), "delegations", "at least 1"),
     "unknown bloc member": (
-        lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "ZZ"]}]), "blocs[0].members", "'ZZ' is not a delegation"),
+        lambda d: d.update(blocs=[{"id": "eu", "members": ["A", "ZZ"]}]),
+        "blocs[0].members",
+        "'ZZ' is not a delegation",
+    ),
     "draft keys": (lambda d: d.update(chair={"draft": {"scope": 0.5}}), "chair.draft", "missing issue"),
     "string for number": (lambda d: d["delegations"][0].update(power="high"), "delegations[0].power", "number"),
 }

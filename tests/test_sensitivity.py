@@ -29,13 +29,21 @@ INPUTS = {"delegations.RUS.outside_option": (0.40, 0.70), "procedure.vote_thresh
 
 def experiment(method: str, samples: int) -> SensitivityConfig:
     # Without a fallback vote the vote threshold cannot matter: a placebo input.
-    return SensitivityConfig(scenario="classroom", replicates=80, seed=3, overrides={"procedure": {"fallback": "none"}},
-                             method=method, samples=samples, inputs=INPUTS)
+    return SensitivityConfig(
+        scenario="classroom",
+        replicates=80,
+        seed=3,
+        overrides={"procedure": {"fallback": "none"}},
+        method=method,
+        samples=samples,
+        inputs=INPUTS,
+    )
 
 
 def test_inputs_reach_the_scenario_by_dotted_path():
-    scenario = apply_inputs(load_scenario("classroom"), {"procedure.rounds": 6.6, "chair.step": 0.3,
-                                                         "delegations.USA.reservation": 0.9})
+    scenario = apply_inputs(
+        load_scenario("classroom"), {"procedure.rounds": 6.6, "chair.step": 0.3, "delegations.USA.reservation": 0.9}
+    )
     assert scenario.procedure.rounds == 7 and isinstance(scenario.procedure.rounds, int)
     assert scenario.chair.step == 0.3
     assert next(d for d in scenario.delegations if d.id == "USA").reservation == 0.9
@@ -46,8 +54,10 @@ def test_inputs_are_overrides_applied_like_the_command_lines():
     classroom = load_scenario("classroom")
     values = {"procedure.rounds": 6.6, "delegations.USA.reservation": 0.9, "delegations.USA.position.scope": 0.2}
     overrides = input_overrides(values, input_kinds(classroom, values, "test"))
-    assert overrides == {"procedure": {"rounds": 7},
-                         "delegations": {"USA": {"reservation": 0.9, "position": {"scope": 0.2}}}}
+    assert overrides == {
+        "procedure": {"rounds": 7},
+        "delegations": {"USA": {"reservation": 0.9, "position": {"scope": 0.2}}},
+    }
     assert apply_inputs(classroom, values) == with_overrides(classroom, overrides)
 
 
@@ -103,10 +113,17 @@ def test_morris_finds_the_influential_input_and_zero_for_the_placebo():
 def test_the_command_writes_the_table_and_the_chart(tmp_path: Path, capsys):
     path = tmp_path / "exp.yaml"
     config = experiment("sobol", 8)
-    path.write_text(yaml.safe_dump({"scenario": "classroom", "replicates": 50, "seed": 3,
-                                    "overrides": config.overrides, "sensitivity": {
-                                        "method": "sobol", "samples": 8,
-                                        "inputs": {k: list(v) for k, v in INPUTS.items()}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "scenario": "classroom",
+                "replicates": 50,
+                "seed": 3,
+                "overrides": config.overrides,
+                "sensitivity": {"method": "sobol", "samples": 8, "inputs": {k: list(v) for k, v in INPUTS.items()}},
+            }
+        )
+    )
     main([str(path), "--out", str(tmp_path / "out")])
     assert "delegations.RUS.outside_option" in capsys.readouterr().out
     table = (tmp_path / "out" / "indices.csv").read_text().splitlines()
@@ -120,15 +137,27 @@ def test_the_command_writes_the_table_and_the_chart(tmp_path: Path, capsys):
 def small_experiment_file(tmp_path: Path, samples: int = 8) -> Path:
     """A quick Sobol experiment on the classroom (the placebo setup of :func:`experiment`) as a file."""
     path = tmp_path / "exp.yaml"
-    path.write_text(yaml.safe_dump({"scenario": "classroom", "replicates": 40, "seed": 3,
-                                    "overrides": {"procedure": {"fallback": "none"}}, "sensitivity": {
-                                        "method": "sobol", "samples": samples,
-                                        "inputs": {k: list(v) for k, v in INPUTS.items()}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "scenario": "classroom",
+                "replicates": 40,
+                "seed": 3,
+                "overrides": {"procedure": {"fallback": "none"}},
+                "sensitivity": {
+                    "method": "sobol",
+                    "samples": samples,
+                    "inputs": {k: list(v) for k, v in INPUTS.items()},
+                },
+            }
+        )
+    )
     return path
 
 
-@pytest.mark.parametrize("flag", [["--samples", "0"], ["--samples", "-4"], ["--replicates", "0"],
-                                  ["--replicates", "-1"], ["--scenario", ""]])
+@pytest.mark.parametrize(
+    "flag", [["--samples", "0"], ["--samples", "-4"], ["--replicates", "0"], ["--replicates", "-1"], ["--scenario", ""]]
+)
 def test_zero_or_negative_counts_are_refused_not_replaced_by_defaults(tmp_path: Path, capsys, flag: list[str]):
     with pytest.raises(SystemExit) as info:
         main([str(small_experiment_file(tmp_path)), *flag, "--out", str(tmp_path / "out")])
@@ -154,8 +183,9 @@ def test_sobol_base_samples_round_up_to_a_power_of_two(asked: int, used: int):
     assert sobol_base_samples(asked) == used
 
 
-def test_a_default_run_writes_a_new_dated_folder_and_rounds_the_samples_up_in_one_line(tmp_path: Path, capsys,
-                                                                                       monkeypatch):
+def test_a_default_run_writes_a_new_dated_folder_and_rounds_the_samples_up_in_one_line(
+    tmp_path: Path, capsys, monkeypatch
+):
     path = small_experiment_file(tmp_path, samples=6)
     monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings():

@@ -56,8 +56,10 @@ def test_pivotal_means_the_only_blocker_and_two_perfectionists_are_never_pivotal
     for i, d in enumerate(results.delegation_ids):
         alone = (results.blockers.sum(axis=1) == 1) & results.blockers[:, i]
         assert pivotal.get(d, 0.0) == alone.mean()
-    perfectionists = [delegation("P", 0.2, 0.2, reservation=1.0, outside_option=1.0),
-                      delegation("Q", 0.8, 0.8, reservation=1.0, outside_option=1.0)]
+    perfectionists = [
+        delegation("P", 0.2, 0.2, reservation=1.0, outside_option=1.0),
+        delegation("Q", 0.8, 0.8, reservation=1.0, outside_option=1.0),
+    ]
     both = simulate(build(perfectionists, procedure={"rounds": 3, "fallback": "none"}), 200, 2)
     assert both.blockers.all() and pivotal_delegations(both) == []
 
@@ -68,8 +70,12 @@ def test_a_coordinated_bloc_that_alone_blocks_is_pivotal_as_one():
 
     crowd = [delegation(f"D{i}", 0.5, 0.5) for i in range(3)]
     bloc = [delegation(f"E{i}", 0.1, 0.9, reservation=0.95, outside_option=0.95) for i in (1, 2)]
-    scenario = build(crowd + bloc, blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}],
-                     procedure={"rounds": 2, "fallback": "none"}, chair={"strategy": "hold"})
+    scenario = build(
+        crowd + bloc,
+        blocs=[{"id": "eu", "members": ["E1", "E2"], "coordinated": True}],
+        procedure={"rounds": 2, "fallback": "none"},
+        chair={"strategy": "hold"},
+    )
     results = simulate(scenario, 200, 3)
     assert results.blockers[:, 3:].all() and not results.blockers[:, :3].any()
     assert pivotal_delegations(results) == [{"id": "eu", "name": "eu", "share": 1.0}]

@@ -21,8 +21,14 @@ STRATEGIES = ("accommodate", "hold")
 REPLICATES = 120
 SEED = 11
 LAUNCHERS = {"basic": "basic", "joblib": "parallel", "submitit_local": "submitit_local"}
-FIGURES = ("adoption_by_procedure_rounds.png", "adoption_by_chair_strategy.png", "outcome_shares.png",
-           "final_texts.png", "agreement_round.png", "blocking.png")
+FIGURES = (
+    "adoption_by_procedure_rounds.png",
+    "adoption_by_chair_strategy.png",
+    "outcome_shares.png",
+    "final_texts.png",
+    "agreement_round.png",
+    "blocking.png",
+)
 
 
 def treatysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -32,9 +38,17 @@ def treatysim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def sweep_args(sweep_dir: Path, launcher: str) -> list[str]:
-    return ["-m", f"hydra/launcher={launcher}", "scenario=classroom", f"procedure.rounds={','.join(map(str, ROUNDS))}",
-            f"chair.strategy={','.join(STRATEGIES)}", f"replicates={REPLICATES}", f"seed={SEED}", "figures=false",
-            f"hydra.sweep.dir={sweep_dir}"]
+    return [
+        "-m",
+        f"hydra/launcher={launcher}",
+        "scenario=classroom",
+        f"procedure.rounds={','.join(map(str, ROUNDS))}",
+        f"chair.strategy={','.join(STRATEGIES)}",
+        f"replicates={REPLICATES}",
+        f"seed={SEED}",
+        "figures=false",
+        f"hydra.sweep.dir={sweep_dir}",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -60,16 +74,31 @@ def test_sweep_runs_every_combination_and_aggregates(sweeps: dict[str, Path], la
     assert f"{len(jobs)} complete jobs" in capsys.readouterr().out
 
     table = pd.read_parquet(sweep / "agg" / "sweep_summary.parquet")
-    assert table.equals(pd.read_csv(sweep / "agg" / "sweep_summary.csv", keep_default_na=False,
-                                    na_values=[""]).astype(table.dtypes.to_dict()))
-    assert {"job", "procedure.rounds", "chair.strategy", "scenario", "replicates", "seed", "statistic", "value",
-            "ci95_low", "ci95_high"} <= set(table.columns)
+    assert table.equals(
+        pd.read_csv(sweep / "agg" / "sweep_summary.csv", keep_default_na=False, na_values=[""]).astype(
+            table.dtypes.to_dict()
+        )
+    )
+    assert {
+        "job",
+        "procedure.rounds",
+        "chair.strategy",
+        "scenario",
+        "replicates",
+        "seed",
+        "statistic",
+        "value",
+        "ci95_low",
+        "ci95_high",
+    } <= set(table.columns)
     n_stats = len(outcomes.SUMMARY_KEYS) + 2 + 2  # the probabilities, two medians, the mean final text on two issues
     assert len(table) == len(jobs) * n_stats
     combos = set(table[["procedure.rounds", "chair.strategy"]].drop_duplicates().itertuples(index=False, name=None))
     assert combos == set(itertools.product(ROUNDS, STRATEGIES))
-    assert (table.loc[table["statistic"] == "p_adopted", "rounds"] == table.loc[
-        table["statistic"] == "p_adopted", "procedure.rounds"]).all()  # the swept value is the one in force
+    assert (
+        table.loc[table["statistic"] == "p_adopted", "rounds"]
+        == table.loc[table["statistic"] == "p_adopted", "procedure.rounds"]
+    ).all()  # the swept value is the one in force
 
     replicates = pd.read_parquet(sweep / "agg" / "sweep_replicates.parquet")
     assert len(replicates) == len(jobs) * REPLICATES
@@ -101,8 +130,9 @@ def test_a_sweep_job_equals_the_engine_called_directly(sweeps: dict[str, Path]):
     job = next(p for p in sweeps["joblib"].iterdir() if (p / "config.json").is_file())
     record = json.loads((job / "config.json").read_text())["run"]
     overrides = {k: v for k, v in record["procedure"].items() if v is not None}
-    scenario = with_overrides(load_scenario("classroom"), {"procedure": overrides, "chair": {
-        "strategy": record["chair"]["strategy"]}})
+    scenario = with_overrides(
+        load_scenario("classroom"), {"procedure": overrides, "chair": {"strategy": record["chair"]["strategy"]}}
+    )
     expected = simulate(scenario, REPLICATES, SEED).to_frame()
     got = pd.read_csv(job / "results.csv", keep_default_na=False, na_values=[""])
     assert got["outcome"].tolist() == expected["outcome"].tolist()
@@ -115,8 +145,10 @@ def test_experiment_files_compose_into_sweeps(tmp_path: Path):
 
     conf = Path(__file__).resolve().parent.parent / "conf"
     with initialize_config_dir(version_base="1.3", config_dir=str(conf)):
-        for name, swept in (("deadline_sweep", {"scenario", "procedure.rounds"}),
-                            ("chair_strategy", {"scenario", "chair.strategy", "chair.step"})):
+        for name, swept in (
+            ("deadline_sweep", {"scenario", "procedure.rounds"}),
+            ("chair_strategy", {"scenario", "chair.strategy", "chair.step"}),
+        ):
             cfg = compose("config", overrides=[f"+experiment={name}"], return_hydra_config=True)
             assert set(cfg.hydra.sweeper.params) == swept
             assert cfg.hydra.sweep.dir == f"multirun/{name}"
@@ -137,8 +169,9 @@ def test_launcher_presets_compose():
 
     conf = Path(__file__).resolve().parent.parent / "conf"
     with initialize_config_dir(version_base="1.3", config_dir=str(conf)):
-        slurm = compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=p"],
-                        return_hydra_config=True).hydra.launcher
+        slurm = compose(
+            "config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=p"], return_hydra_config=True
+        ).hydra.launcher
         assert slurm._target_.endswith("SlurmLauncher") and slurm.partition == "p" and slurm.cpus_per_task == 1
         parallel = compose("config", overrides=["hydra/launcher=parallel"], return_hydra_config=True).hydra.launcher
         assert parallel._target_.endswith("JoblibLauncher") and parallel.n_jobs == 2

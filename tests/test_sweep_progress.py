@@ -11,8 +11,7 @@ BASIC = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 def config(task: list[str], params: dict[str, str] | None = None, target: str = BASIC):
-    return OmegaConf.create({"hydra": {"sweeper": {"_target_": target, "params": params},
-                                       "overrides": {"task": task}}})
+    return OmegaConf.create({"hydra": {"sweeper": {"_target_": target, "params": params}, "overrides": {"task": task}}})
 
 
 CASES = [

@@ -18,16 +18,36 @@ from sim.results import concatenate
 from sim.runner import chunks_with_progress
 
 
-def make_job(name: str, rounds: int | None, step: float, p_adopted: float, replicates: int = 100,
-             overrides: tuple[str, ...] = ()) -> Job:
-    settings = flatten({"scenario": "classroom", "replicates": replicates, "seed": 1, "figures": False,
-                        "procedure": {"rounds": rounds, "fallback": None}, "chair": {"step": step}})
-    summary = {"scenario": "classroom", "replicates": replicates, "seed": 1, "rounds": rounds or 10,
-               "fallback": "vote", "chair_strategy": "accommodate", "vote_threshold": 0.6667,
-               **{k: 0.0 for k in outcomes.SUMMARY_KEYS},
-               "p_consensus": p_adopted, "p_failed": 1 - p_adopted, "p_adopted": p_adopted,
-               "ci95": {k: [0.0, 1.0] for k in outcomes.SUMMARY_KEYS},
-               "rounds_median": 3.0, "consensus_round_median": 3.0, "final_text_mean": {"scope": 0.5}}
+def make_job(
+    name: str, rounds: int | None, step: float, p_adopted: float, replicates: int = 100, overrides: tuple[str, ...] = ()
+) -> Job:
+    settings = flatten(
+        {
+            "scenario": "classroom",
+            "replicates": replicates,
+            "seed": 1,
+            "figures": False,
+            "procedure": {"rounds": rounds, "fallback": None},
+            "chair": {"step": step},
+        }
+    )
+    summary = {
+        "scenario": "classroom",
+        "replicates": replicates,
+        "seed": 1,
+        "rounds": rounds or 10,
+        "fallback": "vote",
+        "chair_strategy": "accommodate",
+        "vote_threshold": 0.6667,
+        **{k: 0.0 for k in outcomes.SUMMARY_KEYS},
+        "p_consensus": p_adopted,
+        "p_failed": 1 - p_adopted,
+        "p_adopted": p_adopted,
+        "ci95": {k: [0.0, 1.0] for k in outcomes.SUMMARY_KEYS},
+        "rounds_median": 3.0,
+        "consensus_round_median": 3.0,
+        "final_text_mean": {"scope": 0.5},
+    }
     return Job(name, Path(name), settings, overrides, summary)
 
 
@@ -36,9 +56,11 @@ def test_flatten_gives_dotted_keys():
 
 
 def test_swept_parameters_are_the_overridden_or_varying_settings():
-    jobs = [make_job("0", 5, 0.5, 0.5, overrides=("procedure.rounds=5", "figures=false")),
-            make_job("1", 10, 0.5, 0.7, overrides=("procedure.rounds=10", "figures=false")),
-            make_job("2", 10, 1.0, 0.9, overrides=("procedure.rounds=10", "figures=false"))]
+    jobs = [
+        make_job("0", 5, 0.5, 0.5, overrides=("procedure.rounds=5", "figures=false")),
+        make_job("1", 10, 0.5, 0.7, overrides=("procedure.rounds=10", "figures=false")),
+        make_job("2", 10, 1.0, 0.9, overrides=("procedure.rounds=10", "figures=false")),
+    ]
     assert swept_parameters(jobs) == ["procedure.rounds", "chair.step"]  # figures changes no result
 
 
@@ -61,11 +83,15 @@ def test_adoption_is_pooled_over_the_other_parameters_with_a_wilson_interval():
 
 
 def test_agreement_rounds_and_blocking_shares_on_a_known_table():
-    replicates = pd.DataFrame({
-        "scenario": ["s"] * 6, "rounds": [5, 5, 5, 5, 10, 10], "round": [5, 5, 3, 5, 9, 10],
-        "outcome": ["consensus", "consensus", "consensus", "failed", "consensus", "vote"],
-        "blockers": ["", "", "", "A;B", "", "B"],
-    })
+    replicates = pd.DataFrame(
+        {
+            "scenario": ["s"] * 6,
+            "rounds": [5, 5, 5, 5, 10, 10],
+            "round": [5, 5, 3, 5, 9, 10],
+            "outcome": ["consensus", "consensus", "consensus", "failed", "consensus", "vote"],
+            "blockers": ["", "", "", "A;B", "", "B"],
+        }
+    )
     rounds = agreement_rounds(replicates)
     five = rounds[rounds["rounds"] == 5].set_index("rounds_left")["share"]
     assert five.to_dict() == pytest.approx({0: 2 / 3, 2: 1 / 3})

@@ -14,14 +14,14 @@ import yaml
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
 v = pytest.importorskip("ipyvuetify")
 
-from analysis.stats import summarize  # noqa: E402
-from sim import simulate  # noqa: E402
-from sim.config import RunConfig  # noqa: E402
+from analysis.stats import summarize
+from sim import simulate
+from sim.config import RunConfig
 from sim.ui import (
-    app,  # noqa: E402
-    launch,  # noqa: E402
+    app,
+    launch,
 )
-from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments  # noqa: E402
+from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments
 
 
 @pytest.fixture
@@ -34,14 +34,17 @@ def page():
     app.error.set("")
     app.game.set(None)
     app.adopt_scenario(app.base_scenario())
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _, rc = solara.render(app.Page(), handle_error=False)
     yield rc
     rc.close()
 
 
 def log_lines(rc) -> list[str]:
-    return [item.widget.children[0] for item in rc.find(v.Html, tag="li") if item.widget.children
-            and str(item.widget.children[0]).startswith(("Round", "No round"))]
+    return [
+        item.widget.children[0]
+        for item in rc.find(v.Html, tag="li")
+        if item.widget.children and str(item.widget.children[0]).startswith(("Round", "No round"))
+    ]
 
 
 def button(rc, label: str):
@@ -117,8 +120,11 @@ def test_the_page_uses_the_command_lines_default_seed(page):
 
 def solara_cookie_warning() -> None:
     """The warning as Solara's server raises it on a page load over http (solara/server/starlette.py)."""
-    warnings.warn("Cookies with samesite=none require https, but according to the asgi framework, the scheme is "
-                  "'http'\nand the x-forwarded-proto header is 'http'. We will fallback to samesite=lax.", UserWarning)
+    warnings.warn(
+        "Cookies with samesite=none require https, but according to the asgi framework, the scheme is "
+        "'http'\nand the x-forwarded-proto header is 'http'. We will fallback to samesite=lax.",
+        UserWarning,
+    )
 
 
 def test_the_launcher_silences_only_solaras_http_cookie_warning(monkeypatch):

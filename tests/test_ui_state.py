@@ -30,8 +30,12 @@ NO_NOISE = {"position": 0.0, "salience": 0.0, "reservation": 0.0}
 def like_minded(step: float = 1.0, strategy: str = "accommodate", rounds: int = 5):
     """Five identical delegations at (0.5, 0.5) that accept the opening text: only a played objector can block."""
     crowd = [delegation(f"D{i}", 0.5, 0.5, reservation=0.6, outside_option=0.3) for i in range(5)]
-    return build(crowd, uncertainty=NO_NOISE, chair={"strategy": strategy, "step": step},
-                 procedure={"rounds": rounds, "fallback": "vote"})
+    return build(
+        crowd,
+        uncertainty=NO_NOISE,
+        chair={"strategy": strategy, "step": step},
+        procedure={"rounds": rounds, "fallback": "vote"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +205,7 @@ def test_the_policy_map_figure_draws_the_text_and_every_delegation(classroom):
     ax = plot_round_map(map_data(game))
     labels = {t.get_text() for t in ax.texts}
     assert set(classroom.delegation_ids) <= labels
-    star = [c for c in ax.collections if c.get_label() == "text on the table"][0]
+    star = next(c for c in ax.collections if c.get_label() == "text on the table")
     assert np.allclose(star.get_offsets()[0], game.model.text)
     drawn = sum(len(c.get_offsets()) for c in ax.collections if c.get_label() in (ACCEPTS, OBJECTS))
     assert drawn == len(classroom.delegations)
@@ -211,8 +215,15 @@ def test_the_policy_map_figure_draws_the_text_and_every_delegation(classroom):
 
 
 def test_controls_override_the_rules_and_one_delegation(classroom):
-    controls = Controls(rounds=4, chair_strategy="hold", vote_threshold=0.75, uncertainty=2.0, delegation="EU",
-                        position={"scope": 0.6}, salience={"scope": 3.0, "safeguards": 1.0})
+    controls = Controls(
+        rounds=4,
+        chair_strategy="hold",
+        vote_threshold=0.75,
+        uncertainty=2.0,
+        delegation="EU",
+        position={"scope": 0.6},
+        salience={"scope": 3.0, "safeguards": 1.0},
+    )
     changed = apply_controls(classroom, controls)
     assert changed.procedure.rounds == 4 and changed.chair.strategy == "hold"
     assert changed.procedure.vote_threshold == 0.75
@@ -284,12 +295,15 @@ def test_an_upload_extends_a_bundled_name_or_a_path_inside_the_bundled_folder(cl
     assert scenario_from_upload("classroom.yaml", b"extends: classroom\n") == classroom
 
 
-@pytest.mark.parametrize(("reference", "expected"), [
-    ("../pyproject.yaml", "outside the bundled scenarios folder"),
-    ("/etc/passwd.yaml", "outside the bundled scenarios folder"),
-    ("nosuch.yaml", "no such file in the bundled scenarios folder"),
-    ("nosuch", "unknown scenario name"),
-])
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("../pyproject.yaml", "outside the bundled scenarios folder"),
+        ("/etc/passwd.yaml", "outside the bundled scenarios folder"),
+        ("nosuch.yaml", "no such file in the bundled scenarios folder"),
+        ("nosuch", "unknown scenario name"),
+    ],
+)
 def test_an_upload_cannot_extend_a_file_outside_the_bundled_folder(reference, expected):
     with pytest.raises(ScenarioError) as caught:
         scenario_from_upload("mine.yaml", f"extends: {reference}\n".encode())

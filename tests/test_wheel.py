@@ -23,11 +23,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-COMMANDS = ("treatysim", "treatysim-compare", "treatysim-aggregate", "treatysim-sensitivity", "treatysim-backtest",
-            "treatysim-ui")
+COMMANDS = (
+    "treatysim",
+    "treatysim-compare",
+    "treatysim-aggregate",
+    "treatysim-sensitivity",
+    "treatysim-backtest",
+    "treatysim-ui",
+)
 #: Not sources: left out of the copy the wheel is built from.
-NOT_SOURCES = shutil.ignore_patterns(".venv", "venv", ".git", "outputs", "multirun", "build", "dist", "*.egg-info",
-                                     "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache")
+NOT_SOURCES = shutil.ignore_patterns(
+    ".venv",
+    "venv",
+    ".git",
+    "outputs",
+    "multirun",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+)
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +54,19 @@ def bundled_files() -> set[str]:
     """What the wheel must carry, as paths inside it: conf/** and the scenarios with their guide and template."""
     scenarios = ROOT / "scenarios"
     files = [p for p in (ROOT / "conf").rglob("*.yaml")]
-    files += [*scenarios.glob("*.yaml"), *scenarios.glob("history/*.yaml"), scenarios / "README.md",
-              scenarios / "template.yaml.example"]
+    files += [
+        *scenarios.glob("*.yaml"),
+        *scenarios.glob("history/*.yaml"),
+        scenarios / "README.md",
+        scenarios / "template.yaml.example",
+    ]
     return {f"sim/_bundled/{p.relative_to(ROOT).as_posix()}" for p in files}
 
 
 def run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    done = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert done.returncode == 0, f"{args} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -52,8 +75,11 @@ def run(args: list[str | Path], cwd: Path, env: dict[str, str], timeout: float =
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A fresh plain virtualenv with the wheel installed, and an environment that knows nothing of the checkout."""
     tmp = tmp_path_factory.mktemp("wheel")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "TREATYSIM_SCENARIOS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "TREATYSIM_SCENARIOS")
+    }
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     shutil.copytree(ROOT, tmp / "src", ignore=NOT_SOURCES)
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", tmp / "src"], tmp, env)
@@ -74,10 +100,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def test_the_installed_package_is_the_wheel_with_its_data(installed):
     cwd, env = installed
-    code = ("import json, sim, sim.cli, analysis.backtest as b, analysis.sensitivity as s, sim.resources as r; "
-            "print(json.dumps({'file': sim.__file__, 'scenarios': sim.available_scenarios(), "
-            "'version': sim.__version__, 'checkout': str(r.checkout()), 'conf': sim.cli.CONF_DIR, "
-            "'library': b.LIBRARY.is_dir(), 'experiment': s.DEFAULT_EXPERIMENT.is_file()}))")
+    code = (
+        "import json, sim, sim.cli, analysis.backtest as b, analysis.sensitivity as s, sim.resources as r; "
+        "print(json.dumps({'file': sim.__file__, 'scenarios': sim.available_scenarios(), "
+        "'version': sim.__version__, 'checkout': str(r.checkout()), 'conf': sim.cli.CONF_DIR, "
+        "'library': b.LIBRARY.is_dir(), 'experiment': s.DEFAULT_EXPERIMENT.is_file()}))"
+    )
     found = json.loads(run(["python", "-c", code], cwd, env))
     venv = env["VIRTUAL_ENV"]
     assert found["file"].startswith(venv) and found["conf"].startswith(venv)

@@ -33,10 +33,10 @@ def cases() -> dict[str, tuple[str, dict]]:
 
 def table(name: str, overrides: dict) -> str:
     """The results table of one case, as ``treatysim`` writes it, then its summary (``summary.json``'s numbers)."""
+    from analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario, with_overrides
     from sim.runner import display_names
-    from analysis.stats import summarize
 
     scenario = with_overrides(load_scenario(name), overrides, source="golden variant")
     results = simulate(scenario, REPLICATES, SEED)

@@ -59,11 +59,35 @@ TESTS = (
     "tests/test_runners_agree.py",
     "tests/test_defaults.py",
 )
-IGNORE = shutil.ignore_patterns(".git", ".venv", "outputs", "multirun", ".hypothesis", "__pycache__", ".ruff_cache",
-                                "*.egg-info", ".pytest_cache", "*.pyc")
+IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "outputs",
+    "multirun",
+    ".hypothesis",
+    "__pycache__",
+    ".ruff_cache",
+    "*.egg-info",
+    ".pytest_cache",
+    "*.pyc",
+)
 
-SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "/", "/": "*",
-         "&": "|", "|": "&", "+=": "-=", "-=": "+="}
+SWAPS = {
+    "<": "<=",
+    "<=": "<",
+    ">": ">=",
+    ">=": ">",
+    "==": "!=",
+    "!=": "==",
+    "+": "-",
+    "-": "+",
+    "*": "/",
+    "/": "*",
+    "&": "|",
+    "|": "&",
+    "+=": "-=",
+    "-=": "+=",
+}
 
 #: Surviving mutants that cannot change what the model does, keyed by (file, the line's text stripped, the change
 #: as "original -> replacement", its column in the stripped line), each with its reason. Keyed by text, not line
@@ -89,9 +113,13 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     "guards against overflow; shifting by 1 instead of 0 overflows no sooner",
     ("sim/steps.py", "if arrays.isolation_cost > 0.0 and blocking.any():", "> -> >=", 25): "with a zero cost the "
     "relief is 0 and the second decision repeats the first on the same (re-pooled) demands",
-    ("sim/stages.py", 'Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last '
-     'on the table)"),', "0.0 -> 1.0", 33): "every replicate's text is written (at consensus or at the deadline), so "
-    "the fill value never shows",
+    (
+        "sim/stages.py",
+        'Column("text", "issue", "float", 0.0, "the final text per issue (the adopted text, or the last '
+        'on the table)"),',
+        "0.0 -> 1.0",
+        33,
+    ): "every replicate's text is written (at consensus or at the deadline), so the fill value never shows",
     ("sim/inputs.py", "sessions: int = 1", "1 -> 0", 16): _DEFAULTS,
     ("sim/inputs.py", "resumed_credibility: float = 0.8", "0.8 -> 1.6", 29): _DEFAULTS,
     ("sim/inputs.py", "isolation_cost: float = 0.0", "0.0 -> 1.0", 24): _DEFAULTS,
@@ -176,15 +204,24 @@ def mutants_of(relative: str, source: str) -> list[Mutant]:
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     found = []
     for i, tok in enumerate(tokens):
-        if tok.start[0] > len(lines) or in_annotation(tok.start) or lines[tok.start[0] - 1].lstrip().startswith("from __future__"):
+        if (
+            tok.start[0] > len(lines)
+            or in_annotation(tok.start)
+            or lines[tok.start[0] - 1].lstrip().startswith("from __future__")
+        ):
             continue
         replacement = None
         if tok.type == tokenize.OP and tok.string in SWAPS:
             replacement = SWAPS[tok.string]
         elif tok.type == tokenize.NUMBER:
             replacement = nudged(tok.string)
-        elif tok.type == tokenize.NAME and tok.string in ("minimum", "maximum") and i >= 2 \
-                and tokens[i - 1].string == "." and tokens[i - 2].string == "np":
+        elif (
+            tok.type == tokenize.NAME
+            and tok.string in ("minimum", "maximum")
+            and i >= 2
+            and tokens[i - 1].string == "."
+            and tokens[i - 2].string == "np"
+        ):
             replacement = "maximum" if tok.string == "minimum" else "minimum"
         elif tok.type == tokenize.NAME and tok.string == "not":
             replacement = ""
@@ -222,16 +259,31 @@ def environment(copy: Path) -> dict[str, str]:
 
 
 def pytest_command(tests: tuple[str, ...]) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not e2e",
-            "--hypothesis-seed=0", "--no-header", "-rN", "--tb=line", *tests]
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "not e2e",
+        "--hypothesis-seed=0",
+        "--no-header",
+        "-rN",
+        "--tb=line",
+        *tests,
+    ]
 
 
 def run_tests(copy: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float, str]:
     """Run the subset in ``copy``: ("passed" | "failed" | "timeout", seconds, first failing test)."""
     start = time.perf_counter()
     try:
-        done = subprocess.run(pytest_command(tests), cwd=copy, env=environment(copy), capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            pytest_command(tests), cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start, ""
     seconds = time.perf_counter() - start
@@ -251,8 +303,14 @@ def make_copy(base: Path, into: Path) -> Path:
 
 
 def check_imports_copy(copy: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", "import sim.dynamics; print(sim.dynamics.__file__)"], cwd=copy,
-                         env=environment(copy), capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", "import sim.dynamics; print(sim.dynamics.__file__)"],
+        cwd=copy,
+        env=environment(copy),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     if not Path(out).resolve().is_relative_to(copy.resolve()):
         raise SystemExit(f"the copy imports sim from {out}, not from {copy}: mutants would not be tested")
 
@@ -277,15 +335,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="docs/mutation.md")
     parser.add_argument("--command", default="", help="with --from-log: the command of the run, for the report")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
-    parser.add_argument("--from-log", metavar="LOG", help="re-render the report from a run's printed log (with the "
-                        "current EQUIVALENT table; the mutated files must be unchanged since the run)")
+    parser.add_argument(
+        "--from-log",
+        metavar="LOG",
+        help="re-render the report from a run's printed log (with the "
+        "current EQUIVALENT table; the mutated files must be unchanged since the run)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the temporary copies are still removed
     tests = tuple(args.tests)
     first = tuple(args.first)
 
     started = time.perf_counter()
-    when = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    when = dt.datetime.now(dt.UTC).replace(microsecond=0)
     commit, dirty = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no", "--", *args.files)
     with tempfile.TemporaryDirectory(prefix="treatysim-mutation-") as tmp:
         snapshot = make_copy(ROOT, Path(tmp) / "snapshot")  # one consistent tree, whatever happens to the original
@@ -312,8 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         status, baseline, failed = run_tests(copies[0], first + tests, args.timeout * 3)
         if status != "passed":
             raise SystemExit(f"the test subset fails without any mutant ({status}: {failed}); fix that first")
-        print(f"baseline: the subset passes in {baseline:.1f} s; {len(chosen)} of {total} mutants, {workers} workers",
-              flush=True)
+        print(
+            f"baseline: the subset passes in {baseline:.1f} s; {len(chosen)} of {total} mutants, {workers} workers",
+            flush=True,
+        )
 
         originals = {f: (snapshot / f).read_text() for f in args.files}
         slots: list[Path] = list(copies)
@@ -352,8 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counter(m.status for m in results)
     killed = counts["killed"] + counts["timeout"]
     scored = len(results) - counts["equivalent"]
-    print(f"killed {killed} of {scored} non-equivalent mutants ({100 * killed / max(scored, 1):.1f}%), "
-          f"{counts['equivalent']} equivalent, {counts['survived']} survived; {elapsed / 60:.1f} min; report: {out}")
+    print(
+        f"killed {killed} of {scored} non-equivalent mutants ({100 * killed / max(scored, 1):.1f}%), "
+        f"{counts['equivalent']} equivalent, {counts['survived']} survived; {elapsed / 60:.1f} min; report: {out}"
+    )
     return 0
 
 
@@ -381,15 +447,24 @@ def rerender(log: Path, mutants: list[Mutant], total: int, args: argparse.Namesp
         results.append(m)
     minutes = re.search(r"; ([\d.]+) min;", text[-1])
     elapsed = 60 * float(minutes.group(1)) if minutes else sum(m.seconds for m in results) / max(args.workers, 1)
-    when = dt.datetime.fromtimestamp(log.stat().st_mtime, dt.timezone.utc).replace(microsecond=0)
+    when = dt.datetime.fromtimestamp(log.stat().st_mtime, dt.UTC).replace(microsecond=0)
     command = args.command or "python tools/mutation.py"
     (ROOT / args.out).write_text(render(results, total, args, when, commit, dirty, elapsed, baseline, command))
     print(f"report re-rendered from {log}: {ROOT / args.out}")
     return 0
 
 
-def render(results: list[Mutant], total: int, args: argparse.Namespace, when: dt.datetime, commit: str, dirty: str,
-           elapsed: float, baseline: float, command: str) -> str:
+def render(
+    results: list[Mutant],
+    total: int,
+    args: argparse.Namespace,
+    when: dt.datetime,
+    commit: str,
+    dirty: str,
+    elapsed: float,
+    baseline: float,
+    command: str,
+) -> str:
     counts = Counter(m.status for m in results)
     killed = counts["killed"] + counts["timeout"]
     scored = len(results) - counts["equivalent"]
@@ -404,8 +479,11 @@ def render(results: list[Mutant], total: int, args: argparse.Namespace, when: dt
         "the model does) are listed with their reason and left out of the score.",
         "",
         f"**Score: {killed} killed of {scored} non-equivalent mutants — {score:.1f}%**"
-        + (f" (a random sample of {len(results)} of the {total} mutants, seed {args.seed})" if sampled
-           else f" (all {total} mutants)"),
+        + (
+            f" (a random sample of {len(results)} of the {total} mutants, seed {args.seed})"
+            if sampled
+            else f" (all {total} mutants)"
+        ),
         "",
         "| | |",
         "|---|---|",
@@ -428,8 +506,9 @@ def render(results: list[Mutant], total: int, args: argparse.Namespace, when: dt
         c = Counter(m.status for m in mine)
         k = c["killed"] + c["timeout"]
         s = len(mine) - c["equivalent"]
-        lines.append(f"| `{f}` | {len(mine)} | {k} | {c['survived']} | {c['equivalent']} | "
-                     f"{100 * k / max(s, 1):.0f}% |")
+        lines.append(
+            f"| `{f}` | {len(mine)} | {k} | {c['survived']} | {c['equivalent']} | {100 * k / max(s, 1):.0f}% |"
+        )
     lines += ["", "## Surviving mutants (not equivalent: a test should notice them)", ""]
     survivors = [m for m in results if m.status == "survived"]
     lines += [f"- {m.describe()}" for m in survivors] or ["None."]
@@ -437,10 +516,16 @@ def render(results: list[Mutant], total: int, args: argparse.Namespace, when: dt
     equivalent = [m for m in results if m.status == "equivalent"]
     lines += [f"- {m.describe()}: {m.reason}" for m in equivalent] or ["None."]
     lines += ["", "## Killed, by the first test that failed", ""]
-    by_test = Counter((m.failed_test.split("::")[0] or "(timeout or collection)") for m in results
-                      if m.status in ("killed", "timeout"))
-    lines += [f"- `{t}`: {n}" for t, n in by_test.most_common()] if any(m.failed_test for m in results) else [
-        "(not recorded for this run)"]
+    by_test = Counter(
+        (m.failed_test.split("::")[0] or "(timeout or collection)")
+        for m in results
+        if m.status in ("killed", "timeout")
+    )
+    lines += (
+        [f"- `{t}`: {n}" for t, n in by_test.most_common()]
+        if any(m.failed_test for m in results)
+        else ["(not recorded for this run)"]
+    )
     return "\n".join(lines) + "\n"
 
 

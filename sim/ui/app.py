@@ -25,8 +25,14 @@ from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_ga
 STRATEGIES = ["accommodate", "compromise", "hold"]
 ACCEPT, OBJECT = "accept", "object"
 UPLOADED = "uploaded: "
-ERROR_STYLE = {"color": "#b00020", "border": "1px solid #b00020", "border-radius": "4px", "padding": "8px 12px",
-               "margin-bottom": "8px", "white-space": "pre-wrap"}
+ERROR_STYLE = {
+    "color": "#b00020",
+    "border": "1px solid #b00020",
+    "border-radius": "4px",
+    "padding": "8px 12px",
+    "margin-bottom": "8px",
+    "white-space": "pre-wrap",
+}
 
 
 @solara.component
@@ -72,9 +78,13 @@ def base_scenario() -> Scenario:
 
 def current_controls() -> Controls:
     return Controls(
-        rounds=rounds.value, chair_strategy=strategy.value, vote_threshold=vote_threshold.value,
-        uncertainty=uncertainty.value, delegation=edited.value or None,
-        position=position.value or None, salience=salience.value or None,
+        rounds=rounds.value,
+        chair_strategy=strategy.value,
+        vote_threshold=vote_threshold.value,
+        uncertainty=uncertainty.value,
+        delegation=edited.value or None,
+        position=position.value or None,
+        salience=salience.value or None,
     )
 
 
@@ -159,22 +169,47 @@ def ScenarioPanel():
 def ControlsPanel(scenario: Scenario):
     solara.SliderInt(f"Rounds: {rounds.value}", value=rounds.value, min=0, max=30, on_value=setter(rounds))
     solara.Select("Chair strategy", values=STRATEGIES, value=strategy.value, on_value=setter(strategy))
-    solara.SliderFloat(f"Vote threshold: {vote_threshold.value:.2f}", value=vote_threshold.value, min=0.5, max=1.0,
-                       step=0.01, on_value=setter(vote_threshold))
-    solara.SliderFloat(f"Uncertainty: ×{uncertainty.value:.1f}", value=uncertainty.value, min=0.0, max=3.0, step=0.1,
-                       on_value=setter(uncertainty))
+    solara.SliderFloat(
+        f"Vote threshold: {vote_threshold.value:.2f}",
+        value=vote_threshold.value,
+        min=0.5,
+        max=1.0,
+        step=0.01,
+        on_value=setter(vote_threshold),
+    )
+    solara.SliderFloat(
+        f"Uncertainty: ×{uncertainty.value:.1f}",
+        value=uncertainty.value,
+        min=0.0,
+        max=3.0,
+        step=0.1,
+        on_value=setter(uncertainty),
+    )
     with solara.Row():
         solara.InputInt("Seed", value=seed.value, on_value=setter(seed))
         solara.InputInt("Replicate", value=replicate.value, on_value=setter(replicate))
-    solara.Select("Edit a delegation", values=[""] + list(scenario.delegation_ids), value=edited.value,
-                  on_value=edit_delegation)
+    solara.Select(
+        "Edit a delegation", values=[""] + list(scenario.delegation_ids), value=edited.value, on_value=edit_delegation
+    )
     if edited.value:
         for issue in scenario.issue_ids:
-            solara.SliderFloat(f"position {issue}", value=position.value.get(issue, 0.5), min=0.0,
-                               max=1.0, step=0.01, on_value=edit_issue(position, issue))
+            solara.SliderFloat(
+                f"position {issue}",
+                value=position.value.get(issue, 0.5),
+                min=0.0,
+                max=1.0,
+                step=0.01,
+                on_value=edit_issue(position, issue),
+            )
         for issue in scenario.issue_ids:
-            solara.SliderFloat(f"salience {issue}", value=salience.value.get(issue, 0.5), min=0.0,
-                               max=1.0, step=0.01, on_value=edit_issue(salience, issue))
+            solara.SliderFloat(
+                f"salience {issue}",
+                value=salience.value.get(issue, 0.5),
+                min=0.0,
+                max=1.0,
+                step=0.01,
+                on_value=edit_issue(salience, issue),
+            )
 
 
 def step_round() -> None:
@@ -217,23 +252,37 @@ def PlayerCard(g: Game, player: str, version: int):
             f"to you; your delegation's instructions demand {brief.threshold:.2f} this round (the model would "
             f"{brief.advice}). No deal is worth {brief.outside_option:.2f}."
         )
-        solara.ToggleButtonsSingle(value=d.get("choice"), values=[ACCEPT, OBJECT], mandatory=False,
-                                   on_value=lambda v: set_decision(player, choice=v))
+        solara.ToggleButtonsSingle(
+            value=d.get("choice"),
+            values=[ACCEPT, OBJECT],
+            mandatory=False,
+            on_value=lambda v: set_decision(player, choice=v),
+        )
         if d.get("choice") == OBJECT:
-            solara.Checkbox(label="propose a counter-text", value=bool(d.get("counter")),
-                            on_value=lambda v: set_decision(player, counter=v, text=d.get("text") or brief.ideal))
+            solara.Checkbox(
+                label="propose a counter-text",
+                value=bool(d.get("counter")),
+                on_value=lambda v: set_decision(player, counter=v, text=d.get("text") or brief.ideal),
+            )
             if d.get("counter"):
                 text = d.get("text") or brief.ideal
                 for issue in issues:
-                    solara.SliderFloat(f"{issue}", value=text[issue], min=0.0, max=1.0, step=0.01,
-                                       on_value=lambda v, k=issue: set_decision(player, text={**text, k: v}))
+                    solara.SliderFloat(
+                        f"{issue}",
+                        value=text[issue],
+                        min=0.0,
+                        max=1.0,
+                        step=0.01,
+                        on_value=lambda v, k=issue: set_decision(player, text={**text, k: v}),
+                    )
 
 
 @solara.component
 def PlayPanel(g: Game, version: int):
     solara.Text("Play a delegation:", classes=["play-label"])
-    solara.ToggleButtonsMultiple(value=players.value, values=list(g.scenario.delegation_ids), dense=True,
-                                 on_value=seat_players)
+    solara.ToggleButtonsMultiple(
+        value=players.value, values=list(g.scenario.delegation_ids), dense=True, on_value=seat_players
+    )
     waiting = [p for p in g.waiting_for() if decisions.value.get(p, {}).get("choice") is None]
     with solara.Row():
         solara.Button("Step", on_click=step_round, disabled=g.finished or bool(waiting), color="primary")
@@ -278,13 +327,16 @@ def MonteCarloPanel(g: Game, version: int):
         summary = mc_summary.value
         if summary is not None:
             Lines(monte_carlo_lines(summary) + [f"Computed in {mc_seconds.value:.2f} s."], classes=["mc-lines"])
-            solara.FigureMatplotlib(plot_outcome_shares(summary, ax=new_axes(5.0, 3.0)).figure, format="png",
-                                    dependencies=[id(summary)])
+            solara.FigureMatplotlib(
+                plot_outcome_shares(summary, ax=new_axes(5.0, 3.0)).figure, format="png", dependencies=[id(summary)]
+            )
             if summary.get("ratification_curve"):  # the ratification panel: the curve after adoption
                 threshold = g.scenario.ratification.threshold if g is not None and g.scenario.ratification else None
-                solara.FigureMatplotlib(plot_ratification_curve(summary["ratification_curve"], threshold,
-                                                                ax=new_axes(5.0, 3.0)).figure,
-                                        format="png", dependencies=[id(summary)])
+                solara.FigureMatplotlib(
+                    plot_ratification_curve(summary["ratification_curve"], threshold, ax=new_axes(5.0, 3.0)).figure,
+                    format="png",
+                    dependencies=[id(summary)],
+                )
 
 
 @solara.component
@@ -306,8 +358,9 @@ def Page():
             if g is not None:
                 solara.Text(g.scenario.title, style={"font-size": "1.3em", "font-weight": "bold"})
                 with solara.Div(classes=["policy-map"]):
-                    solara.FigureMatplotlib(plot_round_map(map_data(g)).figure, format="png",
-                                            dependencies=[id(g), version])
+                    solara.FigureMatplotlib(
+                        plot_round_map(map_data(g)).figure, format="png", dependencies=[id(g), version]
+                    )
                 MonteCarloPanel(g, version)
         with solara.Column():
             if g is not None:

@@ -31,8 +31,16 @@ def plot_round_map(data: MapData, ax: Any = None) -> Any:
         faces = [colour if data.can_block[i] else "none" for i in chosen]
         edges = ["black" if data.played[i] else colour for i in chosen]
         widths = [2.5 if data.played[i] else 1.0 for i in chosen]
-        ax.scatter(data.ideal[chosen, 0], data.ideal[chosen, 1], s=sizes[chosen], c=faces, edgecolors=edges,
-                   linewidths=widths, alpha=0.75, label=status)
+        ax.scatter(
+            data.ideal[chosen, 0],
+            data.ideal[chosen, 1],
+            s=sizes[chosen],
+            c=faces,
+            edgecolors=edges,
+            linewidths=widths,
+            alpha=0.75,
+            label=status,
+        )
     for i, delegation_id in enumerate(data.ids):
         label = delegation_id + (" (played)" if data.played[i] else "")
         ax.annotate(label, data.ideal[i], fontsize=8, xytext=(5, 5), textcoords="offset points")

@@ -53,8 +53,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def solara_arguments(args: argparse.Namespace) -> list[str]:
     """The ``solara run`` command line for ``args``: production mode, no version check, no auto-reload."""
     return [
-        "run", "sim.ui.app", "--host", args.host, "--port", str(args.port), "--production",
-        "--no-check-version", "--open" if args.open else "--no-open", "--log-level", "warning",
+        "run",
+        "sim.ui.app",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-check-version",
+        "--open" if args.open else "--no-open",
+        "--log-level",
+        "warning",
     ]
 
 
@@ -72,8 +81,10 @@ def port_problem(host: str, port: int) -> str | None:
                 probe.bind(address)
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    return (f"port {port} on {host} is already in use (another dashboard?): stop it, or choose "
-                            "another port with --port N (--port 0 picks a free one)")
+                    return (
+                        f"port {port} on {host} is already in use (another dashboard?): stop it, or choose "
+                        "another port with --port N (--port 0 picks a free one)"
+                    )
                 return f"cannot listen on {host}:{port}: {exc.strerror}"
     return None
 

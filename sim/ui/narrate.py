@@ -84,8 +84,10 @@ def _provision_votes(record: RoundRecord, game: Game) -> list[str]:
             out.append(f"nobody asks to delete {labels[pid]}")
             continue
         verdict = "kept" if vote["kept"] else "deleted"
-        out.append(f"a recorded vote on deleting {labels[pid]}: {verdict} ({vote['keep']} keep, {vote['delete']} "
-                   f"delete, {vote['abstain']} abstain)")
+        out.append(
+            f"a recorded vote on deleting {labels[pid]}: {verdict} ({vote['keep']} keep, {vote['delete']} "
+            f"delete, {vote['abstain']} abstain)"
+        )
     return out
 
 
@@ -117,7 +119,9 @@ def _unlocked(game: Game) -> list[str]:
         if gain > NOTICEABLE:
             reasons.append(f"the text moved its way (utility {before.utility[i]:.2f} → {last.utility[i]:.2f})")
         if relax > NOTICEABLE:
-            reasons.append(f"its demand fell as the deadline neared ({before.threshold[i]:.2f} → {last.threshold[i]:.2f})")
+            reasons.append(
+                f"its demand fell as the deadline neared ({before.threshold[i]:.2f} → {last.threshold[i]:.2f})"
+            )
         lines.append(f"{name} stopped blocking: " + (" and ".join(reasons) or "its objection was marginal") + ".")
     if gained or relaxed:
         what = "the chair's moves toward the holdouts" if gained >= relaxed else "concessions as the deadline neared"
@@ -129,12 +133,16 @@ def _blocked(game: Game) -> list[str]:
     """Who still blocked at the deadline, by how much, and what the fallback did."""
     last, arrays = game.history[-1], game.model.arrays
     index = {d: i for i, d in enumerate(arrays.delegation_ids)}
-    lines = [f"No consensus by the deadline (round {arrays.rounds}): {name_list(last.blocking, game.names)} still blocked."]
+    lines = [
+        f"No consensus by the deadline (round {arrays.rounds}): {name_list(last.blocking, game.names)} still blocked."
+    ]
     for d in last.blocking:
         i = index[d]
         gave, wanted = last.utility[i], last.threshold[i]
         if d in last.played:
-            lines.append(f"{game.names[d]} (played) objected: the last text gave it {gave:.3f}, its model demanded {wanted:.3f}.")
+            lines.append(
+                f"{game.names[d]} (played) objected: the last text gave it {gave:.3f}, its model demanded {wanted:.3f}."
+            )
         else:
             lines.append(f"{game.names[d]} wanted utility {wanted:.3f}; the last text gave it {gave:.3f}.")
     if len(last.blocking) == 1:
@@ -160,11 +168,15 @@ def _player_lines(game: Game) -> list[str]:
         outside = float(d.outside_option[0])
         name = game.names[p]
         if m.outcome == outcomes.FAILED.name:
-            lines.append(f"Playing {name}: no deal, so {name} keeps its outside option ({outside:.2f}); "
-                         f"the last text would have given it {worth:.2f}.")
+            lines.append(
+                f"Playing {name}: no deal, so {name} keeps its outside option ({outside:.2f}); "
+                f"the last text would have given it {worth:.2f}."
+            )
         else:
             better = "better" if worth >= outside else "worse"
-            lines.append(f"Playing {name}: the adopted text is worth {worth:.2f} to {name}, {better} than no deal ({outside:.2f}).")
+            lines.append(
+                f"Playing {name}: the adopted text is worth {worth:.2f} to {name}, {better} than no deal ({outside:.2f})."
+            )
         if m.outcome != outcomes.CONSENSUS.name and last.blocking == (p,):
             lines.append(f"Had {name} accepted in the last round, the talks would have ended in consensus.")
     return lines
@@ -192,27 +204,40 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
     ci = summary["ci95"]
     low, high = ci["p_adopted"]
     lines = [
-        (f"P(adopted) = {format_probability(summary['p_adopted'])} (95% interval {format_interval(low, high, '–')}) over "
-         f"{summary['replicates']:,} replicates, seed {summary['seed']}."),
-        "Outcome shares: " + ", ".join(
+        (
+            f"P(adopted) = {format_probability(summary['p_adopted'])} (95% interval {format_interval(low, high, '–')}) over "
+            f"{summary['replicates']:,} replicates, seed {summary['seed']}."
+        ),
+        "Outcome shares: "
+        + ", ".join(
             f"{label} {format_estimate(summary[key], ci[key])}"
             for key, label in ((o.key, o.short) for o in outcomes.OUTCOMES)
-        ) + ".",
+        )
+        + ".",
     ]
     if summary.get("rounds_median") is not None:
         lines.append(f"Median round of adoption: {summary['rounds_median']:g}.")
     blockers = summary.get("top_blockers") or []
     if blockers:
-        lines.append("Most often blocking at the deadline: "
-                     + ", ".join(f"{b['name']} ({format_share(b['share'])})" for b in blockers) + ".")
+        lines.append(
+            "Most often blocking at the deadline: "
+            + ", ".join(f"{b['name']} ({format_share(b['share'])})" for b in blockers)
+            + "."
+        )
     pivotal = summary.get("pivotal") or []
     if pivotal:
-        lines.append("Pivotal (the only blocker, whose yes alone would have brought consensus): "
-                     + ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal) + ".")
+        lines.append(
+            "Pivotal (the only blocker, whose yes alone would have brought consensus): "
+            + ", ".join(f"{p['name']} ({format_share(p['share'])})" for p in pivotal)
+            + "."
+        )
     for pid, p in (summary.get("provisions") or {}).items():
         lines.append(f"Provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}.")
     if "p_in_force" in summary:
         median = summary.get("in_force_years_median")
-        lines.append(f"In force within the horizon: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
-                     + (f", a median {median:.1f} years after adoption" if median is not None else "") + ".")
+        lines.append(
+            f"In force within the horizon: {format_estimate(summary['p_in_force'], summary['ci95_in_force'])}"
+            + (f", a median {median:.1f} years after adoption" if median is not None else "")
+            + "."
+        )
     return lines

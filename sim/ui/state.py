@@ -116,8 +116,10 @@ def upload_anchor(reference: Any, filename: str) -> Path:
         target = (folder / text).resolve()
         if not target.is_relative_to(folder) or not target.is_file():
             where = "outside" if not target.is_relative_to(folder) else "no such file in"
-            why = (f"unknown parent '{text}': {where} the bundled scenarios folder (an uploaded file extends a "
-                   "bundled scenario, by name or by a path relative to that folder)")
+            why = (
+                f"unknown parent '{text}': {where} the bundled scenarios folder (an uploaded file extends a "
+                "bundled scenario, by name or by a path relative to that folder)"
+            )
             raise ScenarioError(filename, [("extends", why)])
     return folder / f"{Path(filename).name} (uploaded)"
 
@@ -153,8 +155,9 @@ class RoundRecord:
 class Game:
     """One negotiation played round by round; the delegations in ``players`` wait for a person each round."""
 
-    def __init__(self, scenario: Scenario, seed: int = DEFAULT_SEED, replicate: int = 0,
-                 players: Sequence[str] = ()) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int = DEFAULT_SEED, replicate: int = 0, players: Sequence[str] = ()
+    ) -> None:
         self.scenario, self.seed, self.replicate = scenario, seed, replicate
         self.players: tuple[str, ...] = ()
         self.seat(players)
@@ -217,8 +220,9 @@ class Game:
             next_text=m.text.copy() if m.running else None,
             outcome=m.outcome,
             votes=dict(m.votes) if m.outcome is not None and m.arrays.vote_fallback else None,
-            provisions=dict(m.provision_results) if m.provision_results and m.round == m.arrays.rounds
-            and not any(r.provisions for r in self.history) else None,
+            provisions=dict(m.provision_results)
+            if m.provision_results and m.round == m.arrays.rounds and not any(r.provisions for r in self.history)
+            else None,
         )
 
 
@@ -234,8 +238,9 @@ def whole_number(value: Any, field: str, low: int, high: int) -> int:
     shows it instead of a traceback)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= int(value) < high:
         shown = f"{value:,}" if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else repr(value)
-        raise ScenarioError(CONTROLS_SOURCE, [(field, (f"must be a whole number from {low:,} to {high - 1:,}, "
-                                                      f"got {shown}"))])
+        raise ScenarioError(
+            CONTROLS_SOURCE, [(field, (f"must be a whole number from {low:,} to {high - 1:,}, got {shown}"))]
+        )
     return int(value)
 
 
@@ -281,7 +286,9 @@ def map_data(game: Game, axes: tuple[int, int] = (0, 1)) -> MapData:
     m = game.model
     last = game.history[-1] if game.history else None
     objecting = set(last.objecting) if last else set()
-    status = tuple(UNDECIDED if last is None else OBJECTS if d in objecting else ACCEPTS for d in m.arrays.delegation_ids)
+    status = tuple(
+        UNDECIDED if last is None else OBJECTS if d in objecting else ACCEPTS for d in m.arrays.delegation_ids
+    )
     issues = game.scenario.issues
     labels = (issues[axes[0]].label, issues[axes[1]].label) if len(issues) > 1 else (issues[0].label, "")
     title = f"round {m.round} of {m.arrays.rounds}" + (f" · {m.outcome}" if m.outcome else "")
@@ -343,11 +350,23 @@ def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = DEFAULT_
     a :class:`ScenarioError` in one sentence."""
     from analysis.stats import summarize
 
-    if isinstance(replicates, (int, np.integer)) and not isinstance(replicates, bool) \
-            and replicates > MAX_MONTE_CARLO_REPLICATES:
-        raise ScenarioError(CONTROLS_SOURCE, [("replicates", (
-            f"at most {MAX_MONTE_CARLO_REPLICATES:,} on this page (got {int(replicates):,}): the page holds every "
-            "replicate in memory; run more from the command line: treatysim replicates=N"))])
+    if (
+        isinstance(replicates, (int, np.integer))
+        and not isinstance(replicates, bool)
+        and replicates > MAX_MONTE_CARLO_REPLICATES
+    ):
+        raise ScenarioError(
+            CONTROLS_SOURCE,
+            [
+                (
+                    "replicates",
+                    (
+                        f"at most {MAX_MONTE_CARLO_REPLICATES:,} on this page (got {int(replicates):,}): the page holds every "
+                        "replicate in memory; run more from the command line: treatysim replicates=N"
+                    ),
+                )
+            ],
+        )
     replicates = whole_number(replicates, "replicates", 1, MAX_MONTE_CARLO_REPLICATES + 1)
     seed = whole_number(seed, "seed", 0, MAX_SEED)
     return summarize(simulate(scenario, replicates, seed), scenario.display_names())

@@ -25,12 +25,22 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "blob:http://127.0.0.1:", "data:")
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium; CI installs it)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium; CI installs it)", allow_module_level=True
+    )
 sync_playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra").sync_playwright
 
 
@@ -79,12 +89,20 @@ def launcher() -> list[str]:
 def dashboard(proxy, tmp_path):
     port = free_port()
     address = f"http://127.0.0.1:{proxy.server_address[1]}"
-    env = {**os.environ, "HTTP_PROXY": address, "HTTPS_PROXY": address, "http_proxy": address,
-           "https_proxy": address, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    env = {
+        **os.environ,
+        "HTTP_PROXY": address,
+        "HTTPS_PROXY": address,
+        "http_proxy": address,
+        "https_proxy": address,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
     env.pop("SOLARA_ASSETS_CDN", None)
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([*launcher(), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
-                              cwd=tmp_path)
+    server = subprocess.Popen(
+        [*launcher(), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while True:
