@@ -26,10 +26,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes it private; results are ordinary files
-    try:
+    try:  # from the moment the file exists: an interrupt anywhere below removes it
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes it private; results are ordinary files
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())

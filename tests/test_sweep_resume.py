@@ -16,20 +16,36 @@ import pytest
 
 from sim.config import parse_run_config
 from sim.runner import completed_summary, prepare_scenario, run, run_record
+from tests.test_crash_safety import stop, wait_for
 
 ROUNDS = "2,4,6"
 
 
 def treatysim_cmd(sweep_dir: Path, *extra: str, rounds: str = ROUNDS) -> list[str]:
     exe = Path(sys.executable).with_name("treatysim")
-    return [str(exe), "-m", "scenario=classroom", f"procedure.rounds={rounds}", "replicates=150", "seed=5",
-            "figures=false", f"hydra.sweep.dir={sweep_dir}", *extra]
+    return [
+        str(exe),
+        "-m",
+        "scenario=classroom",
+        f"procedure.rounds={rounds}",
+        "replicates=150",
+        "seed=5",
+        "figures=false",
+        f"hydra.sweep.dir={sweep_dir}",
+        *extra,
+    ]
 
 
 def run_sweep(sweep_dir: Path, *extra: str, rounds: str = ROUNDS) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "TREATYSIM_DEBUG"}
-    proc = subprocess.run(treatysim_cmd(sweep_dir, *extra, rounds=rounds), cwd=sweep_dir.parent, capture_output=True, text=True,
-                          timeout=300, env=env)
+    proc = subprocess.run(
+        treatysim_cmd(sweep_dir, *extra, rounds=rounds),
+        cwd=sweep_dir.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -78,14 +94,21 @@ def test_a_killed_sweep_resumes_where_it_stopped(tmp_path: Path):
     sweep = tmp_path / "sweep"
     slow = ["replicates=20000", "chunk_size=2000", "figures=true"]
     env = {k: v for k, v in os.environ.items() if k != "TREATYSIM_DEBUG"}
-    proc = subprocess.Popen(treatysim_cmd(sweep, *slow, rounds="2,4,6,8"), cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not (sweep / "0" / "summary.json").is_file():
-        assert proc.poll() is None and time.monotonic() < deadline, "the sweep ended before its first job did"
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    log = tmp_path / "sweep.log"
+    with open(log, "w") as output:  # a file, not a pipe: the sweep never waits for a reader
+        proc = subprocess.Popen(
+            treatysim_cmd(sweep, *slow, rounds="2,4,6,8"),
+            cwd=tmp_path,
+            env=env,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:  # the kill waits for a state (job 0 complete), not for a time: a busy machine only makes it later
+        wait_for((sweep / "0" / "summary.json").is_file, proc, "job 0 of the sweep to be complete", log=log)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        stop(proc)
     complete = {p.name for p in sweep.iterdir() if (p / "summary.json").is_file()}
     assert "0" in complete and len(complete) < 4, complete
     before = {job: stamps(sweep / job) for job in complete}
