@@ -58,6 +58,10 @@ TESTS = (
     "tests/test_dynamics.py",
     "tests/test_runners_agree.py",
     "tests/test_defaults.py",
+    "tests/test_provisions.py",
+    "tests/test_ratification.py",
+    "tests/test_tally.py",
+    "tests/test_golden.py",
 )
 IGNORE = shutil.ignore_patterns(
     ".git",
@@ -336,6 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--command", default="", help="with --from-log: the command of the run, for the report")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument(
+        "--only",
+        nargs="+",
+        type=int,
+        default=[],
+        metavar="N",
+        help="run only these mutants (numbers as --list shows them), e.g. an earlier run's survivors",
+    )
+    parser.add_argument(
         "--from-log",
         metavar="LOG",
         help="re-render the report from a run's printed log (with the "
@@ -364,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{m.number:4d} {m.describe()}")
             print(f"{total} mutants")
             return 0
-        chosen = mutants
+        chosen = [m for m in mutants if m.number in set(args.only)] if args.only else mutants
         if args.sample and args.sample < total:
             chosen = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: m.number)
 
