@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from sim import dynamics as dyn
 from sim import outcomes, steps
 from sim.inputs import Draw, ScenarioArrays
 from sim.results import Column, Record
@@ -97,7 +98,7 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
         decision = steps.decide(
             arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t)
         )
-        agreed = ~decision.blocking.any(axis=-1)
+        agreed = dyn.consensus_reached(decision.blocking)
         done = talks.active[agreed]
         record["outcome"][done] = outcomes.CONSENSUS.code
         record["round"][done] = t

@@ -772,3 +772,16 @@ def test_without_consensus_the_deadline_text_and_its_blockers_are_recorded():
     frame = results.to_frame()
     assert list(frame["round"]) == [3, 3, 3] and list(frame["blockers"]) == ["P;Q"] * 3
     assert list(frame["n_blockers"]) == [2, 2, 2]
+
+
+def test_accommodate_moves_a_light_lone_objector_its_least_move_whatever_its_power():
+    """docs/model.md §5: the chair averages the objectors' least moves by power, so with one objector the move is
+    that objector's least move a = shortfall / (1 − u) toward its ideal point — also when its power is below 1."""
+    text = np.array([0.2, 0.2], dtype=np.float32)
+    position = np.array([[1.0, 1.0], [0.2, 0.2]], dtype=np.float32)
+    util = np.array([0.2, 1.0], dtype=np.float32)
+    shortfall = np.array([0.4, 0.0], dtype=np.float32)  # a = 0.4 / 0.8 = 0.5
+    for power in (0.3, 1.0, 7.0):
+        weights = np.array([power, 1.0], dtype=np.float32)
+        move = dyn.accommodate_move(text, position, util, shortfall, weights)
+        assert np.allclose(move, 0.5 * (position[0] - text), atol=1e-6), power
