@@ -785,3 +785,47 @@ def test_accommodate_moves_a_light_lone_objector_its_least_move_whatever_its_pow
         weights = np.array([power, 1.0], dtype=np.float32)
         move = dyn.accommodate_move(text, position, util, shortfall, weights)
         assert np.allclose(move, 0.5 * (position[0] - text), atol=1e-6), power
+
+
+def test_the_recorded_text_is_clipped_to_the_unit_interval_only_where_float_noise_put_it_outside():
+    from sim.results import Column, Record
+    from sim.stages import clip_texts
+
+    text = np.array([[-1e-8, 0.5], [1.0 + 1e-7, 1.0], [0.0, 0.25]], dtype=np.float32)
+    record = Record((Column("text", "issue", np.float32),), {"text": text.copy()})
+    clip_texts(record)
+    assert np.array_equal(record["text"], np.array([[0.0, 0.5], [1.0, 1.0], [0.0, 0.25]], dtype=np.float32))
+
+
+def test_without_a_provision_vote_its_vote_counts_are_zero():
+    from tests.test_provisions import votes_on
+
+    results = simulate(votes_on(-0.2, keepers=5, deleters=0, middle=2), 30, 5)
+    assert (results.record["provision_p"] == -1).all()
+    for name in ("keep_p", "delete_p", "abstain_p"):
+        assert (results.record[name] == 0).all(), name
+
+
+def test_each_draw_has_its_own_place_in_a_replicates_random_numbers():
+    """The layout of draw_noise: normals, then credibility, choice, ratification and provision uniforms, each its
+    own slice — the provision ballots' uniforms are the last P × N numbers, not the ratification draws'."""
+    from sim.inputs import compile_arrays, draw_noise, perturb
+    from sim.loading import with_overrides
+
+    scenario = with_overrides(
+        build([delegation(f"D{i}", 0.2 * i, 0.5) for i in range(4)]),
+        {
+            "behaviour": {"temperature": 0.05},
+            "ratification": {"threshold": 2},
+            "provisions": [
+                {"id": "p", "issue": "scope", "shift": -0.1},
+                {"id": "q", "issue": "safeguards", "shift": 0.1},
+            ],
+        },
+    )
+    arrays = compile_arrays(scenario)
+    noise = draw_noise(arrays, np.random.default_rng(3))
+    draw = perturb(arrays, noise)
+    n = 4
+    assert np.array_equal(draw.provision.reshape(-1), noise[-2 * n :])
+    assert np.array_equal(draw.ratify.reshape(-1), noise[-4 * n : -2 * n])
