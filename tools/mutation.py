@@ -103,6 +103,15 @@ _TOP = "top = np.maximum(np.maximum(yes_score, no_score), 0.0)"
 _ADOPTED = 'ADOPTED = Outcome(-1, "adopted", "adopted", "adopted (either way)", "#333333", adopted=True)'
 _COST = "if arrays.agreement_cost > 0.0:  # a text must beat no agreement by this much (above 1: nothing will do)"
 _DEFAULTS = "a ScenarioArrays default: compile_arrays, its only constructor, always passes this field"
+_CONTINUOUS = (
+    "the draws are continuous: a uniform equal to a probability, or a ratification time equal to a "
+    "year or the horizon, has probability zero"
+)
+_LAST_SESSION = (
+    "carrying the concessions after the last session changes a draw that is never used again (those "
+    "replicates are suspended)"
+)
+_CLIP = "widening the test only adds values at exactly 0 or 1, or inside [0, 1], which clipping leaves as they are"
 EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/dynamics.py", _COMPROMISE, "> -> >=", 55): "the inner guard only changes the quotient where total = 0, a "
     "branch the outer np.where discards (a 0/0 RuntimeWarning at most)",
@@ -133,6 +142,38 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/outcomes.py", _ADOPTED, "- -> +", 18): "ADOPTED's code is never stored, counted or looked up (the "
     "aggregate row is found by name and key)",
     ("sim/outcomes.py", _ADOPTED, "1 -> 0", 19): "ADOPTED's code is never stored, counted or looked up",
+    ("sim/dynamics.py", "return ~blocked.any(axis=-1)", "- -> +", 25): "the stages call it on (replicates, "
+    "delegations) arrays only, where axis 1 is the last axis",
+    ("sim/dynamics.py", "yes = uniform < p_yes", "< -> <=", 14): _CONTINUOUS,
+    ("sim/dynamics.py", "return yes, ~yes & (uniform < p_yes + p_no)", "< -> <=", 28): _CONTINUOUS,
+    ("sim/dynamics.py", "return (yes_votes > 0) & (yes_votes >= needed)", ">= -> >", 36): "`needed` is the "
+    "threshold less a relative 1e-9, so a whole number of votes never equals it exactly",
+    ("sim/stages.py", "if session + 1 < arrays.sessions:", "+ -> -", 11): _LAST_SESSION,
+    ("sim/stages.py", "if session + 1 < arrays.sessions:", "1 -> 0", 13): _LAST_SESSION,
+    ("sim/stages.py", "if session + 1 < arrays.sessions:", "< -> <=", 15): _LAST_SESSION,
+    ("sim/stages.py", "within = years <= horizon", "<= -> <", 15): _CONTINUOUS,
+    (
+        "sim/stages.py",
+        'record["in_force_years"][rows] = np.where(in_force <= horizon, in_force, np.nan)',
+        "<= -> <",
+        51,
+    ): _CONTINUOUS,
+    ("sim/stages.py", 'record[f"ratifications_y{year}"][rows] = (years <= year) @ arrays.votes', "<= -> <", 48): (
+        _CONTINUOUS
+    ),
+    (
+        "sim/stages.py",
+        "return range(1, int(np.ceil(arrays.ratification[2])) + 1) if arrays.ratification is not None else range(0)",
+        "0 -> 1",
+        104,
+    ): "the else branch is never taken: only a scenario with an entry-into-force rule asks for the curve's years",
+    ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "< -> <=", 16): _CLIP,
+    ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "0.0 -> 1.0", 18): _CLIP,
+    ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "> -> >=", 31): _CLIP,
+    ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "1.0 -> 0.0", 33): _CLIP,
+    ("sim/inputs.py", "provision_threshold: float = 0.5", "0.5 -> 1.0", 29): _DEFAULTS,
+    ("sim/inputs.py", "noise = parts[0] if len(parts) == 1 else np.concatenate(parts)", "1 -> 0", 34): "concatenating "
+    "one array gives the same numbers as the array itself",
 }
 
 
