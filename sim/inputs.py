@@ -8,7 +8,7 @@ run, in which chunk, or on which worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -168,6 +168,12 @@ class Draw:
     choice: np.ndarray | None = None  # (..., S, T + 1, N) uniforms of random-utility choice (round T + 1: ballots)
     ratify: np.ndarray | None = None  # (..., 2, N) uniforms of signature and ratification, if the scenario has a rule
     provision: np.ndarray | None = None  # (..., P, N) uniforms of random-utility provision ballots
+
+    def take(self, rows: np.ndarray) -> Draw:
+        """The draws of the replicates ``rows`` (an index or a boolean mask on the leading axis)."""
+        return Draw(
+            **{f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[rows] for f in fields(self)}
+        )
 
 
 #: Concentration κ of the Beta distribution of a doubted deadline's credibility: Beta(κμ, κ(1 − μ)) has mean μ and

@@ -228,16 +228,11 @@ class NegotiationModel(mesa.Model):
         :func:`sim.steps.ratify`, as in the batched engine's ``ratify`` stage."""
         if self.arrays.ratification is None:
             return
-        from sim import ratification as rat
-
-        signed, years = steps.ratify(self.arrays, self.text, self.draw)
-        threshold, lag_days, horizon = self.arrays.ratification
-        within = years <= horizon
-        in_force = float(rat.entry_into_force(years, self.arrays.votes, threshold, lag_days))
-        self.signatures = int(signed @ self.arrays.votes)
-        self.ratified = [d.delegation_id for d in self.delegations if within[d.index]]
-        self.ratifications = int(within @ self.arrays.votes)
-        self.in_force_years = in_force if in_force <= horizon else None
+        after = steps.ratify(self.arrays, self.text, self.draw)
+        self.signatures, self.ratifications = int(after.signatures), int(after.ratifications)
+        self.ratified = [d.delegation_id for d in self.delegations if after.ratified[d.index]]
+        in_force = float(after.in_force_years)
+        self.in_force_years = None if np.isnan(in_force) else in_force
 
     def run(self) -> NegotiationModel:
         """Step until the talks end; returns the model."""

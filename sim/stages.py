@@ -13,7 +13,7 @@ Every move is a function of :mod:`sim.steps`, the layer the Mesa model (:mod:`si
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Talks:
         def cut(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[rows]
 
-        draw = Draw(**{f.name: cut(getattr(self.draw, f.name)) for f in fields(Draw)})
+        draw = self.draw.take(rows)
         return Talks(
             self.active[rows],
             draw,
@@ -157,26 +157,17 @@ def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
 
 def ratify(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
     """After adoption (by consensus or vote): signatures at the opening, ratifications within the horizon and the
-    years to entry into force (:mod:`sim.ratification`) of each adopted replicate's text."""
-    from sim import ratification as rat
-
+    years to entry into force (:func:`sim.steps.ratify`) of each adopted replicate's text."""
     rows = np.flatnonzero(outcomes.is_adopted(record["outcome"]))
     if rows.size == 0:
         return talks
-    batch = talks.batch
-    draw = Draw(
-        **{f.name: None if getattr(batch, f.name) is None else getattr(batch, f.name)[rows] for f in fields(Draw)}
-    )
-    signed, years = steps.ratify(arrays, record["text"][rows], draw)
-    threshold, lag_days, horizon = arrays.ratification
-    within = years <= horizon
-    record["signatures"][rows] = signed @ arrays.votes
-    record["ratifications"][rows] = within @ arrays.votes
-    record["ratified"][rows] = within
-    in_force = rat.entry_into_force(years, arrays.votes, threshold, lag_days)
-    record["in_force_years"][rows] = np.where(in_force <= horizon, in_force, np.nan)
+    after = steps.ratify(arrays, record["text"][rows], talks.batch.take(rows))
+    record["signatures"][rows] = after.signatures
+    record["ratifications"][rows] = after.ratifications
+    record["ratified"][rows] = after.ratified
+    record["in_force_years"][rows] = after.in_force_years
     for year in ratification_years(arrays):
-        record[f"ratifications_y{year}"][rows] = (years <= year) @ arrays.votes
+        record[f"ratifications_y{year}"][rows] = (after.years <= year) @ arrays.votes
     return talks
 
 

@@ -199,14 +199,34 @@ def provision_votes(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> Pro
     return ProvisionVotes(text, **out)
 
 
-def ratify(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> tuple[np.ndarray, np.ndarray]:
-    """After adoption of ``text``: who signs at the opening and, per delegation, the years to its ratification
-    (infinite: never) — :mod:`sim.ratification`, a coordinated bloc deciding as one on its pooled gain."""
+@dataclass(frozen=True)
+class Ratified:
+    """What follows an adoption: per delegation the years to its ratification (infinite: never) and whether it
+    ratified within the horizon; the states signing at the opening and ratifying within the horizon; the years to
+    entry into force (NaN: not within the horizon). Arrays (..., N) and (...)."""
+
+    years: np.ndarray
+    ratified: np.ndarray
+    signatures: np.ndarray
+    ratifications: np.ndarray
+    in_force_years: np.ndarray
+
+
+def ratify(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> Ratified:
+    """After adoption of ``text``: signature, ratification and entry into force under the scenario's rule —
+    :mod:`sim.ratification`, a coordinated bloc deciding as one on its pooled gain."""
     from sim import ratification as rat
 
     gain = pooled(arrays, dyn.utility(text, draw.position, draw.salience) - draw.outside_option)
     ready = rat.readiness(gain, arrays.difficulty)
-    return rat.signs(ready, draw.ratify[..., 0, :]), rat.ratification_years(ready, draw.ratify[..., 1, :])
+    signed = rat.signs(ready, draw.ratify[..., 0, :])
+    years = rat.ratification_years(ready, draw.ratify[..., 1, :])
+    threshold, lag_days, horizon = arrays.ratification
+    within = years <= horizon
+    in_force = rat.entry_into_force(years, arrays.votes, threshold, lag_days)
+    return Ratified(
+        years, within, signed @ arrays.votes, within @ arrays.votes, np.where(in_force <= horizon, in_force, np.nan)
+    )
 
 
 def carry_concessions(arrays: ScenarioArrays, draw: Draw, belief: float | np.ndarray) -> Draw:
