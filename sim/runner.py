@@ -79,7 +79,7 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
 
     summary = {
         "title": scenario.title,
-        **summarize_tally(tally, display_names(scenario)),
+        **summarize_tally(tally, scenario.display_names()),
         "assumptions": describe(scenario),
         RESULTS_RECORD: fingerprint,
     }
@@ -145,11 +145,6 @@ def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
     else:
         why = f"cannot write the run: {exc.strerror or exc} ({where})"
     return ScenarioError(str(output_dir), [("", why)])
-
-
-def display_names(scenario: Scenario) -> dict[str, str]:
-    """How the report names delegations and blocs (:meth:`Scenario.display_names`)."""
-    return scenario.display_names()
 
 
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:

@@ -21,7 +21,6 @@ from sim import outcomes
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
-from sim.runner import display_names
 from tests.pivotal_bloc import BLOC_NAME, pivotal_bloc_dict
 
 
@@ -95,7 +94,7 @@ def test_compare_names_a_pivotal_bloc_as_the_command_line_does(tmp_path: Path):
     path.write_text(yaml.safe_dump(pivotal_bloc_dict()))
     (summary,) = compare([str(path)], 20, 1)
     assert summary["pivotal"] == [{"id": "eu", "name": f"{BLOC_NAME} (bloc)", "share": 1.0}]
-    assert summary["pivotal"][0]["name"] == display_names(load_scenario(str(path)))["eu"]
+    assert summary["pivotal"][0]["name"] == load_scenario(str(path)).display_names()["eu"]
 
 
 def test_bad_input_exits_2_in_one_line_and_raises_under_treatysim_debug(tmp_path: Path, capsys, monkeypatch):

@@ -166,7 +166,6 @@ def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
 def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     from analysis.stats import summarize
     from sim import load_scenario, simulate
-    from sim.runner import display_names
 
     out = tmp_path / "run"
     proc = treatysim(
@@ -183,7 +182,7 @@ def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     one_shot = tmp_path / "one_shot.csv"
     results.to_frame().to_csv(one_shot, index=False, float_format="%.6g")
     assert (out / "results.csv").read_bytes() == one_shot.read_bytes()
-    names = display_names(load_scenario("uncc2024"))
+    names = load_scenario("uncc2024").display_names()
     expected = json.loads(json.dumps(summarize(results, names)))
     summary = json.loads((out / "summary.json").read_text())
     # the run adds what only it knows: the title, the assumptions behind the number, the table's fingerprint

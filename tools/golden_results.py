@@ -36,13 +36,12 @@ def table(name: str, overrides: dict) -> str:
     from analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario, with_overrides
-    from sim.runner import display_names
 
     scenario = with_overrides(load_scenario(name), overrides, source="golden variant")
     results = simulate(scenario, REPLICATES, SEED)
     buffer = io.StringIO()
     results.to_frame().to_csv(buffer, index=False, float_format="%.6g")
-    summary = json.dumps(summarize(results, display_names(scenario)), indent=1, sort_keys=True)
+    summary = json.dumps(summarize(results, scenario.display_names()), indent=1, sort_keys=True)
     return buffer.getvalue() + "\n# summary\n" + summary + "\n"
 
 
