@@ -71,19 +71,64 @@ def acceptance_threshold(
     return reservation - (reservation - outside_option) * progress ** (1.0 / beta)
 
 
+def cohere(values: np.ndarray, members: np.ndarray, weight: np.ndarray, cohesion: float) -> np.ndarray:
+    """One group's line pulls its members: v_i ← (1 − c) v_i + c v̄_B for members i, where v̄_B is the members'
+    ``weight``-weighted (power-weighted) mean and c the group's cohesion. In place on ``values`` (..., N), returned.
+
+    c = 1 is a coordinated bloc (every member at the group's line, the EU's one position); c = 0 leaves each alone.
+    Applied to utilities and demands alike, a member's surplus becomes (1 − c) s_i + c s̄_B, so it breaks ranks — its
+    decision differs from the group's — exactly when (1 − c)|s_i| > c|s̄_B| with s_i and s̄_B of opposite signs: when
+    its own stake outweighs the group's by c/(1 − c). Coalition discipline as a weighted social influence (Friedkin &
+    Johnsen 2011); the group line as the power-weighted mean (Thomson et al. 2006 on EU Council positions).
+    """
+    line = ordered_sum(values[..., members] * weight) / ordered_sum(weight)
+    if cohesion >= 1.0:
+        values[..., members] = line[..., None]
+    else:
+        values[..., members] = (1.0 - cohesion) * values[..., members] + cohesion * line[..., None]
+    return values
+
+
 def pool_blocs(values: np.ndarray, bloc_index: np.ndarray, n_blocs: int, power: np.ndarray) -> np.ndarray:
-    """Members of a coordinated bloc take the bloc's power-weighted mean value (one common EU position, say).
+    """Members of a coordinated bloc take the bloc's power-weighted mean value (one common EU position, say):
+    :func:`cohere` at cohesion 1.
 
     ``values`` (..., N); ``bloc_index`` (N,) with −1 for delegations outside any coordinated bloc.
     """
-    if n_blocs == 0:
+    return pull_blocs(values, bloc_index, (1.0,) * n_blocs, power)
+
+
+def pull_blocs(
+    values: np.ndarray, bloc_index: np.ndarray, cohesion: tuple[float, ...], power: np.ndarray
+) -> np.ndarray:
+    """Every group's line pulls its members by the group's cohesion (:func:`cohere`); ``bloc_index`` (N,) gives each
+    delegation's group (−1: none), ``cohesion`` (B,) each group's. Returns a new array."""
+    if not cohesion:
         return values
     pooled = values.copy()
-    for bloc in range(n_blocs):
+    for bloc, pull in enumerate(cohesion):
         members = np.flatnonzero(bloc_index == bloc)
-        weight = power[members]
-        pooled[..., members] = (ordered_sum(values[..., members] * weight) / ordered_sum(weight))[..., None]
+        cohere(pooled, members, power[members], pull)
     return pooled
+
+
+def voiced_positions(position: np.ndarray, blocking: np.ndarray, lead: np.ndarray) -> np.ndarray:
+    """Where the chair hears each objector: a group member that blocks together with its lead speaks through the lead,
+    at the lead's ideal point; everyone else at its own. ``lead`` (N,) is each delegation's group lead (−1: none).
+
+    A group's lead negotiator states the group's demands at the table (Elgström & Jönsson 2000 on EU presidencies;
+    Panke 2013 on group representation in multilateral talks). (..., N, K) → (..., N, K).
+    """
+    has_lead = lead >= 0
+    lead_blocks = np.zeros_like(blocking)
+    lead_blocks[..., has_lead] = blocking[..., lead[has_lead]]
+    spoken = blocking & lead_blocks
+    if not spoken.any():
+        return position
+    heard = np.broadcast_to(position, spoken.shape + position.shape[-1:]).copy()
+    leads = position[..., np.where(has_lead, lead, 0), :]
+    heard[spoken] = np.broadcast_to(leads, heard.shape)[spoken]
+    return heard
 
 
 def objections(util: np.ndarray, threshold: np.ndarray) -> np.ndarray:

@@ -64,6 +64,10 @@ class ScenarioArrays:
     provision_ids: tuple[str, ...] = ()
     provision_shift: np.ndarray | None = None  # (P, K) how deleting each provision moves the text
     provision_threshold: float = 0.5
+    cohesive_index: np.ndarray | None = None  # (N,) index of the delegation's cohesive (0 < c < 1) bloc, -1 for none
+    cohesion: tuple[float, ...] = ()  # (C,) each cohesive bloc's cohesion
+    lead: np.ndarray | None = None  # (N,) the index of the member that speaks for its bloc, -1 for none
+    stakeholders: tuple[Lobby, ...] = ()
 
     @property
     def followed(self) -> tuple[bool, ...]:
@@ -89,13 +93,60 @@ class ScenarioArrays:
         return self.position.shape  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class Lobby:
+    """A stakeholder compiled: its position on the issues it cares about (``cares`` marks them), its budget per
+    round, its channel and its targets (None: its allies, found each round)."""
+
+    id: str
+    position: np.ndarray  # (K,) its position (0 on issues it does not care about)
+    cares: np.ndarray  # (K,) bool
+    budget: float
+    channel: str
+    targets: np.ndarray | None  # (N,) bool, or None for its allies
+
+
+def compile_lobbies(scenario: Scenario, dtype: type) -> tuple[Lobby, ...]:
+    """The scenario's stakeholders with a budget (one without changes nothing, so it is left out), targets resolved:
+    a bloc's id stands for its members."""
+    issues, ids = scenario.issue_ids, scenario.delegation_ids
+    bloc_of = scenario.bloc_of()
+    out = []
+    for s in scenario.stakeholders:
+        if s.budget <= 0.0:
+            continue
+        targets = None
+        if s.targets:
+            named = set(s.targets)
+            targets = np.array([d in named or bloc_of.get(d) in named for d in ids], dtype=bool)
+        out.append(
+            Lobby(
+                s.id,
+                np.array([s.position.get(k, 0.0) for k in issues], dtype=dtype),
+                np.array([k in s.position for k in issues], dtype=bool),
+                s.budget,
+                s.channel,
+                targets,
+            )
+        )
+    return tuple(out)
+
+
 def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
     """Turn a :class:`Scenario` into a :class:`ScenarioArrays`: arrays in scenario order, floats in ``dtype``."""
     issues = scenario.issue_ids
     ds = scenario.delegations
     bloc_of = scenario.bloc_of()
-    coordinated = [b.id for b in scenario.blocs if b.coordinated and b.id in bloc_of.values()]
+    coordinated = [b.id for b in scenario.blocs if b.pull == 1.0 and b.id in bloc_of.values()]
     bloc_index = np.array([coordinated.index(bloc_of[d.id]) if bloc_of.get(d.id) in coordinated else -1 for d in ds])
+    cohesive = [b for b in scenario.blocs if 0.0 < b.pull < 1.0 and b.id in bloc_of.values()]
+    cohesive_ids = [b.id for b in cohesive]
+    cohesive_index = np.array(
+        [cohesive_ids.index(bloc_of[d.id]) if bloc_of.get(d.id) in cohesive_ids else -1 for d in ds]
+    )
+    index_of = {d.id: i for i, d in enumerate(ds)}
+    leads = {b.id: index_of[b.lead] for b in scenario.blocs if b.lead is not None and b.pull > 0.0}
+    lead = np.array([leads.get(bloc_of.get(d.id), -1) for d in ds], dtype=np.int64)
     chair, proc, unc, how = scenario.chair, scenario.procedure, scenario.uncertainty, scenario.behaviour
     sq = scenario.status_quo
     fallback_floor = how.default_outside_option
@@ -145,6 +196,10 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
             [[p.shift if p.issue == k else 0.0 for k in issues] for p in scenario.provisions], dtype=dtype
         ).reshape(len(scenario.provisions), len(issues)),
         provision_threshold=proc.provision_threshold,
+        cohesive_index=cohesive_index.astype(np.int64) if cohesive else None,
+        cohesion=tuple(b.pull for b in cohesive),
+        lead=lead if (lead >= 0).any() else None,
+        stakeholders=compile_lobbies(scenario, dtype),
     )
 
 

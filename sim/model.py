@@ -1,8 +1,10 @@
 """The agent-based model (Mesa 3): one run, step by step — for the dashboard, teaching and checking the engine.
 
-One :class:`Delegation` agent per delegation; :meth:`NegotiationModel.step` is one round: every delegation
-weighs the chair's text, coordinated blocs settle a common line, and either consensus ends the talks or the
-chair revises the text. At the deadline the fallback decides. Every move is a function of :mod:`sim.steps` over
+One :class:`Delegation` agent per delegation, one :class:`Coalition` agent per group that pulls its members (a
+coordinated bloc, or a looser group with a cohesion) and one :class:`Stakeholder` agent per actor without a vote;
+:meth:`NegotiationModel.step` is one round: the stakeholders press their targets, every delegation weighs the
+chair's text, each group settles its line and its members follow or break ranks, and either consensus ends the
+talks or the chair revises the text. At the deadline the fallback decides. Every move is a function of :mod:`sim.steps` over
 :mod:`sim.dynamics`, the same layer the batched engine's stages (:mod:`sim.stages`) call, so replicate k of
 ``simulate(scenario, R, seed)`` and ``NegotiationModel(scenario, seed, replicate=k)`` agree
 (``tests/test_runners_agree.py``).
@@ -10,12 +12,14 @@ chair revises the text. At the deadline the fallback decides. Every move is a fu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mesa
 import numpy as np
 
 from sim import dynamics as dyn
-from sim import outcomes, steps
-from sim.inputs import Draw, compile_arrays, draw_inputs, replicate_rng
+from sim import lobbying, outcomes, steps
+from sim.inputs import Draw, Lobby, compile_arrays, draw_inputs, replicate_rng
 from sim.scenario import Scenario
 
 
@@ -45,6 +49,12 @@ class Delegation(mesa.Agent):
         """A new session: demands start where the last session's concessions ended (``draw.reservation``)."""
         self.reservation = draw.reservation[self.index : self.index + 1]
 
+    def adopt(self, draw: Draw) -> None:
+        """Take the inputs the stakeholders' pressure left (:class:`Stakeholder`): ideal point, salience, demands."""
+        self.position, self.salience = draw.position[self.index], draw.salience[self.index]
+        self.reservation = draw.reservation[self.index : self.index + 1]
+        self.outside_option = draw.outside_option[self.index : self.index + 1]
+
     def evaluate(self, text: np.ndarray, progress: float | np.ndarray) -> None:
         """Weigh the text: its utility to this delegation and the threshold it demands at this point in time."""
         self.utility = dyn.utility(text, self.position[None, :], self.salience[None, :])[0]
@@ -53,6 +63,70 @@ class Delegation(mesa.Agent):
     def decide(self, objecting: bool, blocking: bool) -> None:
         """Accept or object, as the round's decision (:func:`sim.steps.decide`) says for this delegation."""
         self.objecting, self.blocking = bool(objecting), bool(blocking)
+
+
+class Coalition(mesa.Agent):
+    """A group whose line pulls its members each round (:func:`sim.dynamics.cohere`): a coordinated bloc (cohesion 1)
+    or a looser group. After each decision it knows its line (accept or object, on the members' power-weighted
+    surplus) and which members broke ranks."""
+
+    def __init__(self, model: NegotiationModel, bloc_id: str, name: str, members: np.ndarray, cohesion: float) -> None:
+        super().__init__(model)
+        self.bloc_id, self.name, self.members, self.cohesion = bloc_id, name, members, cohesion
+        lead = model.arrays.lead
+        self.lead = None if lead is None or lead[members[0]] < 0 else model.arrays.delegation_ids[lead[members[0]]]
+        self.accepts: bool | None = None  # the group's line in the last round
+        self.defectors: list[str] = []
+
+    def take_line(self, util: np.ndarray, threshold: np.ndarray) -> None:
+        """Settle the group's line on the members' utilities and demands and pull the members toward it, in place."""
+        weight = self.model.arrays.power[self.members]
+        surplus = dyn.ordered_sum((util[self.members] - threshold[self.members]) * weight)
+        self.accepts = bool(surplus >= 0.0)
+        dyn.cohere(util, self.members, weight, self.cohesion)
+        dyn.cohere(threshold, self.members, weight, self.cohesion)
+
+    def count_defectors(self, objecting: np.ndarray) -> None:
+        """The members whose decision differs from the group's line."""
+        ids = self.model.arrays.delegation_ids
+        self.defectors = [ids[i] for i in self.members if bool(objecting[i]) == self.accepts]
+
+
+class Stakeholder(mesa.Agent):
+    """An actor without a vote that presses its targets each round (:func:`sim.lobbying.press`); it remembers whom
+    it pressed in the last round and how hard."""
+
+    def __init__(self, model: NegotiationModel, lobby: Lobby, name: str, kind: str) -> None:
+        super().__init__(model)
+        self.lobby, self.stakeholder_id, self.name, self.kind = lobby, lobby.id, name, kind
+        self.targets: list[str] = []
+        self.pressure = 0.0  # the sum of the intensities it spent in the last round
+
+    def press(self) -> None:
+        """Press this round's targets; the model's inputs become what the pressure leaves."""
+        m, s = self.model, self.lobby
+        d = m.draw
+        done = lobbying.press(
+            s.channel,
+            s.budget,
+            s.position,
+            s.cares,
+            s.targets,
+            m.text,
+            d.position,
+            d.salience,
+            d.reservation,
+            d.outside_option,
+        )
+        m.draw = replace(
+            d,
+            position=done.position,
+            salience=done.salience,
+            reservation=done.reservation,
+            outside_option=done.outside_option,
+        )
+        self.targets = [m.arrays.delegation_ids[i] for i in np.flatnonzero(done.targets)]
+        self.pressure = float(done.intensity.sum())
 
 
 class NegotiationModel(mesa.Model):
@@ -67,8 +141,11 @@ class NegotiationModel(mesa.Model):
         self.treaty_scenario, self.arrays, self.seed, self.replicate = scenario, arrays, seed, replicate
         for index in range(len(arrays.delegation_ids)):
             Delegation(self, index, draw)
-        self.delegations: list[Delegation] = sorted(self.agents, key=lambda a: a.index)
-        self.draw = draw
+        self.delegations: list[Delegation] = sorted(self.agents_by_type[Delegation], key=lambda a: a.index)
+        self.coalitions = self._coalitions(scenario)
+        by_id = {s.id: s for s in scenario.stakeholders}
+        self.stakeholders = [Stakeholder(self, s, by_id[s.id].name, by_id[s.id].kind) for s in arrays.stakeholders]
+        self.draw = self.opening_draw = draw
         self.session = 0  # 0-based; the round counter restarts with each session
         self.round = 0
         self.text = steps.opening_text(arrays, draw)
@@ -86,8 +163,28 @@ class NegotiationModel(mesa.Model):
                 "objecting": lambda m: sum(d.objecting for d in m.delegations),
                 "blocking": lambda m: sum(d.blocking for d in m.delegations),
             },
-            agent_reporters={"delegation": "delegation_id", "utility": "utility", "objecting": "objecting"},
+            agenttype_reporters={
+                Delegation: {"delegation": "delegation_id", "utility": "utility", "objecting": "objecting"},
+                Coalition: {"bloc": "bloc_id", "accepts": "accepts", "defectors": lambda c: len(c.defectors)},
+                Stakeholder: {"stakeholder": "stakeholder_id", "pressure": "pressure"},
+            },
         )
+
+    def _coalitions(self, scenario: Scenario) -> list[Coalition]:
+        """A :class:`Coalition` agent for every group that pulls its members: the coordinated blocs, then the looser."""
+        arrays, names = self.arrays, {b.id: b.name or b.id for b in scenario.blocs}
+        coordinated = dict.fromkeys(d for d, b in zip(arrays.deciders, arrays.bloc_index) if b >= 0)
+        out = [
+            Coalition(self, bloc, names[bloc], np.flatnonzero(arrays.bloc_index == n), 1.0)
+            for n, bloc in enumerate(coordinated)
+        ]
+        if arrays.cohesive_index is not None:
+            bloc_of = scenario.bloc_of()
+            for n, pull in enumerate(arrays.cohesion):
+                members = np.flatnonzero(arrays.cohesive_index == n)
+                bloc = bloc_of[arrays.delegation_ids[members[0]]]
+                out.append(Coalition(self, bloc, names[bloc], members, pull))
+        return out
 
     @staticmethod
     def _text_reporter(issue: int):
@@ -126,9 +223,13 @@ class NegotiationModel(mesa.Model):
             self.end_session()
             return
         self.round += 1
+        if self.stakeholders:
+            for stakeholder in self.stakeholders:
+                stakeholder.press()
+            self.agents_by_type[Delegation].do("adopt", self.draw)
         if self.round == rounds and self.arrays.provision_ids and not self.arrays.followed[self.session]:
             self.vote_on_provisions()
-        self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.round, self.belief))
+        self.agents_by_type[Delegation].do("evaluate", self.text, steps.progress(self.arrays, self.round, self.belief))
         self.settle(steps.choice_uniforms(self.arrays, self.draw, self.session, self.round))
         self.datacollector.collect(self)
         if not any(d.blocking for d in self.delegations):
@@ -140,13 +241,17 @@ class NegotiationModel(mesa.Model):
             self.revise_text()
 
     def settle(self, uniform: np.ndarray | None) -> None:
-        """Coordinated blocs pool their members' views, then each delegation accepts or objects (random-utility
-        draws ``uniform`` when the scenario's choice is stochastic)."""
-        util = steps.pooled(self.arrays, np.array([d.utility for d in self.delegations]))
-        threshold = steps.pooled(self.arrays, np.array([d.threshold for d in self.delegations]))
+        """Each group settles its line and pulls its members toward it (:class:`Coalition`), then each delegation
+        accepts or objects (random-utility draws ``uniform`` when the scenario's choice is stochastic)."""
+        util = np.array([d.utility for d in self.delegations])
+        threshold = np.array([d.threshold for d in self.delegations])
+        for coalition in self.coalitions:
+            coalition.take_line(util, threshold)
         decision = steps.decide(self.arrays, util, threshold, self.round, self.belief, uniform)
         for d in self.delegations:
             d.decide(decision.objecting[d.index], decision.blocking[d.index])
+        for coalition in self.coalitions:
+            coalition.count_defectors(decision.objecting)
         for index, (objecting, _) in self.played.items():
             d = self.delegations[index]
             d.objecting, d.blocking = objecting, objecting and d.can_block
@@ -172,7 +277,9 @@ class NegotiationModel(mesa.Model):
         """A session's deadline without consensus: the next session, suspension, or (after the final session) the
         fallback. Who still blocks is the last round's decision (with no round held, the opening text's)."""
         if self.round == 0:  # a session of no rounds: the deterministic view of the opening text at the deadline
-            self.agents.do("evaluate", self.text, steps.progress(self.arrays, self.arrays.rounds, self.belief))
+            self.agents_by_type[Delegation].do(
+                "evaluate", self.text, steps.progress(self.arrays, self.arrays.rounds, self.belief)
+            )
             util = steps.pooled(self.arrays, np.array([d.utility for d in self.delegations]))
             threshold = steps.pooled(self.arrays, np.array([d.threshold for d in self.delegations]))
             blocking = steps.blocked(self.arrays, util, threshold)
@@ -182,7 +289,7 @@ class NegotiationModel(mesa.Model):
         if self.arrays.followed[self.session]:
             if self.session + 1 < self.arrays.sessions:
                 self.draw = steps.carry_concessions(self.arrays, self.draw, self.belief)
-                self.agents.do("resume", self.draw)
+                self.agents_by_type[Delegation].do("resume", self.draw)
                 self.session, self.round = self.session + 1, 0
                 return
             self.outcome, self.running = outcomes.SUSPENDED.name, False
@@ -228,7 +335,8 @@ class NegotiationModel(mesa.Model):
         :func:`sim.steps.ratify`, as in the batched engine's ``ratify`` stage."""
         if self.arrays.ratification is None:
             return
-        after = steps.ratify(self.arrays, self.text, self.draw)
+        # decided at home on each delegation's own draw: the pressure in the room does not carry over
+        after = steps.ratify(self.arrays, self.text, self.opening_draw)
         self.signatures, self.ratifications = int(after.signatures), int(after.ratifications)
         self.ratified = [d.delegation_id for d in self.delegations if after.ratified[d.index]]
         in_force = float(after.in_force_years)

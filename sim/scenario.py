@@ -101,12 +101,54 @@ class Delegation(Frozen):
 
 
 class Bloc(Frozen):
-    """A group of delegations. A ``coordinated`` bloc decides as one (the EU's single position, say)."""
+    """A group of delegations that negotiates as a coalition (``docs/model.md`` §16).
+
+    ``cohesion`` in [0, 1] is how strongly the group's line pulls its members each round: 0, members decide alone
+    (a label); 1, the group decides as one (the EU's single position under the CFSP); in between, each member weighs
+    the group's line against its own and breaks ranks when its own stake outweighs the group's. ``coordinated: true``
+    is cohesion 1. ``lead`` is the member that speaks for the group: the chair accommodates the group's objection at
+    the lead's position.
+    """
 
     id: Identifier
     name: str = ""
     members: tuple[DelegationId, ...] = ()
     coordinated: bool = False
+    cohesion: Unit | None = None
+    lead: DelegationId | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def pull(self) -> float:
+        """The group's cohesion: as given, else 1 for a coordinated bloc and 0 for a label."""
+        if self.cohesion is not None:
+            return float(self.cohesion)
+        return 1.0 if self.coordinated else 0.0
+
+
+class Stakeholder(Frozen):
+    """An actor without a vote — an NGO, a firm or industry body, a UN office — that presses delegations each round
+    (``docs/model.md`` §17): it spends ``budget`` per round over its targets through one ``channel``:
+
+    - ``salience``: it raises the weight its targets give the issues it cares about (a legislative subsidy to allies,
+      Hall & Deardorff 2006);
+    - ``position``: it persuades its targets, moving their ideal points toward its own (informational lobbying,
+      Austen-Smith 1993; Keck & Sikkink 1998 on advocacy networks);
+    - ``outside_option``: it raises what no deal is worth to its targets in proportion to how far the text is from
+      what it wants ("no deal rather than a bad deal": threats to campaign against ratification, Dür 2008).
+
+    ``targets`` are delegation or bloc ids; without any, its allies each round — the delegations nearer its position
+    than the text on the issues it cares about (lobbyists work through friends, Hall & Deardorff 2006).
+    """
+
+    id: Identifier
+    name: str = ""
+    kind: Literal["ngo", "industry", "un_body", "other"] = "other"
+    position: Annotated[dict[str, Unit], Field(min_length=1)]
+    budget: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = 0.0
+    channel: Literal["salience", "position", "outside_option"] = "salience"
+    targets: tuple[DelegationId, ...] = ()
+    sources: tuple[str, ...] = ()
 
 
 class Procedure(Frozen):
@@ -223,6 +265,8 @@ class Scenario(Frozen):
     issues: Annotated[tuple[Issue, ...], Field(min_length=1)]
     delegations: Annotated[tuple[Delegation, ...], Field(min_length=1)]
     blocs: tuple[Bloc, ...] = ()
+    #: Actors without a vote who press delegations each round (docs/model.md §17); none by default.
+    stakeholders: tuple[Stakeholder, ...] = ()
     procedure: Procedure = Procedure()
     chair: Chair = Chair()
     uncertainty: Uncertainty = Uncertainty()
@@ -304,6 +348,28 @@ def consistency_problems(scenario: Scenario) -> list[str]:
         for dup in _duplicates([p.id for p in scenario.provisions]):
             problems.append(f"provisions: duplicate provision id '{dup}'")
     problems += _bloc_problems(scenario, set(delegation_ids))
+    problems += _stakeholder_problems(scenario, issues, set(delegation_ids))
+    return problems
+
+
+def _stakeholder_problems(scenario: Scenario, issues: set[str], delegations: set[str]) -> list[str]:
+    problems = []
+    for dup in _duplicates([s.id for s in scenario.stakeholders]):
+        problems.append(f"stakeholders: duplicate stakeholder id '{dup}'")
+    blocs = {b.id for b in scenario.blocs}
+    for n, stakeholder in enumerate(scenario.stakeholders):
+        unknown = set(stakeholder.position) - issues
+        if unknown:
+            problems.append(
+                f"stakeholders[{n}].position: unknown issue(s) {sorted(unknown)}; the issues are {sorted(issues)}"
+            )
+        for target in stakeholder.targets:
+            if target not in delegations and target not in blocs:
+                close = difflib.get_close_matches(target, sorted(delegations | blocs), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(
+                    f"stakeholders[{n}].targets: '{target}' is neither a delegation nor a bloc in this scenario{hint}"
+                )
     return problems
 
 
@@ -323,6 +389,14 @@ def _bloc_problems(scenario: Scenario, delegations: set[str]) -> list[str]:
             elif declared.get(member, bloc.id) != bloc.id:
                 problems.append(f"blocs[{n}].members: '{member}' says its bloc is '{declared[member]}'")
             member_of[member] = bloc.id
+    for n, bloc in enumerate(scenario.blocs):
+        if bloc.coordinated and bloc.cohesion is not None and bloc.cohesion != 1.0:
+            problems.append(
+                f"blocs[{n}].cohesion: a coordinated bloc decides as one (cohesion 1), got {bloc.cohesion}; "
+                "give the cohesion alone for a looser group"
+            )
+        if bloc.lead is not None and member_of.get(bloc.lead) != bloc.id and declared.get(bloc.lead) != bloc.id:
+            problems.append(f"blocs[{n}].lead: '{bloc.lead}' is not a member of bloc '{bloc.id}'")
     for n, d in enumerate(scenario.delegations):
         if d.bloc is not None and d.bloc not in bloc_ids:
             close = difflib.get_close_matches(d.bloc, bloc_ids, n=1)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim import dynamics as dyn
+from sim import lobbying
 from sim.inputs import Draw, ScenarioArrays
+from sim.lobbying import Pressed
 
 
 def credibility(arrays: ScenarioArrays, draw: Draw, session: int) -> float | np.ndarray:
@@ -39,8 +41,40 @@ def opening_text(arrays: ScenarioArrays, draw: Draw) -> np.ndarray:
 
 
 def pooled(arrays: ScenarioArrays, values: np.ndarray) -> np.ndarray:
-    """``values`` (..., N) with each coordinated bloc's members at the bloc's power-weighted mean."""
-    return dyn.pool_blocs(values, arrays.bloc_index, arrays.n_blocs, arrays.power)
+    """``values`` (..., N) with each coordinated bloc's members at the bloc's power-weighted mean, and each looser
+    group's members pulled toward theirs by the group's cohesion (:func:`dyn.cohere`)."""
+    values = dyn.pool_blocs(values, arrays.bloc_index, arrays.n_blocs, arrays.power)
+    if arrays.cohesive_index is None:
+        return values
+    return dyn.pull_blocs(values, arrays.cohesive_index, arrays.cohesion, arrays.power)
+
+
+def lobby(arrays: ScenarioArrays, draw: Draw, text: np.ndarray) -> tuple[Draw, tuple[Pressed, ...]]:
+    """The stakeholders press the delegations, one after another in the scenario's order, before a round
+    (:func:`sim.lobbying.press`): the delegations' inputs afterwards and what each stakeholder did."""
+    done = []
+    for s in arrays.stakeholders:
+        pressed = lobbying.press(
+            s.channel,
+            s.budget,
+            s.position,
+            s.cares,
+            s.targets,
+            text,
+            draw.position,
+            draw.salience,
+            draw.reservation,
+            draw.outside_option,
+        )
+        draw = replace(
+            draw,
+            position=pressed.position,
+            salience=pressed.salience,
+            reservation=pressed.reservation,
+            outside_option=pressed.outside_option,
+        )
+        done.append(pressed)
+    return draw, tuple(done)
 
 
 def demands(arrays: ScenarioArrays, draw: Draw, t: int, belief: float | np.ndarray | None = None) -> np.ndarray:
@@ -113,6 +147,8 @@ def revise(
     """The chair's revision between rounds under the scenario's strategy and step (:func:`dyn.next_text`)."""
     # a random objection can come from a delegation the text already satisfies: nothing to accommodate, no pull
     shortfall = np.where(blocking, np.maximum(threshold - util, 0.0), 0.0)
+    if arrays.lead is not None:  # a group's lead speaks for the members that block with it
+        position = dyn.voiced_positions(position, blocking, arrays.lead)
     return dyn.next_text(text, arrays.strategy, arrays.step, position, salience, arrays.power, util, shortfall)
 
 

@@ -13,6 +13,38 @@ from tests.builders import build, delegation, lone_holdout
 OUTCOMES = {o.code: o.name for o in _OUTCOMES}
 
 
+def cohesive_groups_and_stakeholders():
+    """Two loose groups with leads, a coordinated one, and a stakeholder through each channel."""
+    return build(
+        [
+            delegation("A1", 0.2, 0.9, power=3),
+            delegation("A2", 0.5, 0.5),
+            delegation("A3", 0.7, 0.3, style="boulware"),
+            delegation("B1", 0.8, 0.2, power=2, style="boulware"),
+            delegation("B2", 0.6, 0.4),
+            delegation("C1", 0.4, 0.7),
+            delegation("C2", 0.3, 0.6),
+        ],
+        blocs=[
+            {"id": "a", "members": ["A1", "A2", "A3"], "cohesion": 0.6, "lead": "A1"},
+            {"id": "b", "members": ["B1", "B2"], "cohesion": 0.3, "lead": "B1"},
+            {"id": "c", "members": ["C1", "C2"], "coordinated": True, "lead": "C2"},
+        ],
+        stakeholders=[
+            {"id": "ngo", "position": {"safeguards": 1.0}, "budget": 0.5, "channel": "salience"},
+            {
+                "id": "firm",
+                "position": {"scope": 0.1, "safeguards": 0.9},
+                "budget": 0.4,
+                "channel": "outside_option",
+                "targets": ["a"],
+            },
+            {"id": "office", "position": {"safeguards": 0.9}, "budget": 1.0, "channel": "position", "targets": ["B2"]},
+        ],
+        procedure={"rounds": 8},
+    )
+
+
 def scenarios():
     classroom = load_scenario("classroom")
     bloc = build(
@@ -42,6 +74,7 @@ def scenarios():
         "classroom_random_choice_isolation": with_overrides(
             classroom, {"behaviour": {"temperature": 0.05, "isolation_cost": 0.2}, "procedure": {"sessions": 2}}
         ),
+        "cohesive_groups_and_stakeholders": cohesive_groups_and_stakeholders(),
         "uncc2024_random_choice": with_overrides(
             load_scenario("uncc2024"), {"behaviour": {"temperature": 0.03, "isolation_cost": 0.1}}
         ),
@@ -94,7 +127,17 @@ def random_scenario(rng: np.random.Generator, number: int):
             "title": "random",
             "issues": issues,
             "delegations": delegations,
-            "blocs": [{"id": "b", "members": members, "coordinated": bool(rng.uniform() < 0.7)}] if members else [],
+            "blocs": [random_bloc(rng, members)] if members else [],
+            "stakeholders": [
+                {
+                    "id": f"s{j}",
+                    "position": {f"i{i}": float(rng.uniform()) for i in range(k) if rng.uniform() < 0.7} or {"i0": 0.5},
+                    "budget": float(rng.choice([0.0, 0.3, 2.0])),
+                    "channel": ["salience", "position", "outside_option"][int(rng.integers(3))],
+                    "targets": [d["id"] for d in delegations if rng.uniform() < 0.5] if rng.uniform() < 0.5 else [],
+                }
+                for j in range(int(rng.integers(0, 3)))
+            ],
             "procedure": {
                 "rounds": int(rng.integers(0, 12)),
                 "fallback": ["vote", "none"][int(rng.integers(2))],
@@ -122,6 +165,19 @@ def random_scenario(rng: np.random.Generator, number: int):
         },
         "random",
     )
+
+
+def random_bloc(rng: np.random.Generator, members: list[str]) -> dict:
+    """A bloc coordinated by the old flag, or by a cohesion in [0, 1], with or without a lead."""
+    bloc = {"id": "b", "members": members}
+    kind = int(rng.integers(3))
+    if kind == 0:
+        bloc["coordinated"] = bool(rng.uniform() < 0.7)
+    else:
+        bloc["cohesion"] = float(rng.choice([0.0, 0.3, 0.7, 1.0]))
+    if rng.uniform() < 0.5:
+        bloc["lead"] = members[int(rng.integers(len(members)))]
+    return bloc
 
 
 @pytest.mark.parametrize("number", range(40))
