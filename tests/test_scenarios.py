@@ -19,6 +19,7 @@ WHAT_IFS = [
     "uncc2024_lobbying",
     "uncc2024_us_exit",
     "uncc2024_eu_split",
+    "uncc2024_groups",
 ]
 
 
@@ -68,6 +69,11 @@ def _differences(a: dict, b: dict, path: str = "") -> set[str]:
         ("uncc2024_no_vote", {"procedure.fallback"}),
         ("uncc2024_feb", {"procedure.rounds", "chair.draft.scope", "chair.draft.safeguards"}),
         ("uncc2024_eu_split", {"blocs[5].coordinated"}),
+        ("uncc2024_lobbying", {"stakeholders"}),
+        (
+            "uncc2024_groups",
+            {f"blocs[{n}].cohesion" for n in (0, 1, 2, 3, 4, 6)} | {"blocs[0].lead", "blocs[1].lead"},
+        ),
     ],
 )
 def test_a_what_if_differs_from_uncc2024_only_where_it_says(name: str, allowed: set):
@@ -77,16 +83,20 @@ def test_a_what_if_differs_from_uncc2024_only_where_it_says(name: str, allowed: 
     assert changed == allowed
 
 
-def test_hardline_and_lobbying_patch_only_their_blocs():
+def test_hardline_patches_only_its_bloc():
     base = load_scenario("uncc2024")
-    groups = {b.id: set(b.members) for b in base.blocs}
-    for name, touched in (
-        ("uncc2024_hardline", groups["like_minded"]),
-        ("uncc2024_lobbying", groups["eu"] | groups["western"]),
-    ):
-        derived = load_scenario(name)
-        changed = {a.id for a, b in zip(base.delegations, derived.delegations) if a != b}
-        assert changed == touched, name
+    like_minded = {b.id: set(b.members) for b in base.blocs}["like_minded"]
+    derived = load_scenario("uncc2024_hardline")
+    changed = {a.id for a, b in zip(base.delegations, derived.delegations) if a != b}
+    assert changed == like_minded
+
+
+def test_lobbying_is_stakeholder_agents_with_sourced_positions_and_no_vote():
+    scenario = load_scenario("uncc2024_lobbying")
+    kinds = {s.id: s.kind for s in scenario.stakeholders}
+    assert kinds == {"civil_society": "ngo", "industry": "industry", "ohchr": "un_body"}
+    assert not set(kinds) & set(scenario.delegation_ids)  # they press delegations, they are none
+    assert all(s.position["safeguards"] >= 0.9 and s.budget > 0 for s in scenario.stakeholders)
 
 
 def test_us_exit_removes_only_the_us():
