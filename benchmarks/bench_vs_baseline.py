@@ -39,6 +39,28 @@ print(best)
 """
 
 
+#: The coalition and stakeholder agents of uncc2024_groups and uncc2024_lobbying, as overrides of uncc2024.
+COALITIONS_AND_STAKEHOLDERS = {
+    "blocs": {
+        "like_minded": {"cohesion": 0.7, "lead": "RUS"},
+        "egypt_group": {"cohesion": 0.6, "lead": "EGY"},
+        "african_group": {"cohesion": 0.4},
+        "western": {"cohesion": 0.5},
+    },
+    "stakeholders": [
+        {"id": "ngo", "position": {"safeguards": 1.0}, "budget": 6.0, "channel": "salience"},
+        {
+            "id": "industry",
+            "position": {"scope": 0.1, "safeguards": 0.9},
+            "budget": 2.0,
+            "channel": "outside_option",
+            "targets": ["eu", "western"],
+        },
+        {"id": "ohchr", "position": {"scope": 0.2, "safeguards": 1.0}, "budget": 1.0, "channel": "position"},
+    ],
+}
+
+
 def time_tree(tree: Path, replicates: int, repeats: int, extra: dict | None = None) -> float:
     """The best time of ``repeats`` runs of ``replicates`` replicates in the tree at ``tree`` (its own process)."""
     code = TIMER.format(
@@ -78,6 +100,7 @@ def main() -> int:
                     "procedure": {"sessions": 3, "resumable": True},
                 },
             )
+            agents = time_tree(ROOT, args.replicates, args.repeats, COALITIONS_AND_STAKEHOLDERS)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, capture_output=True)
     t_now, t_then = min(now), min(then)
@@ -91,6 +114,10 @@ def main() -> int:
     print(
         f"  with random choice, isolation and 3 resumable sessions: {on:.3f} s, "
         f"{on / t_now:.2f}× the default mechanisms"
+    )
+    print(
+        f"  with cohesive groups (leads) and three stakeholder agents (as uncc2024_groups, uncc2024_lobbying): "
+        f"{agents:.3f} s, {agents / t_now:.2f}× the default mechanisms"
     )
     return 0
 
