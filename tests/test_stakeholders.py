@@ -4,6 +4,7 @@ through salience, position or the outside option; without a budget they change n
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -55,6 +56,20 @@ def test_allies_are_nearer_the_stakeholder_than_the_text_is():
         False,
         True,
     ]
+
+
+def test_a_delegation_as_far_from_the_lobby_as_the_text_is_no_ally():
+    position = np.array([[0.5, 0.6], [0.5, 0.61]], dtype=np.float32)
+    text = np.array([0.5, 0.6], dtype=np.float32)
+    stance, cares = np.array([0.0, 1.0], dtype=np.float32), np.array([False, True])
+    assert lobbying.allies(position, text, stance, cares).tolist() == [False, True]
+
+
+def test_a_round_without_targets_spends_nothing_and_warns_of_nothing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero behind the scenes
+        share = lobbying.intensity(np.zeros((2, 3), dtype=bool), 0.6, np.dtype(np.float32))
+    assert not share.any()
 
 
 def press(channel, budget=0.9, named=None):
