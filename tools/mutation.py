@@ -124,6 +124,11 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     "np.where discards",
     ("sim/dynamics.py", _TOP, "0.0 -> 1.0", 50): "the softmax is invariant to the common shift `top`, which only "
     "guards against overflow; shifting by 1 instead of 0 overflows no sooner",
+    ("sim/dynamics.py", "if cohesion >= 1.0:", ">= -> >", 12): "at cohesion 1 the other branch computes "
+    "0 · v + 1 · line, which is the line exactly for the finite values the model holds",
+    ("sim/dynamics.py", "leads = position[..., np.where(has_lead, lead, 0), :]", "0 -> 1", 47): "the placeholder "
+    "index of a delegation without a lead is read only where `spoken` is false, and a scenario with a lead has at "
+    "least two rows whenever one is without one",
     ("sim/steps.py", "if arrays.isolation_cost > 0.0 and blocking.any():", "> -> >=", 25): "with a zero cost the "
     "relief is 0 and the second decision repeats the first on the same (re-pooled) demands",
     (
