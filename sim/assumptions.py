@@ -57,6 +57,34 @@ def behaviour(scenario: Scenario) -> list[str]:
     return out
 
 
+def coalitions(scenario: Scenario) -> list[str]:
+    """The groups whose line pulls their members (a coordinated bloc, or a looser group with a cohesion)."""
+    held = [b for b in scenario.blocs if b.pull > 0]
+    if not held:
+        return []
+    parts = [
+        (f"{b.id} decides as one" if b.pull == 1 else f"{b.id} cohesion {b.pull:g}")
+        + (f" (lead {b.lead})" if b.lead else "")
+        for b in held
+    ]
+    return ["coalitions: " + ", ".join(parts)]
+
+
+def stakeholders(scenario: Scenario) -> list[str]:
+    """The actors without a vote who press delegations."""
+    active = [s for s in scenario.stakeholders if s.budget > 0]
+    if not active:
+        return []
+    parts = [f"{s.id} ({s.channel}, budget {s.budget:g})" for s in active]
+    return [f"{len(active)} stakeholder(s) without a vote press delegations each round: " + ", ".join(parts)]
+
+
 def describe(scenario: Scenario) -> list[str]:
     """The assumptions behind a run's number, most consequential first."""
-    return [outside_options(scenario), deadline(scenario), *behaviour(scenario)]
+    return [
+        outside_options(scenario),
+        deadline(scenario),
+        *behaviour(scenario),
+        *coalitions(scenario),
+        *stakeholders(scenario),
+    ]

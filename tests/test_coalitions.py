@@ -8,6 +8,7 @@ import pytest
 
 from sim import NegotiationModel, load_scenario, simulate, steps
 from sim import dynamics as dyn
+from sim.assumptions import describe
 from sim.errors import ScenarioError
 from sim.inputs import compile_arrays
 from sim.loading import validate_scenario
@@ -139,3 +140,11 @@ def test_a_wrong_group_names_its_field(bloc, field, expected):
         validate_scenario(doc, "mine.yaml")
     message = str(error.value)
     assert message.startswith(f"mine.yaml: {field}: ") and expected in message
+
+
+def test_the_report_names_the_groups_that_hold_together():
+    lines = describe(load_scenario("uncc2024_groups"))
+    (line,) = [x for x in lines if x.startswith("coalitions:")]
+    assert "like_minded cohesion 0.7 (lead RUS)" in line and "eu decides as one" in line
+    assert "asia_pacific cohesion 0.2" in line
+    assert not [x for x in describe(load_scenario("classroom")) if x.startswith("coalitions")]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sim import NegotiationModel, load_scenario, lobbying, simulate
+from sim.assumptions import describe
 from sim.errors import ScenarioError
 from sim.inputs import compile_arrays
 from sim.loading import validate_scenario
@@ -181,3 +182,11 @@ def test_a_wrong_stakeholder_names_its_field(stakeholder, expected):
     with pytest.raises(ScenarioError) as error:
         validate_scenario(doc, "mine.yaml")
     assert f"mine.yaml: {expected}" in str(error.value)
+
+
+def test_the_report_names_the_stakeholders_that_press():
+    lines = describe(load_scenario("uncc2024_lobbying"))
+    (line,) = [x for x in lines if "stakeholder" in x]
+    assert line.startswith("3 stakeholder(s)") and "industry (outside_option, budget 2)" in line
+    idle = with_stakeholders(load_scenario("classroom"), [{"id": "x", "position": {"scope": 0.1}}])
+    assert not [x for x in describe(idle) if "stakeholder" in x]  # without a budget it presses no one
