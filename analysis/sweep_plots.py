@@ -271,7 +271,8 @@ def _write_final_texts(
             axis_labels = [
                 issue_axis_label(labels.get(i, by_id[i].label), by_id[i].low, by_id[i].high, width=50) for i in issues
             ]
-        plot_final_text_density(texts, ideal, axis_labels, ax=ax).set_title(titles[scenario])
+        above = ideal is not None and len(issues) == 2  # the legend sits between the axes and the title
+        plot_final_text_density(texts, ideal, axis_labels, ax=ax).set_title(titles[scenario], pad=18 if above else 6)
     return save_figure(fig, path, dpi=DPI, formats=formats)
 
 
