@@ -378,3 +378,16 @@ def test_every_analysis_command_refuses_an_unknown_format_in_one_line(command, t
     assert proc.stderr.strip().splitlines() == [
         "--format: a figure format must be png, svg, pdf, or several as svg,pdf; got 'jpg'"
     ]
+
+
+def test_figure_settings_are_never_swept_parameters(tmp_path):
+    """``figures.format`` and ``figures.labels`` change no number: never a column of a sweep's tables."""
+    from analysis.sweep_jobs import Job, flatten, swept_parameters
+
+    def job(name: str, rounds: int, fmt: list[str]) -> Job:
+        run = parse_run_config({"scenario": "classroom", "procedure": {"rounds": rounds}, "figures": {"format": fmt}})
+        settings = flatten(run.model_dump(mode="json", exclude={"chunk_size"}))
+        overrides = (f"procedure.rounds={rounds}", f"figures.format=[{','.join(fmt)}]", "+figures.labels={a:b}")
+        return Job(name, tmp_path, settings, overrides, {})
+
+    assert swept_parameters([job("0", 3, ["svg"]), job("1", 8, ["svg", "pdf"])]) == ["procedure.rounds"]
