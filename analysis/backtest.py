@@ -305,7 +305,7 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 5) -> pd.DataFrame:
 
 def plot_reliability(table: pd.DataFrame, ax: Any = None, label: str = "model") -> Any:
     """Observed share adopted against the mean forecast per bin (dot area = cases); the diagonal is perfect."""
-    from analysis.plots import _axes
+    from analysis.plots import _axes, legend_outside
 
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle="--", label="perfectly calibrated")
@@ -329,7 +329,7 @@ def plot_reliability(table: pd.DataFrame, ax: Any = None, label: str = "model") 
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("forecast P(adopted at this session)")
     ax.set_ylabel("share of cases adopted")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_outside(ax)
     return ax
 
 
@@ -349,14 +349,14 @@ def plot_cases(table: pd.DataFrame, column: str = outcomes.ADOPTED.key, ax: Any 
     return ax
 
 
-def write_outputs(result: Mapping[str, Any], out: Path) -> list[Path]:
-    """The tables and figures of a backtest in ``out`` (written atomically)."""
+def write_outputs(result: Mapping[str, Any], out: Path, formats: Sequence[str] = ("png",)) -> list[Path]:
+    """The tables and figures (each in every format of ``formats``) of a backtest in ``out`` (written atomically)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from analysis.plots import figure_style, save_figure
     from sim.io import atomic_write
 
     written = []
@@ -371,17 +371,18 @@ def write_outputs(result: Mapping[str, Any], out: Path) -> list[Path]:
     cases = result["cases"]
     y = cases["adopted"].to_numpy()
     column = "p_adopted_loo" if "p_adopted_loo" in cases else outcomes.ADOPTED.key
-    fig, ax = plt.subplots(figsize=(5, 5))
-    plot_reliability(
-        reliability(cases[column].to_numpy(), y),
-        ax=ax,
-        label="model, leave-one-out" if column == "p_adopted_loo" else "model, defaults",
-    )
-    ax.set_title(f"Reliability over {len(cases)} real sessions")
-    written.append(save_figure(fig, out / "reliability.png"))
-    fig, ax = plt.subplots(figsize=(7, 0.25 * len(cases) + 1.5))
-    plot_cases(cases, column, ax=ax)
-    written.append(save_figure(fig, out / "cases.png"))
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(7, 5))
+        plot_reliability(
+            reliability(cases[column].to_numpy(), y),
+            ax=ax,
+            label="model, leave-one-out" if column == "p_adopted_loo" else "model, defaults",
+        )
+        ax.set_title(f"Reliability over {len(cases)} real sessions")
+        written += save_figure(fig, out / "reliability", formats=formats)
+        fig, ax = plt.subplots(figsize=(7, 0.25 * len(cases) + 1.5))
+        plot_cases(cases, column, ax=ax)
+        written += save_figure(fig, out / "cases", formats=formats)
     return written
 
 
@@ -437,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--grid", action="store_true", help="also score every setting of the global defaults' grid, with leave-one-out"
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default outputs/backtest/DATE_TIME)")
+    parser.add_argument("--format", help="figure format(s): png (default), svg, pdf or several as svg,pdf")
     parser.add_argument(
         "--record",
         action="store_true",
@@ -445,13 +447,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with command_boundary("treatysim-backtest"):
+        from analysis.plots import figure_formats
+
+        formats = figure_formats(args.format)
         if args.replicates < 1 or not 0 <= args.seed < 2**63:
             raise ScenarioError("treatysim-backtest", [("", "replicates must be >= 1 and seed in [0, 2**63)")])
         cases = read_library(args.folder)
         result = run_backtest(cases, args.replicates, args.seed, grid=args.grid)
     print(format_report(result))
     out = args.out or Path("outputs") / "backtest" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    written = write_outputs(result, out)
+    written = write_outputs(result, out, formats)
     if args.record:
         written.append(write_record(result, args.replicates, args.seed, args.grid))
     print(f"\nwritten: {', '.join(str(p) for p in written)}")

@@ -47,7 +47,7 @@ def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, 
     from sim.loading import load_scenario
 
     scenarios = [load_scenario(name) for name in names]
-    return [summarize(simulate(s, replicates, seed), s.display_names()) for s in scenarios]
+    return [{"title": s.title, **summarize(simulate(s, replicates, seed), s.display_names())} for s in scenarios]
 
 
 def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -81,9 +81,14 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def write_outputs(
-    rows: Sequence[Mapping[str, Any]], summaries: Sequence[Mapping[str, Any]], out: Path, figure: bool
+    rows: Sequence[Mapping[str, Any]],
+    summaries: Sequence[Mapping[str, Any]],
+    out: Path,
+    figure: bool,
+    formats: Sequence[str] = ("png",),
 ) -> list[Path]:
-    """``comparison.csv`` and (unless ``figure`` is false) ``comparison.png`` in ``out``, written atomically."""
+    """``comparison.csv`` and (unless ``figure`` is false) the figure ``comparison`` in each of ``formats`` in
+    ``out``, written atomically."""
     import pandas as pd
 
     from sim.io import atomic_write
@@ -96,11 +101,12 @@ def write_outputs(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from analysis.plots import plot_scenario_comparison, save_figure
+        from analysis.plots import figure_style, plot_scenario_comparison, save_figure
 
-        fig, ax = plt.subplots(figsize=(8, 0.5 * len(summaries) + 1.6))
-        plot_scenario_comparison(summaries, ax=ax)
-        written.append(save_figure(fig, out / FIGURE_FILE, dpi=120))
+        with figure_style():
+            fig, ax = plt.subplots(figsize=(8, 0.6 * len(summaries) + 1.6))
+            plot_scenario_comparison(summaries, ax=ax)
+            written += save_figure(fig, out / FIGURE_FILE, dpi=120, formats=formats)
     return written
 
 
@@ -114,6 +120,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default outputs/compare/DATE_TIME)")
     parser.add_argument("--no-figure", action="store_true", help="write the table only")
+    parser.add_argument("--format", help="figure format(s): png (default), svg, pdf or several as svg,pdf")
     return parser.parse_args(argv)
 
 
@@ -126,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.scenarios or available_scenarios()
     out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-compare"):
+        from analysis.plots import figure_formats
+
+        formats = figure_formats(args.format)
         if not 1 <= args.replicates <= MAX_REPLICATES or not 0 <= args.seed < 2**63:
             raise ScenarioError(
                 "treatysim-compare",
@@ -142,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summaries = compare(names, args.replicates, args.seed)
         rows = comparison_rows(summaries)
         print(format_table(rows))
-        written = write_outputs(rows, summaries, out, figure=not args.no_figure)
+        written = write_outputs(rows, summaries, out, figure=not args.no_figure, formats=formats)
         print(f"\nwritten: {', '.join(str(p) for p in written)}")
     return 0
 

@@ -280,9 +280,12 @@ def sensitivity(config: SensitivityConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     return analyze(config, problem, samples, y), evaluations
 
 
-def plot_indices(indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted") -> Any:
-    """Bar chart of the indices with their 95% intervals: Sobol total (ST) and first-order (S1), or Morris μ*."""
-    from analysis.plots import _axes
+def plot_indices(
+    indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted", names: dict[str, str] | None = None
+) -> Any:
+    """Bar chart of the indices with their 95% intervals: Sobol total (ST) and first-order (S1), or Morris μ*;
+    ``names`` maps each input (a dotted setting) to the label the axis shows (:func:`analysis.labels.setting_label`)."""
+    from analysis.plots import _axes, legend_outside
 
     ax = _axes(ax)
     table = indices.iloc[::-1]
@@ -293,32 +296,58 @@ def plot_indices(indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted
         ax.barh(
             y + shift, table[key].fillna(0), height=height, xerr=table[f"{key}_conf"].fillna(0), capsize=2, label=label
         )
-    ax.set_yticks(y, table["input"].tolist())
-    ax.set_xlabel(("Sobol index" if len(bars) > 1 else "Morris μ* (mean |elementary effect|)") + f" of {output}")
-    ax.legend(loc="lower right", fontsize=7)
+    ax.set_yticks(y, [(names or {}).get(i, i) for i in table["input"]])
+    ax.set_xlabel(
+        ("Sobol index" if len(bars) > 1 else "Morris μ* (mean |elementary effect|)")
+        + f" of P({output.removeprefix('p_')})"
+    )
+    legend_outside(ax)
     return ax
 
 
-def write_outputs(config: SensitivityConfig, indices: pd.DataFrame, evaluations: pd.DataFrame, out: Path) -> list[Path]:
-    """``indices.csv``, ``evaluations.csv`` and ``indices.png`` in ``out``, written atomically."""
+def input_labels(config: SensitivityConfig, labels: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """The scenario's title and a readable name for each input (the delegation's name, the issue's label), for the
+    figure; the user's ``labels`` (by dotted name) win."""
+    from analysis.labels import setting_label
+    from sim.loading import load_scenario
+
+    scenario = load_scenario(config.scenario)
+    issues = {i.id: i.label for i in scenario.issues}
+    names = {k: setting_label(k, scenario.display_names(), issues, labels) for k in config.inputs}
+    return (labels or {}).get(scenario.name, scenario.title), names
+
+
+def write_outputs(
+    config: SensitivityConfig,
+    indices: pd.DataFrame,
+    evaluations: pd.DataFrame,
+    out: Path,
+    formats: tuple[str, ...] = ("png",),
+) -> list[Path]:
+    """``indices.csv``, ``evaluations.csv`` and the figure ``indices`` (in each of ``formats``) in ``out``, written
+    atomically."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import save_figure
+    from analysis.plots import figure_style, save_figure
     from sim.io import atomic_write
 
     written = [
         atomic_write(out / "indices.csv", lambda tmp: indices.to_csv(tmp, index=False, float_format="%.6g")),
         atomic_write(out / "evaluations.csv", lambda tmp: evaluations.to_csv(tmp, index=False)),
     ]
-    fig, ax = plt.subplots(figsize=(7, 1.5 + 0.5 * len(indices)))
-    plot_indices(indices, ax=ax, output=config.output)
-    ax.set_title(
-        f"{config.scenario}: what moves {config.output}\n({config.method}, {len(evaluations)} evaluations)", fontsize=10
-    )
-    written.append(save_figure(fig, out / "indices.png", dpi=110))
+    title, names = input_labels(config)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(8, 1.5 + 0.5 * len(indices)))
+        plot_indices(indices, ax=ax, output=config.output, names=names)
+        ax.set_title(
+            f"{textwrap.fill(title, 60)}\nwhat moves P({config.output.removeprefix('p_')}) ({config.method}, {len(evaluations)} evaluations)"
+        )
+        written += save_figure(fig, out / "indices", dpi=110, formats=formats)
     return written
 
 
@@ -365,9 +394,13 @@ def main(argv: list[str] | None = None) -> None:
         "--replicates", type=int, help="override the experiment's replicates per evaluation (at least 1)"
     )
     parser.add_argument("--method", choices=METHODS, help="override the experiment's method")
+    parser.add_argument("--format", help="figure format(s): png (default), svg, pdf or several as svg,pdf")
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "sensitivity" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-sensitivity"):
+        from analysis.plots import figure_formats
+
+        formats = figure_formats(args.format)
         config = load_experiment(args.experiment)
         changes = {k: v for k in ("scenario", "samples", "replicates", "method") if (v := getattr(args, k)) is not None}
         config = with_changes(config, changes) if changes else config
@@ -378,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
                 file=sys.stderr,
             )
         indices, evaluations = sensitivity(config)
-        written = write_outputs(config, indices, evaluations, out)
+        written = write_outputs(config, indices, evaluations, out, formats)
         print(f"{config.method} indices of {config.output}, {config.scenario}, {len(evaluations)} model evaluations:")
         print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         note = noise_note(config, indices)

@@ -108,14 +108,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir) written by treatysim -m")
     parser.add_argument("--out", type=Path, help="where to write (default: SWEEP_DIR/aggregate)")
     parser.add_argument("--no-figures", action="store_true", help="write the tables only")
+    parser.add_argument("--format", help="figure format(s): png, svg, pdf or several as svg,pdf (default: the sweep's)")
     args = parser.parse_args(argv)
     with command_boundary("treatysim-aggregate"):
+        from analysis.plots import figure_formats
         from analysis.sweep_plots import write_figures
         from analysis.sweep_tables import write_tables
 
+        formats = figure_formats(args.format) if args.format else None
         jobs, incomplete = read_sweep(args.sweep_dir)
         out = args.out or args.sweep_dir / "aggregate"
-        written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out))
+        written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out, formats))
         print(f"{len(jobs)} complete jobs, swept: {', '.join(swept_parameters(jobs)) or 'nothing'}")
         for path in incomplete:
             print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)

@@ -20,7 +20,7 @@ from typing import Any
 from sim.errors import ScenarioError
 
 FIXED = ("job", "scenario", "replicates", "seed")
-NOT_PARAMETERS = ("figures", "chunk_size")  # settings that do not change the results
+NOT_PARAMETERS = ("figures", "chunk_size")  # settings (and sections: figures.format) that do not change the results
 log = logging.getLogger(__name__)
 
 
@@ -112,4 +112,4 @@ def swept_parameters(jobs: list[Job]) -> list[str]:
     named = {o.split("=", 1)[0].lstrip("+~") for job in jobs for o in job.overrides}
     varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
     chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
-    return [k for k in chosen if k not in FIXED + NOT_PARAMETERS]
+    return [k for k in chosen if k not in FIXED + NOT_PARAMETERS and k.split(".")[0] not in NOT_PARAMETERS]

@@ -1,6 +1,7 @@
 """Figures of a sweep. Each ``plot_*`` function takes data (from :mod:`analysis.sweep_stats`) and an optional
 matplotlib ``ax`` and returns the ``ax``; :func:`write_figures` facets them by scenario and writes the files
-``treatysim-aggregate`` makes.
+``treatysim-aggregate`` makes, in the one figure style and each format asked (:mod:`analysis.plots`), naming
+settings, scenarios, issues and delegations by readable labels (:mod:`analysis.labels`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.plots import _axes, save_figure
+from analysis.labels import issue_axis_label, scenario_label, setting_label
+from analysis.plots import _axes, figure_style, integer_ticks, legend_outside, save_figure
 from sim import outcomes
 
 if TYPE_CHECKING:
@@ -24,11 +26,18 @@ DPI = 110
 
 
 def plot_adoption_curve(
-    curve: pd.DataFrame, parameter: str, ax: Any = None, label: str = "P(adopted)", colour: str | None = None
+    curve: pd.DataFrame,
+    parameter: str,
+    ax: Any = None,
+    label: str = "P(adopted)",
+    colour: str | None = None,
+    axis_label: str | None = None,
 ) -> Any:
     """P(adopted) (or the probability ``label`` names) against one swept parameter with its 95% band; ``curve``
-    is one scenario's rows of :func:`analysis.sweep_stats.adoption_by`. Numeric values go on a numeric axis, others are
-    spaced evenly. Call it again on the same ``ax`` to add another probability."""
+    is one scenario's rows of :func:`analysis.sweep_stats.adoption_by`. Numeric values go on a numeric axis (whole
+    numbers on whole-number ticks), others are spaced evenly; the axis is named ``axis_label`` (the setting's
+    readable name) or, without one, the setting itself. Call it again on the same ``ax`` to add another probability;
+    the legend is the caller's (outside the data: :func:`analysis.plots.legend_outside`)."""
     ax = _axes(ax)
     colour = colour or outcomes.ADOPTED.colour
     values = curve[parameter].tolist()
@@ -42,16 +51,17 @@ def plot_adoption_curve(
     ax.plot(x, p, marker="o", color=colour, label=f"{label} (95% band)")
     if ticks is not None:
         ax.set_xticks(x, ticks)
+    elif len(x) and np.all(x == np.round(x)):
+        integer_ticks(ax.xaxis)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(parameter)
+    ax.set_xlabel(axis_label or parameter)
     ax.set_ylabel("probability")
-    ax.legend(loc="best", fontsize=7)
     return ax
 
 
-def plot_outcome_shares_by_scenario(shares: pd.DataFrame, ax: Any = None) -> Any:
+def plot_outcome_shares_by_scenario(shares: pd.DataFrame, ax: Any = None, names: dict[str, str] | None = None) -> Any:
     """Stacked bars of each outcome's share per scenario, with 95% intervals (from
-    :func:`analysis.sweep_stats.outcome_shares`)."""
+    :func:`analysis.sweep_stats.outcome_shares`); ``names`` maps scenario ids to what the axis shows (titles)."""
     ax = _axes(ax)
     scenarios = sorted(shares["scenario"].unique())
     y = np.arange(len(scenarios))
@@ -63,11 +73,11 @@ def plot_outcome_shares_by_scenario(shares: pd.DataFrame, ax: Any = None) -> Any
         err = [p - part["low"].fillna(0).to_numpy(), part["high"].fillna(0).to_numpy() - p]
         ax.errorbar(left + p, y, xerr=err, fmt="none", ecolor="black", capsize=3, linewidth=0.8)
         left += p
-    ax.set_yticks(y, scenarios)
+    ax.set_yticks(y, [(names or {}).get(s, s) for s in scenarios])
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("share of replicates (95% Wilson interval)")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(outcomes.OUTCOMES), fontsize=7, frameon=False)
-    ax.set_title("outcomes per scenario, all jobs pooled", pad=22)
+    legend_outside(ax)
+    ax.set_title("outcomes per scenario, all jobs pooled")
     return ax
 
 
@@ -78,8 +88,28 @@ def plot_final_text_density(
     ax: Any = None,
 ) -> Any:
     """Where the final texts land on the policy map: a hexagonal density of ``texts`` (R, 2), over the
-    delegations' ideal points (N, 2) when given."""
+    delegations' ideal points (N, 2) when given; for texts on one issue (R, 1), a histogram along it with the
+    ideal points marked on the axis (a one-issue scenario is never drawn against itself)."""
     ax = _axes(ax)
+    texts = np.asarray(texts, dtype=float)
+    if texts.ndim == 1 or texts.shape[1] == 1:
+        ax.hist(texts.reshape(-1), bins=np.linspace(0, 1, 31), color=outcomes.ADOPTED.colour, alpha=0.8)
+        if ideal_points is not None:
+            ax.plot(
+                np.asarray(ideal_points).reshape(-1),
+                np.zeros(len(ideal_points)),
+                "|",
+                color="red",
+                markersize=14,
+                clip_on=False,
+                label="ideal points",
+                transform=ax.get_xaxis_transform(),
+            )
+            legend_outside(ax)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(issue_labels[0])
+        ax.set_ylabel("replicates")
+        return ax
     hexes = ax.hexbin(texts[:, 0], texts[:, 1], gridsize=30, extent=(0, 1, 0, 1), bins="log", cmap="viridis", mincnt=1)
     ax.figure.colorbar(hexes, ax=ax, label="replicates (log scale)")
     if ideal_points is not None:
@@ -92,7 +122,7 @@ def plot_final_text_density(
             linewidths=0.8,
             label="ideal points",
         )
-        ax.legend(loc="best", fontsize=7)
+        legend_outside(ax, "above")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel(issue_labels[0])
@@ -102,33 +132,39 @@ def plot_final_text_density(
 
 def plot_agreement_rounds(rounds: pd.DataFrame, ax: Any = None) -> Any:
     """Share of consensus replicates by rounds left before the deadline (0 = the deadline round), one series per
-    deadline; ``rounds`` is one scenario's rows of :func:`analysis.sweep_stats.agreement_rounds`."""
+    deadline; ``rounds`` is one scenario's rows of :func:`analysis.sweep_stats.agreement_rounds`. The axis spans
+    every round of the longest deadline (whole rounds only), so a single bar reads as "all in that round"."""
     ax = _axes(ax)
     deadlines = sorted(rounds["rounds"].unique())
     width = 0.8 / max(len(deadlines), 1)
     for n, deadline in enumerate(deadlines):
         part = rounds[rounds["rounds"] == deadline]
         x = part["rounds_left"].to_numpy(dtype=float) + (n - (len(deadlines) - 1) / 2) * width
-        ax.bar(x, part["share"], width=width, label=f"deadline {deadline}")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.bar(x, part["share"], width=width, label=f"deadline {deadline} rounds")
+    last = max([int(d) for d in deadlines] + [int(rounds["rounds_left"].max()) if len(rounds) else 0, 1])
+    ax.set_xlim(-0.6, last + 0.6)
+    ax.set_ylim(0, 1.05)
+    integer_ticks(ax.xaxis)
     ax.set_xlabel("rounds left when consensus came (0 = deadline round)")
     ax.set_ylabel("share of consensus replicates")
-    ax.legend(loc="best", fontsize=7)
+    if len(deadlines):
+        legend_outside(ax)
+    else:
+        ax.text(0.5, 0.5, "no consensus in any replicate", ha="center", va="center", transform=ax.transAxes)
     return ax
 
 
-def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15) -> Any:
+def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15, names: dict[str, str] | None = None) -> Any:
     """How often each delegation still blocks at the deadline (the ``top`` most frequent), with 95% intervals;
-    ``shares`` is one scenario's rows of :func:`analysis.sweep_stats.blocking_shares`."""
+    ``shares`` is one scenario's rows of :func:`analysis.sweep_stats.blocking_shares`, ``names`` the delegations'
+    names by id."""
     ax = _axes(ax)
     part = shares.head(top).iloc[::-1]
     y = np.arange(len(part))
     share = part["share"].to_numpy(dtype=float)
     err = [share - part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float) - share]
     ax.barh(y, share, xerr=err, color=outcomes.FAILED.colour, ecolor="black", capsize=2)
-    ax.set_yticks(y, part["delegation"].tolist())
+    ax.set_yticks(y, [(names or {}).get(d, d) for d in part["delegation"]])
     ax.set_xlim(0, max(0.05, float(np.max(share + err[1], initial=0)) * 1.1))
     ax.set_xlabel("share of replicates blocking at the deadline")
     if not len(part):
@@ -139,9 +175,13 @@ def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15) -> Any:
 # --- the files of treatysim-aggregate ---------------------------------------------------------------------------------
 
 
-def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
-    """All sweep figures: ``adoption_by_<parameter>.png`` for each swept parameter, ``outcome_shares.png``,
-    ``final_texts.png``, ``agreement_round.png`` and ``blocking.png`` (each faceted by scenario)."""
+def write_figures(
+    jobs: list[Job], out_dir: Path, formats: Sequence[str] | None = None, labels: dict[str, str] | None = None
+) -> list[Path]:
+    """All sweep figures: ``adoption_by_<parameter>`` for each swept parameter, ``outcome_shares``,
+    ``final_texts``, ``agreement_round`` and ``blocking`` (each faceted by scenario), in each of ``formats``
+    (default: the ``figures.format`` the jobs were run with, else png). Names come from the scenarios (titles,
+    issue labels, delegation names) and the jobs' ``figures.labels``, overridden by ``labels``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -149,62 +189,119 @@ def write_figures(jobs: list[Job], out_dir: Path) -> list[Path]:
     from analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares, outcome_shares
     from analysis.sweep_tables import replicate_table, summary_table
 
+    formats = tuple(formats or recorded_formats(jobs))
+    labels = {**recorded_labels(jobs), **(labels or {})}
     table, replicates = summary_table(jobs), replicate_table(jobs)
     scenarios = sorted(table["scenario"].unique())
-    written = []
-    for parameter in [p for p in swept_parameters(jobs) if p != "scenario"]:
-        fig, axes = _facets(len(scenarios))
-        for key in ("p_adopted", "p_consensus"):
-            curves = adoption_by(table, parameter, key)
-            for scenario, ax in zip(scenarios, axes):
-                plot_adoption_curve(
-                    curves[curves["scenario"] == scenario],
-                    parameter,
-                    ax=ax,
-                    label=f"P({key[2:]})",
-                    colour=outcomes.by_name(key[2:]).colour,
-                ).set_title(scenario)
-        written.append(save_figure(fig, out_dir / f"adoption_by_{parameter.replace('.', '_')}.png", dpi=DPI))
-    fig, axes = _facets(1, 7, 1.6 + 0.5 * len(scenarios))
-    plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0])
-    written.append(save_figure(fig, out_dir / "outcome_shares.png", dpi=DPI))
-    written.append(_write_final_texts(jobs, replicates, scenarios, out_dir / "final_texts.png"))
-    rounds, blocking = agreement_rounds(replicates), blocking_shares(replicates)
-    for name, data, draw in (("agreement_round", rounds, plot_agreement_rounds), ("blocking", blocking, plot_blocking)):
+    loaded = {s: _scenario(jobs, s) for s in scenarios}
+    titles = {s: scenario_label(s, _title(jobs, s), labels, width=40) for s in scenarios}
+    written: list[Path] = []
+    with figure_style():
+        for parameter in [p for p in swept_parameters(jobs) if p != "scenario"]:
+            fig, axes = _facets(len(scenarios))
+            for key in ("p_adopted", "p_consensus"):
+                curves = adoption_by(table, parameter, key)
+                for scenario, ax in zip(scenarios, axes):
+                    plot_adoption_curve(
+                        curves[curves["scenario"] == scenario],
+                        parameter,
+                        ax=ax,
+                        label=f"P({key[2:]})",
+                        colour=outcomes.by_name(key[2:]).colour,
+                        axis_label=_setting_label(parameter, loaded[scenario], labels),
+                    ).set_title(titles[scenario])
+            legend_outside(axes[-1])
+            name = f"adoption_by_{parameter.replace('.', '_')}"
+            written += save_figure(fig, out_dir / name, dpi=DPI, formats=formats)
+        fig, axes = _facets(1, 8, 1.6 + 0.6 * len(scenarios))
+        plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0], names=titles)
+        written += save_figure(fig, out_dir / "outcome_shares", dpi=DPI, formats=formats)
+        written += _write_final_texts(replicates, scenarios, loaded, titles, labels, out_dir / "final_texts", formats)
+        rounds, blocking = agreement_rounds(replicates), blocking_shares(replicates)
+        fig, axes = _facets(len(scenarios), 6.0)
+        for scenario, ax in zip(scenarios, axes):
+            plot_agreement_rounds(rounds[rounds["scenario"] == scenario], ax=ax).set_title(titles[scenario])
+        written += save_figure(fig, out_dir / "agreement_round", dpi=DPI, formats=formats)
         fig, axes = _facets(len(scenarios))
         for scenario, ax in zip(scenarios, axes):
-            draw(data[data["scenario"] == scenario], ax=ax).set_title(scenario)
-        written.append(save_figure(fig, out_dir / f"{name}.png", dpi=DPI))
+            names = loaded[scenario].display_names() if loaded[scenario] is not None else None
+            plot_blocking(blocking[blocking["scenario"] == scenario], ax=ax, names=names).set_title(titles[scenario])
+        written += save_figure(fig, out_dir / "blocking", dpi=DPI, formats=formats)
     return written
 
 
-def _write_final_texts(jobs: list[Job], replicates: pd.DataFrame, scenarios: list[str], path: Path) -> Path:
-    """``final_texts.png``: per scenario, the density of the final texts on its first two issues."""
-    fig, axes = _facets(len(scenarios), 5.5)
+def recorded_formats(jobs: list[Job]) -> tuple[str, ...]:
+    """The figure formats the jobs were run with (``figures.format`` of their settings, in order of first use), or
+    png for jobs run before the setting existed."""
+    found: dict[str, None] = {}
+    for job in jobs:
+        value = job.settings.get("figures.format", ())
+        for fmt in [value] if isinstance(value, str) else value or ():
+            found[str(fmt)] = None
+    return tuple(found) or ("png",)
+
+
+def recorded_labels(jobs: list[Job]) -> dict[str, str]:
+    """The user's labels the jobs were run with (``figures.labels``; flattened settings, so by dotted name)."""
+    prefix = "figures.labels."
+    return {k.removeprefix(prefix): str(v) for job in jobs for k, v in job.settings.items() if k.startswith(prefix)}
+
+
+def _write_final_texts(
+    replicates: pd.DataFrame,
+    scenarios: list[str],
+    loaded: dict[str, Any],
+    titles: dict[str, str],
+    labels: dict[str, str],
+    path: Path,
+    formats: Sequence[str],
+) -> list[Path]:
+    """``final_texts``: per scenario, the density of the final texts on its first two issues (or along its one)."""
+    fig, axes = _facets(len(scenarios), 6.0, 5.0)
     for scenario, ax in zip(scenarios, axes):
         part = replicates[replicates["scenario"] == scenario].dropna(axis=1, how="all")
         issues = [c.removeprefix("text_") for c in part.columns if c.startswith("text_")][:2]
-        issues = issues if len(issues) == 2 else issues * 2
         texts = part[[f"text_{i}" for i in issues]].to_numpy(dtype=float)
-        plot_final_text_density(texts, _scenario_map(jobs, scenario, issues), issues, ax=ax).set_title(scenario)
-    return save_figure(fig, path, dpi=DPI)
+        scenario_file = loaded[scenario]
+        ideal = None
+        axis_labels = [labels.get(i, i) for i in issues]
+        if scenario_file is not None:
+            ideal = np.array([[d.position[i] for i in issues] for d in scenario_file.delegations])
+            by_id = {i.id: i for i in scenario_file.issues}
+            axis_labels = [
+                issue_axis_label(labels.get(i, by_id[i].label), by_id[i].low, by_id[i].high, width=50) for i in issues
+            ]
+        above = ideal is not None and len(issues) == 2  # the legend sits between the axes and the title
+        plot_final_text_density(texts, ideal, axis_labels, ax=ax).set_title(titles[scenario], pad=18 if above else 6)
+    return save_figure(fig, path, dpi=DPI, formats=formats)
 
 
-def _facets(n: int, width: float = 5.0, height: float = 4.0) -> tuple[Any, list[Any]]:
+def _facets(n: int, width: float = 5.5, height: float = 4.0) -> tuple[Any, list[Any]]:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, n, figsize=(width * n, height), squeeze=False)
     return fig, list(axes[0])
 
 
-def _scenario_map(jobs: list[Job], scenario: str, issues: list[str]) -> Any:
-    """Ideal points of ``scenario`` on ``issues`` (from the scenario file of its first job), or ``None``."""
+def _setting_label(parameter: str, scenario: Any, labels: dict[str, str]) -> str:
+    if scenario is None:
+        return setting_label(parameter, labels=labels)
+    issues = {i.id: i.label for i in scenario.issues}
+    return setting_label(parameter, scenario.display_names(), issues, labels)
+
+
+def _title(jobs: list[Job], scenario: str) -> str | None:
+    return next((j.summary.get("title") for j in jobs if j.summary["scenario"] == scenario), None)
+
+
+def _scenario(jobs: list[Job], scenario: str) -> Any:
+    """The scenario file of ``scenario``'s first job (for its issues, delegations' names and ideal points), or
+    ``None`` when it can no longer be read."""
     from sim.errors import ScenarioError
     from sim.loading import load_scenario
 
     job = next(j for j in jobs if j.summary["scenario"] == scenario)
     try:
-        loaded = load_scenario(job.settings["scenario"])
-    except ScenarioError:
+        return load_scenario(job.settings["scenario"])
+    except (ScenarioError, OSError):
         return None
-    return np.array([[d.position[i] for i in issues] for d in loaded.delegations])

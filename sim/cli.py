@@ -135,12 +135,13 @@ def validate(paths: list[str]) -> int:
 
 
 def known_settings() -> list[str]:
-    """Every settable key of ``conf/config.yaml``, dotted (``procedure.rounds``)."""
+    """Every settable key of ``conf/config.yaml``, dotted (``procedure.rounds``), sections included (``figures``)."""
 
     def walk(node: object, prefix: str) -> list[str]:
         if not isinstance(node, dict):
             return [prefix]
-        return [key for k, v in node.items() for key in walk(v, f"{prefix}.{k}" if prefix else str(k))]
+        inner = [key for k, v in node.items() for key in walk(v, f"{prefix}.{k}" if prefix else str(k))]
+        return [prefix, *inner] if prefix else inner  # a section is a setting too (figures=false)
 
     from omegaconf import OmegaConf
 

@@ -11,12 +11,53 @@ import difflib
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from analysis.plots import FIGURE_FORMATS
 from sim.errors import ScenarioError, describe_pydantic_error, from_validation_error
 from sim.inputs import DEFAULT_SEED
 
 SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "behaviour", "ratification", "delegations")
+
+
+class FigureSettings(BaseModel):
+    """Which figures a run writes and how: ``enabled`` (``figures=false`` writes none), ``format`` (one of
+    :data:`FIGURE_FORMATS` or a list of them: each figure is written once per format) and ``labels`` (the user's
+    names for settings, scenario ids and issue ids on axes and titles, :mod:`analysis.labels`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    format: tuple[str, ...] = ("png",)
+    labels: dict[str, str] = {}
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _one_or_several(cls, value: Any) -> Any:
+        """``png`` or ``[svg, pdf]``; a format given twice is written once; anything else is one clear problem."""
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ValueError(f"must be {', '.join(FIGURE_FORMATS)} or a list of them such as [svg,pdf], got {value!r}")
+        unknown = [v for v in values if not isinstance(v, str) or v.lower() not in FIGURE_FORMATS]
+        if unknown:
+            raise ValueError(f"must be {', '.join(FIGURE_FORMATS)} or a list of them, got {unknown[0]!r}")
+        return tuple(dict.fromkeys(v.lower() for v in values))
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _dotted(cls, value: Any) -> Any:
+        """Nested labels (``+figures.labels.procedure.rounds=...`` on the command line) as dotted names."""
+        if not isinstance(value, Mapping):
+            return value
+
+        def walk(node: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for key, item in node.items():
+                name = f"{prefix}{key}"
+                out.update(walk(item, f"{name}.") if isinstance(item, Mapping) else {name: item})
+            return out
+
+        return walk(value, "")
 
 
 class RunConfig(BaseModel):
@@ -28,13 +69,21 @@ class RunConfig(BaseModel):
     replicates: Annotated[int, Field(ge=1, le=100_000_000)] = 2000
     seed: Annotated[int, Field(ge=0, lt=2**63)] = DEFAULT_SEED
     chunk_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
-    figures: bool = True
+    figures: FigureSettings = FigureSettings()
     procedure: dict[str, Any] = {}
     chair: dict[str, Any] = {}
     uncertainty: dict[str, Any] = {}
     behaviour: dict[str, Any] = {}
     ratification: dict[str, Any] = {}
     delegations: dict[str, dict[str, Any]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _figures_on_or_off(cls, data: Any) -> Any:
+        """``figures: true`` / ``figures=false`` (the setting before it had keys) mean ``figures.enabled``."""
+        if isinstance(data, Mapping) and isinstance(data.get("figures"), bool):
+            return {**data, "figures": {"enabled": data["figures"]}}
+        return data
 
     def scenario_overrides(self) -> dict[str, dict[str, Any]]:
         """The scenario knobs set on the command line (``null`` means: as the scenario file says)."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.plots import FIGURE_FORMATS
 from sim.config import RunConfig
 from sim.engine import simulate_chunks
 from sim.errors import ScenarioError
@@ -35,7 +36,9 @@ CONFIG_FILE = "config.json"
 #: without the header line; the SHA-256 of the file's bytes, computed while the table was streamed to disk).
 RESULTS_RECORD = FINGERPRINT_KEY
 log = logging.getLogger(__name__)
-FIGURES = ("outcome_shares.png", "policy_map.png", "ratification.png")  # the last with an entry-into-force rule
+#: The figures of a run (the last with an entry-into-force rule), each written in every format of ``figures.format``.
+FIGURE_NAMES = ("outcome_shares", "policy_map", "ratification")
+FIGURES = tuple(f"{name}.{fmt}" for name in FIGURE_NAMES for fmt in FIGURE_FORMATS)  # every file a figure may be
 
 
 def prepare_scenario(config: RunConfig) -> Scenario:
@@ -83,8 +86,8 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
         "assumptions": describe(scenario),
         RESULTS_RECORD: fingerprint,
     }
-    if config.figures:
-        write_figures(scenario, tally, summary, output_dir)
+    if config.figures.enabled:
+        write_figures(scenario, tally, summary, output_dir, config.figures.format, config.figures.labels)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
     return summary
 
@@ -279,40 +282,61 @@ def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tu
 MAP_TEXTS = 20_000
 
 
-def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], output_dir: Path) -> list[Path]:
-    """``outcome_shares.png``, ``policy_map.png`` (first two issues; one issue is drawn against itself) and, where
-    the scenario has an entry-into-force rule, ``ratification.png`` (the ratification curve)."""
+def write_figures(
+    scenario: Scenario,
+    tally: Tally,
+    summary: dict[str, Any],
+    output_dir: Path,
+    formats: tuple[str, ...] = ("png",),
+    labels: dict[str, str] | None = None,
+) -> list[Path]:
+    """``outcome_shares``, ``policy_map`` (the first two issues; a one-issue scenario's along its one issue) and,
+    where the scenario has an entry-into-force rule, ``ratification`` (the ratification curve), each in every format
+    of ``formats``, in the one figure style (:func:`analysis.plots.figure_style`); axes name the issues by their labels
+    and the meanings of their ends, titles the scenario by its title (``labels``: the user's own names, by id)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import plot_outcome_shares, plot_policy_map, plot_ratification_curve, save_figure
+    from analysis.labels import issue_axis_label, scenario_label
+    from analysis.plots import (
+        figure_style,
+        plot_outcome_shares,
+        plot_policy_map,
+        plot_ratification_curve,
+        save_figure,
+    )
     from sim.inputs import compile_arrays
 
+    labels = labels or {}
     arrays = compile_arrays(scenario)
-    pick = [0, 1] if len(scenario.issues) > 1 else [0, 0]
-    written = []
-    fig, ax = plt.subplots(figsize=(6, 4))
-    plot_outcome_shares(summary, ax=ax)
-    written.append(save_figure(fig, output_dir / FIGURES[0]))
-    fig, ax = plt.subplots(figsize=(6.5, 6))
-    labels = [scenario.issues[i].label for i in pick]
-    show_names = list(arrays.delegation_ids) if len(arrays.delegation_ids) <= 40 else None
-    shown = slice(0, MAP_TEXTS)
-    plot_policy_map(
-        arrays.position[:, pick],
-        arrays.power,
-        tally.text[shown][:, pick],
-        tally.outcome_labels()[shown],
-        labels,
-        show_names,
-        ax=ax,
-    )
-    written.append(save_figure(fig, output_dir / FIGURES[1]))
-    if summary.get("ratification_curve"):
+    pick = [0, 1] if len(scenario.issues) > 1 else [0]
+    title = scenario_label(scenario.name, scenario.title, labels, width=60)
+    written: list[Path] = []
+    with figure_style():
         fig, ax = plt.subplots(figsize=(6, 4))
-        plot_ratification_curve(summary["ratification_curve"], scenario.ratification.threshold, ax=ax)
-        ax.set_title(f"{scenario.name}: ratifications after adoption (P in force {summary['p_in_force']:.2f})")
-        written.append(save_figure(fig, output_dir / FIGURES[2]))
+        plot_outcome_shares(summary, ax=ax, title=title)
+        written += save_figure(fig, output_dir / FIGURE_NAMES[0], formats=formats)
+        fig, ax = plt.subplots(figsize=(8, 6) if len(pick) == 2 else (8, 4.5))
+        issues = [scenario.issues[i] for i in pick]
+        axis_labels = [issue_axis_label(labels.get(i.id, i.label), i.low, i.high) for i in issues]
+        show_names = list(arrays.delegation_ids) if len(arrays.delegation_ids) <= 40 else None
+        shown = slice(0, MAP_TEXTS)
+        plot_policy_map(
+            arrays.position[:, pick],
+            arrays.power,
+            tally.text[shown][:, pick],
+            tally.outcome_labels()[shown],
+            axis_labels,
+            show_names,
+            ax=ax,
+        )
+        ax.set_title(f"{title}\n{ax.get_title()}")
+        written += save_figure(fig, output_dir / FIGURE_NAMES[1], formats=formats)
+        if summary.get("ratification_curve"):
+            fig, ax = plt.subplots(figsize=(7, 4))
+            plot_ratification_curve(summary["ratification_curve"], scenario.ratification.threshold, ax=ax)
+            ax.set_title(f"{title}\nratifications after adoption (P in force {summary['p_in_force']:.2f})")
+            written += save_figure(fig, output_dir / FIGURE_NAMES[2], formats=formats)
     return written

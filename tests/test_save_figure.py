@@ -17,7 +17,7 @@ from analysis.plots import save_figure
 def test_a_figure_is_written_as_png_at_the_dpi_asked_and_closed(tmp_path: Path):
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.plot([0, 1], [0, 1])
-    path = save_figure(fig, tmp_path / "sub" / "line.png", dpi=50)
+    [path] = save_figure(fig, tmp_path / "sub" / "line.png", dpi=50)
     assert path == tmp_path / "sub" / "line.png" and path.read_bytes().startswith(b"\x89PNG")
     assert Image.open(path).size == (100, 50)
     assert not plt.fignum_exists(fig.number)
