@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.chairs import DEFAULT_FRIENDS
 from sim.dynamics import ordered_sum
 from sim.scenario import Scenario
 
@@ -59,6 +60,7 @@ class ScenarioArrays:
     isolation_cost: float = 0.0
     temperature: float = 0.0
     agreement_cost: float = 0.0
+    friends: int = DEFAULT_FRIENDS  # seats of the friends-of-the-chair group (the ``friends`` chair)
     ratification: tuple[int, int, float] | None = None  # (threshold states, lag days, horizon years)
     difficulty: np.ndarray | None = None  # (N,) ratification difficulty at home
     provision_ids: tuple[str, ...] = ()
@@ -175,6 +177,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         credibility=proc.deadline_credibility,
         strategy=chair.strategy,
         step=chair.step,
+        friends=DEFAULT_FRIENDS if chair.friends is None else chair.friends,
         noise_position=unc.position,
         noise_salience=unc.salience,
         noise_reservation=unc.reservation,

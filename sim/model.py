@@ -270,7 +270,9 @@ class NegotiationModel(mesa.Model):
                 util, threshold = util.copy(), threshold.copy()
                 position[index] = position[index] if counter is None else counter
                 util[index], threshold[index] = 0.0, 1.0
-        self.text = steps.revise(self.arrays, self.text, position, salience, util, threshold, blocked)
+        self.text = steps.revise(
+            self.arrays, self.text, position, salience, util, threshold, blocked, self.draw.outside_option
+        )
         self.text_path.append(self.text.copy())
 
     def end_session(self) -> None:

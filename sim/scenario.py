@@ -175,11 +175,18 @@ class Chair(Frozen):
     ``draft`` is the chair's opening text per issue; without one the chair opens with the compromise-model text.
     Strategies: ``accommodate`` moves the text toward the objectors who can block (a single negotiating text),
     ``compromise`` moves it toward the power- and salience-weighted compromise of all, ``hold`` never moves it.
+    Chairs that bargain (``docs/model.md`` §5, :mod:`sim.chairs`): ``nash`` moves it toward the power-weighted Nash
+    bargaining text over the delegations' outside options, ``package`` toward the objectors, each on the issues it
+    cares most about (a package deal), ``friends`` toward the compromise of a small group of the most powerful
+    objectors and supporters, of ``friends`` seats (unset: 5; only the ``friends`` chair reads it). ``step`` is how far
+    the chair moves per round, for every strategy but ``hold``.
     """
 
-    strategy: Literal["accommodate", "compromise", "hold"] = "accommodate"
+    strategy: Literal["accommodate", "compromise", "hold", "nash", "package", "friends"] = "accommodate"
     draft: dict[str, Unit] | None = None
     step: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0
+    # None (not 5) by default, so that results tables and summaries of the other strategies do not gain a column
+    friends: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
 class Behaviour(Frozen):

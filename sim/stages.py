@@ -116,7 +116,14 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
             return talks
         if t < arrays.rounds:
             revised = steps.revise(
-                arrays, talks.text, talks.draw.position, talks.draw.salience, talks.util, talks.in_force, talks.blocking
+                arrays,
+                talks.text,
+                talks.draw.position,
+                talks.draw.salience,
+                talks.util,
+                talks.in_force,
+                talks.blocking,
+                talks.draw.outside_option,
             )
             talks = replace(talks, text=revised)
     if arrays.rounds == 0:  # no round was held: what each delegation makes of the opening text at the deadline

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim import chairs, lobbying
 from sim import dynamics as dyn
-from sim import lobbying
 from sim.inputs import Draw, ScenarioArrays
 from sim.lobbying import Pressed
 
@@ -143,13 +143,29 @@ def revise(
     util: np.ndarray,
     threshold: np.ndarray,
     blocking: np.ndarray,
+    outside_option: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The chair's revision between rounds under the scenario's strategy and step (:func:`dyn.next_text`)."""
+    """The chair's revision between rounds under the scenario's strategy and step (:func:`sim.chairs.next_text`).
+
+    ``outside_option`` (the replicate's drawn outside options, ``Draw.outside_option``) is read by the ``nash``
+    chair only."""
     # a random objection can come from a delegation the text already satisfies: nothing to accommodate, no pull
     shortfall = np.where(blocking, np.maximum(threshold - util, 0.0), 0.0)
     if arrays.lead is not None:  # a group's lead speaks for the members that block with it
         position = dyn.voiced_positions(position, blocking, arrays.lead)
-    return dyn.next_text(text, arrays.strategy, arrays.step, position, salience, arrays.power, util, shortfall)
+    return chairs.next_text(
+        text,
+        arrays.strategy,
+        arrays.step,
+        position,
+        salience,
+        arrays.power,
+        util,
+        shortfall,
+        outside_option,
+        blocking,
+        arrays.friends,
+    )
 
 
 @dataclass(frozen=True)

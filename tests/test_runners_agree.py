@@ -61,6 +61,12 @@ def scenarios():
         "uncc2024": load_scenario("uncc2024"),
         "classroom_zero_rounds": with_overrides(classroom, {"procedure": {"rounds": 0}}),
         "classroom_compromise_chair": with_overrides(classroom, {"chair": {"strategy": "compromise", "step": 0.4}}),
+        "classroom_nash_chair": with_overrides(classroom, {"chair": {"strategy": "nash", "step": 0.5}}),
+        "classroom_package_chair": with_overrides(classroom, {"chair": {"strategy": "package"}}),
+        "classroom_friends_chair": with_overrides(classroom, {"chair": {"strategy": "friends", "friends": 3}}),
+        "uncc2024_nash_chair": with_overrides(load_scenario("uncc2024"), {"chair": {"strategy": "nash", "step": 0.5}}),
+        "uncc2024_package_chair": with_overrides(load_scenario("uncc2024"), {"chair": {"strategy": "package"}}),
+        "uncc2024_friends_chair": with_overrides(load_scenario("uncc2024"), {"chair": {"strategy": "friends"}}),
         "lone_holdout": lone_holdout(),
         "coordinated_bloc": bloc,
         "classroom_status_quo_sessions": with_overrides(
@@ -96,6 +102,12 @@ def test_replicate_k_of_simulate_equals_the_mesa_model_run_with_its_seed(name):
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k])
         if model.outcome != "consensus":
             assert model.votes["abstain"] == batch.abstain[k]
+
+
+#: The chair's strategies of the random scenarios: the first 40 draw one of the first three (as before the chairs
+#: that bargain, so they stay the same scenarios), the next 20 take the chairs that bargain in turn.
+FIRST_STRATEGIES = ("accommodate", "compromise", "hold")
+BARGAINING_STRATEGIES = ("nash", "package", "friends")
 
 
 def random_scenario(rng: np.random.Generator, number: int):
@@ -158,9 +170,12 @@ def random_scenario(rng: np.random.Generator, number: int):
                 "resumed_credibility": float(rng.choice([0.6, 0.85, 1.0])),
             },
             "chair": {
-                "strategy": ["accommodate", "compromise", "hold"][int(rng.integers(3))],
+                "strategy": FIRST_STRATEGIES[int(rng.integers(3))]
+                if number < 40
+                else BARGAINING_STRATEGIES[number % 3],
                 "step": float(rng.uniform(0.2, 1)),
                 "draft": {f"i{j}": float(rng.uniform()) for j in range(k)} if rng.uniform() < 0.5 else None,
+                **({"friends": int(rng.integers(1, 5))} if number >= 40 else {}),
             },
         },
         "random",
@@ -180,7 +195,7 @@ def random_bloc(rng: np.random.Generator, members: list[str]) -> dict:
     return bloc
 
 
-@pytest.mark.parametrize("number", range(40))
+@pytest.mark.parametrize("number", range(60))
 def test_the_runners_agree_on_random_scenarios(number):
     scenario = random_scenario(np.random.default_rng(number), number)
     batch = simulate(scenario, 8, number, chunk_size=3)

@@ -22,7 +22,7 @@ from sim.ui.figures import new_axes, plot_round_map
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_game, player_brief, scenario_from_upload
 
-STRATEGIES = ["accommodate", "compromise", "hold"]
+STRATEGIES = ["accommodate", "compromise", "hold", "nash", "package", "friends"]
 ACCEPT, OBJECT = "accept", "object"
 UPLOADED = "uploaded: "
 ERROR_STYLE = {
