@@ -24,6 +24,7 @@ from sim.io import (
 from sim.loading import load_scenario, with_overrides
 from sim.results import Results
 from sim.scenario import Scenario
+from sim.tally import HEAD
 
 if TYPE_CHECKING:
     from sim.tally import Tally
@@ -251,7 +252,8 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
 
 def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tuple[Tally, dict[str, Any]]:
     """Simulate chunk by chunk, appending each chunk's rows to the results table (written atomically) and to a
-    :class:`~sim.tally.Tally`: memory stays bounded by a chunk, whatever the number of replicates. Also returns the
+    :class:`~sim.tally.Tally`: memory stays bounded by a chunk and the tally's block, whatever the number of
+    replicates. Also returns the
     table's fingerprint, ``{"rows": N, "sha256": HEX}``, computed from the bytes as they are written."""
     from sim.tally import Tally
 
@@ -275,8 +277,9 @@ def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tu
     return tally, fingerprint
 
 
-#: The policy map draws at most this many final texts (the first replicates): more only blur into one cloud.
-MAP_TEXTS = 20_000
+#: The policy map draws at most this many final texts (the first replicates, which the tally keeps): more only
+#: blur into one cloud.
+MAP_TEXTS = HEAD
 
 
 def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], output_dir: Path) -> list[Path]:
@@ -303,7 +306,7 @@ def write_figures(scenario: Scenario, tally: Tally, summary: dict[str, Any], out
     plot_policy_map(
         arrays.position[:, pick],
         arrays.power,
-        tally.text[shown][:, pick],
+        tally.head("text")[shown][:, pick],
         tally.outcome_labels()[shown],
         labels,
         show_names,
