@@ -29,6 +29,7 @@ __all__ = [
     "FIXED",
     "NOT_PARAMETERS",
     "Job",
+    "RunFolderCheck",
     "SweepProgress",
     "flatten",
     "job_dirs",
@@ -38,6 +39,21 @@ __all__ = [
     "read_sweep",
     "swept_parameters",
 ]
+
+
+class RunFolderCheck(Callback):
+    """Hydra callback (``conf/config.yaml``): a run or sweep folder that cannot be one (a file, under a file,
+    unwritable) is one line and exit code 2 before Hydra tries to make it (:func:`sim.cli.check_run_folder`)."""
+
+    def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        from sim.cli import check_run_folder
+
+        check_run_folder("hydra.run.dir", config.hydra.run.dir)
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        from sim.cli import check_run_folder
+
+        check_run_folder("hydra.sweep.dir", config.hydra.sweep.dir)
 
 
 class SweepProgress(Callback):

@@ -146,6 +146,42 @@ def test_the_next_run_removes_a_killed_runs_temporary_files_and_only_those(tmp_p
     assert all(path.exists() for path in kept)
 
 
+# --- 8: memory bounded whatever the number of replicates ------------------------------------------------------
+
+
+def test_a_runs_memory_does_not_grow_with_its_replicates(tmp_path: Path, monkeypatch):
+    """A run streams its replicates: the peak of the memory Python allocates (tracemalloc) at 4N replicates is that
+    at N, within 12 bytes per replicate (a column of int64 kept per replicate, or its copy, would exceed it). The
+    tally's block and head are made small so that N is already many blocks (the defaults hold 65,536 and 20,000
+    replicates; the chunks, not kept, are the same size at N and 4N)."""
+    import tracemalloc
+
+    import sim.engine
+    import sim.tally
+    from tests.builders import delegation, scenario_dict
+
+    monkeypatch.setattr(sim.engine, "default_workers", lambda: 1)  # threads' timing would move the peak
+    monkeypatch.setattr(sim.tally, "BLOCK", 512)
+    monkeypatch.setattr(sim.tally, "HEAD", 64)
+    tiny = tmp_path / "tiny.yaml"
+    pair = [delegation("A", 0.2, 0.3), delegation("B", 0.8, 0.7)]
+    tiny.write_text(yaml.safe_dump(scenario_dict(pair, procedure={"rounds": 2})))
+
+    def peak(replicates: int) -> int:
+        settings = {"scenario": str(tiny), "replicates": replicates, "chunk_size": 500}
+        tracemalloc.start()
+        try:
+            run(config(**settings), tmp_path / f"run{replicates}")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    n = 1_500
+    peak(600), peak(n)  # imports and first-use caches, outside the comparison
+    small, large = peak(n), peak(4 * n)
+    assert large - small < 12 * 3 * n, (small, large)
+
+
 # --- 9: folders and disks -------------------------------------------------------------------------------------
 
 
@@ -182,6 +218,45 @@ def test_a_read_only_folder_is_one_sentence(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(sim.runner, "atomic_write_json", refuse)  # as root, chmod would not stop a write
     with pytest.raises(ScenarioError, match="no permission to write"):
         run(config(), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("hydra.run.dir", "a_file", "is a file, not a folder"),
+        ("hydra.run.dir", "a_file/run", "lies under"),
+        ("hydra.sweep.dir", "a_file/sweep", "lies under"),
+    ],
+)
+def test_a_run_or_sweep_folder_hydra_cannot_make_is_one_line_and_exit_2(tmp_path: Path, where):
+    """Hydra makes the folder before treatysim runs: a file there was a traceback and then "the command line could
+    not be read". Now one line naming the folder and the setting, exit code 2."""
+    from tests.test_cli import treatysim
+
+    key, folder, why = where
+    (tmp_path / "a_file").write_text("not a folder")
+    sweep = ["-m"] if key == "hydra.sweep.dir" else []
+    proc = treatysim(*sweep, "scenario=classroom", "replicates=20", "figures=false", f"{key}={folder}", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and why in proc.stderr and key in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "command line" not in proc.stderr
+    assert (tmp_path / "a_file").read_text() == "not a folder"
+
+
+def test_an_unwritable_run_folder_is_said_before_hydra_makes_it(tmp_path: Path, monkeypatch, capsys):
+    """A folder the user may not write into (as root, chmod stops nothing: ``os.access`` is what is asked)."""
+    import os
+
+    from sim.cli import check_run_folder, folder_problem
+
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    assert "cannot be written (in" in folder_problem(tmp_path / "new" / "run")
+    with pytest.raises(SystemExit) as exit_:
+        check_run_folder("hydra.run.dir", tmp_path / "run")
+    assert exit_.value.code == 2 and "read-only file system" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    monkeypatch.undo()
+    assert folder_problem(tmp_path / "new" / "run") is None
 
 
 def test_a_full_disk_is_said_and_leaves_nothing_that_looks_complete(tmp_path: Path, monkeypatch):
