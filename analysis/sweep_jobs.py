@@ -63,19 +63,30 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
 
     from sim.io import FINGERPRINT_KEY, table_damage
 
-    try:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-        record = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(summary, dict) or not isinstance(record, dict) or "run" not in record:
+    texts = {}
+    for name in ("summary.json", "config.json"):
+        try:
+            texts[name] = json.loads((path / name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None  # not finished (or not a job): incomplete
+        except (OSError, ValueError):
+            texts[name] = None
+    summary, record = texts["summary.json"], texts["config.json"]
+    if not isinstance(summary, dict) or not isinstance(record, dict) or not isinstance(record.get("run"), dict):
+        broken = "summary.json" if not isinstance(summary, dict) else "config.json"
+        log.warning("left out (damaged: %s cannot be read; rerun the sweep to redo it): %s", broken, path)
         return None
     damage = table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
     if damage is not None:
         log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
         return None
     overrides_file = path / ".hydra" / "overrides.yaml"
-    overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []
+    try:
+        overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []
+    except (OSError, ValueError, yaml.YAMLError):
+        overrides = None  # the settings are in config.json; the overrides only name the job
+    if not isinstance(overrides, list):
+        overrides = []
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
 

@@ -179,8 +179,13 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
             raise ScenarioError(str(path), [(where, f"YAML error: {exc.problem or exc}")]) from None
         hint = " (check the indentation, colons and quotes on this line or the one before)"
         raise ScenarioError(str(path), [(where, f"YAML syntax error: {exc.problem or exc}{hint}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: where it is, in one line
+        text = path.read_text(encoding="utf-8", errors="replace")[: exc.position]
+        where = f"line {text.count(chr(10)) + 1}, column {exc.position - text.rfind(chr(10))}"
+        what = f"a control character (#x{exc.character:04x})" if isinstance(exc.character, int) else "a character"
+        raise ScenarioError(str(path), [(where, f"YAML error: {what} is not allowed in a scenario file")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(str(path), [("", f"YAML error: {exc}")]) from None
+        raise ScenarioError(str(path), [("", "YAML error: " + " ".join(str(exc).split()))]) from None
     if data is None:
         raise ScenarioError(str(path), [("", "the file is empty; expected a mapping with name, title, issues, ...")])
     if not isinstance(data, Mapping):

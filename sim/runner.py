@@ -58,7 +58,8 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     if (done := completed_summary(output_dir, record)) is not None:
         log.info("skipped: %s already holds the complete results of this run", output_dir)
         return done
-    damage = results_damage(output_dir) if same_record(output_dir, record) else None
+    same = same_record(output_dir, record)
+    damage = (summary_damage(output_dir) or results_damage(output_dir)) if same else None
     if damage is not None:  # this run's own results, damaged since: run it again rather than refuse the folder
         log.warning("%s: %s; running it again", output_dir, damage)
     elif not resume:
@@ -148,8 +149,31 @@ def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
     return ScenarioError(str(output_dir), [("", why)])
 
 
+def summary_damage(output_dir: Path) -> str | None:
+    """What is wrong with ``summary.json`` when it is there but cannot be read as a summary (cut short, edited,
+    unreadable), else ``None`` (also when it is missing: a run that did not finish)."""
+    path = Path(output_dir) / SUMMARY_FILE
+    if not path.exists() or read_summary(output_dir) is not None:
+        return None
+    return f"{SUMMARY_FILE} is damaged (not a complete summary: cut short, edited or unreadable)"
+
+
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
-    """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
+    """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`),
+    nor over a run whose summary is damaged and whose settings it cannot tell."""
+    if (damage := summary_damage(output_dir)) is not None:
+        raise ScenarioError(
+            str(output_dir),
+            [
+                (
+                    "",
+                    (
+                        f"holds a run whose {damage.split(' (')[0]}: cut short, edited or unreadable, and its "
+                        "settings are not this run's; remove the folder or choose another one (hydra.run.dir=...)"
+                    ),
+                )
+            ],
+        )
     if (output_dir / SUMMARY_FILE).exists():
         raise ScenarioError(
             str(output_dir),
@@ -232,8 +256,12 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
 
     The same numbers as ``simulate``: replicate k depends only on ``(seed, k)``, not on the chunking.
     """
+    import threading
+
     from tqdm import tqdm
 
+    if not hasattr(tqdm, "_lock"):  # a thread lock, not tqdm's default, which adds a process-shared semaphore: a
+        tqdm.set_lock(threading.RLock())  # sweep worker stopped by Ctrl-C left it behind ("leaked semaphore")
     size, total = config.chunk_size, config.replicates
     chunks = simulate_chunks(scenario, total, config.seed, chunk_size=size)
     if total <= size:

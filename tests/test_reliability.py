@@ -405,3 +405,117 @@ def test_aliases_within_the_limit_still_load(tmp_path: Path):
     text = (Path("scenarios") / "classroom.yaml").read_text()
     data = yaml.safe_load(text)
     assert load_scenario(Path("scenarios") / "classroom.yaml").name == data["name"]
+
+
+# --- 11: messages that mislead ----------------------------------------------------------------------------------
+
+
+def test_a_truncated_summary_is_said_to_be_damaged_not_another_runs(tmp_path: Path, caplog):
+    """Same settings: the run is done again (a warning names the damaged summary); other settings: refused, saying
+    the summary is damaged, never "a run with other settings" alone."""
+    first = run(config(), tmp_path)
+    summary = tmp_path / "summary.json"
+    summary.write_bytes(summary.read_bytes()[:100])
+    with caplog.at_level(logging.WARNING, logger="sim.runner"):
+        assert run(config(), tmp_path) == first
+    assert any("summary.json is damaged" in r.getMessage() for r in caplog.records)
+    summary.write_bytes(summary.read_bytes()[:100])
+    with pytest.raises(ScenarioError) as caught:
+        run(config(replicates=301), tmp_path)
+    message = caught.value.format()
+    assert "summary.json is damaged" in message and "\n" not in message
+    assert not message.endswith("a run with other settings")
+
+
+def test_aggregation_names_a_job_whose_summary_is_damaged(tmp_path: Path, caplog):
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    (sweep / "1" / "summary.json").write_text('{"scenario": "classroom", "replic')
+    (sweep / "2" / ".hydra").mkdir(exist_ok=True)
+    (sweep / "2" / ".hydra" / "overrides.yaml").write_text("- seed=[1,\n  : :")  # unreadable: the job still counts
+    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+        jobs, incomplete = read_sweep(sweep)
+    assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
+    assert any("summary.json cannot be read" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("arg", ["delegations=[1,2]", "delegations={}", "procedure=5"])
+def test_setting_a_whole_section_says_what_it_holds(arg: str):
+    from sim.cli import unknown_setting_hints
+
+    (hint,) = unknown_setting_hints([arg])
+    assert "unknown setting" not in hint
+    if arg.startswith("delegations"):
+        assert "+delegations.USA.outside_option=0.7" in hint and "by its id" in hint
+    else:
+        assert "procedure.rounds" in hint and "section" in hint
+
+
+@pytest.mark.parametrize(
+    ("text", "where"), [('name: x\ntitle: "a\x01b"\n', "line 2, column 10"), ("name: x\n\n  t: o\x7f\n", "line 3")]
+)
+def test_a_control_character_is_one_line_with_its_place(tmp_path: Path, text: str, where: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "\n" not in message and where in message and "control character" in message
+
+
+def test_extends_dev_zero_is_not_a_scenario_file_not_a_missing_one(tmp_path: Path):
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: /dev/zero\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(child))
+    assert "not a scenario file" in caught.value.format() and "no such file" not in caught.value.format()
+
+
+@pytest.mark.parametrize("style", ["1e-300", "1.0e-300", "0.0009", "1e-3"])
+def test_a_tiny_concession_exponent_is_refused_in_words(tmp_path: Path, style: str):
+    """β below 0.001 made 1/β overflow (a numpy RuntimeWarning in the middle of the report); 1e-3 without a dot
+    is text to YAML, which the message says."""
+    data = yaml.safe_load((Path("scenarios") / "classroom.yaml").read_text())
+    path = tmp_path / "tiny_style.yaml"
+    text = yaml.safe_dump(data).replace("style: boulware", f"style: {style}", 1)
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "exponent in [0.001, 100]" in message and "\n" not in message
+    assert ("write 1.0e-3" in message) == ("." not in style)
+
+
+def test_the_smallest_concession_exponent_runs_without_a_warning(tmp_path: Path):
+    import warnings
+
+    scenario = with_overrides(load_scenario("classroom"), {"delegations": {"RUS": {"style": 0.001}}}, source="t")
+    from sim.engine import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = simulate(scenario, 200, 1)
+    assert np.isfinite(results.text).all()
+
+
+def test_a_run_starts_no_process_shared_semaphore(tmp_path: Path):
+    """tqdm's default lock is a multiprocessing semaphore; a sweep worker stopped by Ctrl-C left it behind and the
+    resource tracker printed "leaked semaphore objects". A run (chunks under a progress bar) in a process that
+    starts others by spawning, as a sweep's worker does, starts no resource tracker: nothing is left to leak."""
+    import subprocess
+    import sys
+
+    code = (
+        "import multiprocessing\n"
+        "multiprocessing.set_start_method('spawn')  # as in a joblib (loky) worker: semaphores are named\n"
+        "from pathlib import Path\n"
+        "from sim.config import parse_run_config\n"
+        "from sim.runner import run\n"
+        "config = parse_run_config({'scenario': 'classroom', 'replicates': 60, 'chunk_size': 20, 'figures': False})\n"
+        f"run(config, Path({str(tmp_path / 'run')!r}))\n"
+        "from multiprocessing import resource_tracker\n"
+        "print(resource_tracker._resource_tracker._pid)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "None", proc.stdout
