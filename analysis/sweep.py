@@ -22,13 +22,24 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from analysis.sweep_jobs import FIXED, NOT_PARAMETERS, Job, flatten, job_dirs, read_job, read_sweep, swept_parameters
+from analysis.sweep_jobs import (
+    FIXED,
+    NOT_PARAMETERS,
+    Job,
+    flatten,
+    job_dirs,
+    read_job,
+    read_sweep,
+    swept_parameters,
+    write_job_map,
+)
 from sim.errors import command_boundary
 
 __all__ = [
     "FIXED",
     "NOT_PARAMETERS",
     "Job",
+    "JobMap",
     "RunFolderCheck",
     "SweepProgress",
     "flatten",
@@ -54,6 +65,30 @@ class RunFolderCheck(Callback):
         from sim.cli import check_run_folder
 
         check_run_folder("hydra.sweep.dir", config.hydra.sweep.dir)
+
+
+class JobMap(Callback):
+    """Hydra callback (``conf/config.yaml``): after each job of a sweep and at its end, ``SWEEP_DIR/jobs.csv`` maps
+    each job's folder to its overrides (:func:`analysis.sweep_jobs.write_job_map`). Hydra numbers the folders
+    rather than naming them by their overrides, which could be long, and would change the folders a rerun resumes."""
+
+    def on_job_end(self, config: Any, job_return: Any, **kwargs: Any) -> None:
+        from hydra.types import RunMode
+
+        if config.hydra.mode == RunMode.MULTIRUN:
+            self.write(config)
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        self.write(config)
+
+    @staticmethod
+    def write(config: Any) -> None:
+        from analysis.sweep_jobs import write_job_map
+
+        try:
+            write_job_map(Path(str(config.hydra.sweep.dir)))
+        except OSError as exc:  # the map is a convenience: a sweep never fails for it
+            print(f"treatysim: could not write the sweep's jobs.csv: {exc.strerror or exc}", file=sys.stderr)
 
 
 class SweepProgress(Callback):
@@ -132,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         jobs, incomplete = read_sweep(args.sweep_dir)
         out = args.out or args.sweep_dir / "aggregate"
         written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out))
+        written.append(write_job_map(args.sweep_dir))
         print(f"{len(jobs)} complete jobs, swept: {', '.join(swept_parameters(jobs)) or 'nothing'}")
         for path in incomplete:
             print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)

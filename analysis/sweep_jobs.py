@@ -59,7 +59,6 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     its ``results.csv`` missing, or not the table its summary was computed from (row count and SHA-256 recorded in
     ``summary.json``, checked before the table is parsed: a table cut mid-row is never read). A damaged job is
     named in a warning (one line) and left out, never mixed in."""
-    import yaml
 
     from sim.io import FINGERPRINT_KEY, table_damage
 
@@ -80,13 +79,7 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     if damage is not None:
         log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
         return None
-    overrides_file = path / ".hydra" / "overrides.yaml"
-    try:
-        overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []
-    except (OSError, ValueError, yaml.YAMLError):
-        overrides = None  # the settings are in config.json; the overrides only name the job
-    if not isinstance(overrides, list):
-        overrides = []
+    overrides = job_overrides(path)  # the settings are in config.json; the overrides only name the job
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
 
@@ -95,7 +88,8 @@ def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
     """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
-        raise ScenarioError(str(sweep_dir), [("", "no such sweep directory")])
+        why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
+        raise ScenarioError(str(sweep_dir), [("", why)])
     jobs, incomplete = [], []
     for path in job_dirs(sweep_dir):
         job = read_job(path, sweep_dir)
@@ -124,3 +118,44 @@ def swept_parameters(jobs: list[Job]) -> list[str]:
     varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
     chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
     return [k for k in chosen if k not in FIXED + NOT_PARAMETERS]
+
+
+#: The map from each job's folder to its overrides, written beside the job folders (:func:`write_job_map`).
+JOB_MAP = "jobs.csv"
+
+
+def job_overrides(path: Path) -> list[str]:
+    """The command-line overrides of the job in ``path`` (Hydra's ``.hydra/overrides.yaml``), ``[]`` if unreadable."""
+    import yaml
+
+    try:
+        overrides = yaml.safe_load((path / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return []
+    return [str(o) for o in overrides] if isinstance(overrides, list) else []
+
+
+def write_job_map(sweep_dir: Path) -> Path:
+    """Write ``SWEEP_DIR/jobs.csv``: one row per job folder (Hydra names them 0, 1, 2, ...) with ``job`` (the
+    folder), ``finished`` (its ``summary.json`` is there), one column per overridden setting (its value in that job)
+    and ``overrides`` (all of them, as typed). Written atomically, so a reader never sees half a map; rewritten after
+    each job of a sweep and by ``treatysim-aggregate``."""
+    import csv
+    import io
+
+    from sim.io import atomic_write_text
+
+    sweep_dir = Path(sweep_dir)
+    rows = []
+    for path in job_dirs(sweep_dir):
+        overrides = job_overrides(path)
+        settings = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
+        name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
+        rows.append((name, (path / "summary.json").is_file(), settings, " ".join(overrides)))
+    keys = list(dict.fromkeys(key for _, _, settings, _ in rows for key in settings))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["job", "finished", *keys, "overrides"])
+    for name, finished, settings, text in rows:
+        writer.writerow([name, str(finished).lower(), *(settings.get(k, "") for k in keys), text])
+    return atomic_write_text(sweep_dir / JOB_MAP, buffer.getvalue())
