@@ -59,7 +59,14 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     if text.endswith((".yaml", ".yml")):
         path = Path(text).expanduser()
         if not path.is_file():
-            raise ScenarioError(text, [("", "no such scenario file")])
+            why = (
+                "is a folder, not a scenario file"
+                if path.is_dir()
+                else "is not a regular file (a device or a pipe?), not a scenario file"
+                if path.exists()
+                else "no such scenario file"
+            )
+            raise ScenarioError(text, [("", why)])
         return path
     if not text:
         raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
@@ -174,6 +181,13 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 def read_yaml_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     """:func:`read_yaml_mapping`'s mapping and its composed YAML node (for the line of each value)."""
+    try:
+        return _read_yaml_document(path)
+    except OSError as exc:  # permission, a file removed meanwhile, an I/O error: one sentence, not a traceback
+        raise ScenarioError(str(path), [("", f"cannot be read: {exc.strerror or exc}")]) from None
+
+
+def _read_yaml_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     size = path.stat().st_size
     if size > MAX_SCENARIO_BYTES:
         raise ScenarioError(str(path), [("", f"file is {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")])

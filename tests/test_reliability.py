@@ -519,3 +519,73 @@ def test_a_run_starts_no_process_shared_semaphore(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "None", proc.stdout
+
+
+# --- an adversarial pass beyond the list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["aggregate", "compare"])
+@pytest.mark.parametrize("out", ["a_file", "a_file/below", "missing/../a_file"])
+def test_an_out_path_that_cannot_be_a_folder_is_one_line_and_exit_2(tmp_path: Path, monkeypatch, capsys, command, out):
+    """``--out`` at a file, or under one: a FileExistsError / NotADirectoryError traceback before; now one line
+    naming the path, exit code 2 (the commands' shared boundary, :func:`sim.errors.command_boundary`)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    (tmp_path / "a_file").write_text("mine")
+    if command == "aggregate":
+        from analysis.sweep import main
+
+        make_sweep(tmp_path / "sweep", rounds=(2,))
+        argv = [str(tmp_path / "sweep"), "--no-figures", "--out", out]
+    else:
+        from analysis.compare import main
+
+        argv = ["classroom", "-n", "20", "--no-figure", "--out", out]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "\n" not in err and "Traceback" not in err and "a_file" in err, err
+    assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_a_full_disk_in_a_command_is_said(capsys, monkeypatch):
+    from sim.errors import command_boundary
+
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_, command_boundary("treatysim-x"):
+        raise OSError(errno.ENOSPC, "No space left on device", "out/table.csv")
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().startswith("treatysim-x: out/table.csv: the disk is full")
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_a_scenario_path_that_is_a_folder_or_a_pipe_says_so(tmp_path: Path, kind: str):
+    import os
+
+    path = tmp_path / "x.yaml"
+    path.mkdir() if kind == "folder" else os.mkfifo(path)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "no such" not in message and ("is a folder" if kind == "folder" else "not a regular file") in message
+
+
+def test_an_unreadable_scenario_file_is_one_sentence(tmp_path: Path, monkeypatch):
+    path = tmp_path / "x.yaml"
+    path.write_text((Path("scenarios") / "classroom.yaml").read_text())
+    real = Path.read_text
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)  # as root, chmod would not stop a read
+    with pytest.raises(ScenarioError, match="cannot be read: Permission denied"):
+        load_scenario(str(path))
+
+
+def test_aggregating_a_file_says_it_is_a_file(tmp_path: Path):
+    (tmp_path / "sweep").write_text("")
+    with pytest.raises(ScenarioError, match="is a file, not a sweep directory"):
+        read_sweep(tmp_path / "sweep")
