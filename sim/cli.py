@@ -106,7 +106,7 @@ def check_run_folder(key: str, value: object) -> None:
     one, say why in one line and exit with code 2 (Hydra itself would fail with a traceback, which :func:`main`
     would then read as a command line Hydra could not read). Called by :class:`analysis.sweep.RunFolderCheck`."""
     folder = Path(str(value))
-    why = folder_problem(folder)
+    why = folder_problem(folder) if str(value).strip() else "is empty (it would be the current folder)"
     if why is None:
         try:  # what Hydra does next: an error here is said in one line, not as Hydra's traceback
             folder.mkdir(parents=True, exist_ok=True)

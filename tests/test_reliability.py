@@ -226,6 +226,7 @@ def test_a_read_only_folder_is_one_sentence(tmp_path: Path, monkeypatch):
         ("hydra.run.dir", "a_file", "is a file, not a folder"),
         ("hydra.run.dir", "a_file/run", "lies under"),
         ("hydra.sweep.dir", "a_file/sweep", "lies under"),
+        ("hydra.run.dir", "", "is empty"),
     ],
 )
 def test_a_run_or_sweep_folder_hydra_cannot_make_is_one_line_and_exit_2(tmp_path: Path, where):
