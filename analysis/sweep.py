@@ -53,18 +53,32 @@ __all__ = [
 
 
 class RunFolderCheck(Callback):
-    """Hydra callback (``conf/config.yaml``): a run or sweep folder that cannot be one (a file, under a file,
-    unwritable) is one line and exit code 2 before Hydra tries to make it (:func:`sim.cli.check_run_folder`)."""
+    """Hydra callback (``conf/config.yaml``): before Hydra makes the run folder (``hydra.run.dir``) or a sweep's
+    (``hydra.sweep.dir``), check that it can be one (:func:`sim.io.folder_problem`, then make it); if not, say why in
+    one line and exit with code 2. Hydra itself would fail with a traceback, which ``treatysim`` would then read as a
+    command line Hydra could not read."""
 
     def on_run_start(self, config: Any, **kwargs: Any) -> None:
-        from sim.cli import check_run_folder
-
-        check_run_folder("hydra.run.dir", config.hydra.run.dir)
+        self.check("hydra.run.dir", config.hydra.run.dir)
 
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
-        from sim.cli import check_run_folder
+        self.check("hydra.sweep.dir", config.hydra.sweep.dir)
 
-        check_run_folder("hydra.sweep.dir", config.hydra.sweep.dir)
+    @staticmethod
+    def check(key: str, value: object) -> None:
+        from sim.errors import EXIT_USAGE
+        from sim.io import folder_problem
+
+        folder = Path(str(value))
+        why = folder_problem(folder) if str(value).strip() else "is empty (it would be the current folder)"
+        if why is None:
+            try:  # what Hydra does next: an error here is said in one line, not as Hydra's traceback
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = f"cannot be made: {exc.strerror or exc}"
+        if why is not None:
+            print(f"treatysim: the run folder {value} ({key}) {why}; choose another one ({key}=...)", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
 
 
 class JobMap(Callback):

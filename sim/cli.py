@@ -101,36 +101,6 @@ def main() -> None:
         raise
 
 
-def check_run_folder(key: str, value: object) -> None:
-    """Before Hydra makes the run folder (``hydra.run.dir``) or a sweep's (``hydra.sweep.dir``): if it cannot be
-    one, say why in one line and exit with code 2 (Hydra itself would fail with a traceback, which :func:`main`
-    would then read as a command line Hydra could not read). Called by :class:`analysis.sweep.RunFolderCheck`."""
-    folder = Path(str(value))
-    why = folder_problem(folder) if str(value).strip() else "is empty (it would be the current folder)"
-    if why is None:
-        try:  # what Hydra does next: an error here is said in one line, not as Hydra's traceback
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            why = f"cannot be made: {exc.strerror or exc}"
-    if why is not None:
-        print(f"treatysim: the run folder {value} ({key}) {why}; choose another one ({key}=...)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
-
-def folder_problem(folder: Path) -> str | None:
-    """Why ``folder`` cannot be a run's (or a sweep's) folder, in words, or ``None``: it is a file, it lies under a
-    file, or the nearest folder that exists cannot be written into (no permission, a read-only file system)."""
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.is_dir():
-            return "is a file, not a folder" if parent == folder else f"lies under {parent}, which is a file"
-        if parent.is_dir():
-            if not os.access(parent, os.W_OK | os.X_OK):
-                where = "" if parent == folder else f" (in {parent})"
-                return f"cannot be written{where}: no permission, or a read-only file system"
-            return None
-    return None
-
-
 VALIDATE_USAGE = "usage: treatysim validate FILE... (scenario files, or names of bundled scenarios)"
 
 

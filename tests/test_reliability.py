@@ -248,12 +248,13 @@ def test_an_unwritable_run_folder_is_said_before_hydra_makes_it(tmp_path: Path, 
     """A folder the user may not write into (as root, chmod stops nothing: ``os.access`` is what is asked)."""
     import os
 
-    from sim.cli import check_run_folder, folder_problem
+    from analysis.sweep import RunFolderCheck
+    from sim.io import folder_problem
 
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
     assert "cannot be written (in" in folder_problem(tmp_path / "new" / "run")
     with pytest.raises(SystemExit) as exit_:
-        check_run_folder("hydra.run.dir", tmp_path / "run")
+        RunFolderCheck.check("hydra.run.dir", tmp_path / "run")
     assert exit_.value.code == 2 and "read-only file system" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
     monkeypatch.undo()
