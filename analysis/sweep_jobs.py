@@ -75,13 +75,40 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
         broken = "summary.json" if not isinstance(summary, dict) else "config.json"
         log.warning("left out (damaged: %s cannot be read; rerun the sweep to redo it): %s", broken, path)
         return None
-    damage = table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
+    damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
     if damage is not None:
         log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
         return None
     overrides = job_overrides(path)  # the settings are in config.json; the overrides only name the job
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
+
+
+def summary_problem(summary: dict[str, Any]) -> str | None:
+    """What makes ``summary`` unfit for the sweep's tables (a field they read missing or of another kind, as an
+    edited ``"replicates": "many"``), or ``None``."""
+    from sim import outcomes
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    if not isinstance(summary.get("scenario"), str):
+        return "summary.json has no scenario name"
+    for key in ("replicates", "seed"):
+        if not isinstance(summary.get(key), int) or isinstance(summary.get(key), bool) or summary[key] < 0:
+            return f"summary.json's {key} is not a whole number ({summary.get(key)!r})"
+    ci95 = summary.get("ci95")
+    for key in outcomes.SUMMARY_KEYS:
+        value, interval = summary.get(key), ci95.get(key) if isinstance(ci95, dict) else None
+        if not number(value) or not (isinstance(interval, list) and len(interval) == 2 and all(map(number, interval))):
+            return f"summary.json's {key} or its interval is not a number"
+    for key in ("rounds_median", "consensus_round_median"):
+        if summary.get(key) is not None and not number(summary[key]):
+            return f"summary.json's {key} is not a number"
+    texts = summary.get("final_text_mean")
+    if not isinstance(texts, dict) or not all(number(v) for v in texts.values()):
+        return "summary.json's final_text_mean is not a mapping of numbers"
+    return None
 
 
 def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:

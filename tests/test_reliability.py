@@ -591,3 +591,43 @@ def test_aggregating_a_file_says_it_is_a_file(tmp_path: Path):
     (tmp_path / "sweep").write_text("")
     with pytest.raises(ScenarioError, match="is a file, not a sweep directory"):
         read_sweep(tmp_path / "sweep")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("replicates", "many"), ("ci95", 5), ("p_adopted", "x"), ("final_text_mean", [1])]
+)
+def test_aggregation_leaves_out_a_job_whose_summary_fields_were_edited(tmp_path: Path, caplog, field, value):
+    """An edited summary (``"replicates": "many"``) was a pandas or Python traceback in the tables."""
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    path = sweep / "1" / "summary.json"
+    summary = json.loads(path.read_text())
+    summary[field] = value
+    path.write_text(json.dumps(summary))
+    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+        jobs, incomplete = read_sweep(sweep)
+    assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
+    assert any("damaged: summary.json" in r.getMessage() for r in caplog.records)
+    from analysis.sweep_tables import summary_table
+
+    assert set(summary_table(jobs)["job"]) == {"0", "2"}
+
+
+def test_an_unfingerprinted_table_that_is_not_a_table_is_one_line(tmp_path: Path, capsys, monkeypatch):
+    """A job written before summaries fingerprinted their table is trusted if its table exists; one that is not a
+    table is named in one line (exit 2), never a parser's traceback."""
+    from analysis.sweep import main as aggregate_main
+
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    path = sweep / "1" / "summary.json"
+    summary = json.loads(path.read_text())
+    del summary["results_csv"]
+    path.write_text(json.dumps(summary))
+    (sweep / "1" / "results.csv").write_text('garbage,"\n\x01,,\n')
+    with pytest.raises(SystemExit) as exit_:
+        aggregate_main([str(sweep), "--no-figures"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "Traceback" not in err and "\n" not in err
+    assert "1/results.csv: not a results table" in err
