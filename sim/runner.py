@@ -160,33 +160,25 @@ def summary_damage(output_dir: Path) -> str | None:
 
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
     """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`),
-    nor over a run whose summary is damaged and whose settings it cannot tell."""
-    if (damage := summary_damage(output_dir)) is not None:
-        raise ScenarioError(
-            str(output_dir),
-            [
-                (
-                    "",
-                    (
-                        f"holds a run whose {damage.split(' (')[0]}: cut short, edited or unreadable, and its "
-                        "settings are not this run's; remove the folder or choose another one (hydra.run.dir=...)"
-                    ),
-                )
-            ],
-        )
-    if (output_dir / SUMMARY_FILE).exists():
-        raise ScenarioError(
-            str(output_dir),
-            [
-                (
-                    "",
-                    (
-                        "already holds the complete results of a run with other settings; "
-                        "choose another folder (hydra.run.dir=...) or remove it"
-                    ),
-                )
-            ],
-        )
+    nor over a run whose summary or settings (``config.json``) are damaged: the message says which."""
+    summary_path = output_dir / SUMMARY_FILE
+    if not summary_path.exists():
+        return
+    try:
+        json.loads((output_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        config_damaged = False
+    except FileNotFoundError:
+        config_damaged = False
+    except (OSError, ValueError):
+        config_damaged = True
+    if config_damaged:
+        what = "a run whose config.json (its settings) is damaged, so whether it is this run cannot be told"
+    elif summary_damage(output_dir) is not None:
+        what = "a run with other settings whose summary.json is damaged (cut short, edited or unreadable)"
+    else:
+        what = "the complete results of a run with other settings"
+    why = f"already holds {what}; choose another folder (hydra.run.dir=...) or remove it"
+    raise ScenarioError(str(output_dir), [("", why)])
 
 
 def clear_previous_run(output_dir: Path) -> None:

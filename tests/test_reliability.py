@@ -429,6 +429,16 @@ def test_a_truncated_summary_is_said_to_be_damaged_not_another_runs(tmp_path: Pa
     assert not message.endswith("a run with other settings")
 
 
+def test_a_damaged_config_json_is_said_to_be_damaged(tmp_path: Path):
+    run(config(), tmp_path)
+    settings = tmp_path / "config.json"
+    settings.write_bytes(settings.read_bytes()[:30])
+    with pytest.raises(ScenarioError) as caught:
+        run(config(), tmp_path)
+    message = caught.value.format()
+    assert "config.json" in message and "damaged" in message and "other settings" not in message
+
+
 def test_aggregation_names_a_job_whose_summary_is_damaged(tmp_path: Path, caplog):
     sweep = tmp_path / "sweep"
     make_sweep(sweep)
