@@ -28,6 +28,7 @@ SETTING_LABELS = {
     "chair.strategy": "chair's strategy",
     "chair.draft": "chair's opening text",
     "chair.step": "chair's step per round",
+    "chair.friends": "seats in the chair's group of friends",
     "uncertainty.position": "noise on positions (sd)",
     "uncertainty.salience": "noise on saliences (log sd)",
     "uncertainty.reservation": "noise on reservations (sd)",

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import outcomes
 from sim.results import Results
-from sim.tally import Tally
+from sim.tally import Histogram, Tally
 
 Z95 = 1.959963984540054
 
@@ -32,6 +32,8 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
 
 def outcome_counts(results: Results | Tally) -> dict[str, int]:
     """Replicates per outcome and adopted either way, keyed ``p_<outcome>`` (:mod:`sim.outcomes`)."""
+    if isinstance(results, Tally):
+        return results.outcome_counts()
     return outcomes.counts(results.outcome)
 
 
@@ -56,9 +58,10 @@ def ranked_shares(ids: Sequence[str], shares: np.ndarray, names: dict[str, str] 
 
 def summary(tally: Tally, names: dict[str, str] | None = None) -> dict[str, Any]:
     """The run's summary (the keys of ``summary.json``): likelihoods, 95% intervals, rounds, texts, blockers."""
-    r, text, outcome = tally.replicates, tally.text, tally.outcome
+    r = tally.replicates
     counts = outcome_counts(tally)
-    consensus, adopted = outcome == outcomes.CONSENSUS.code, outcomes.is_adopted(outcome)
+    rounds = tally.histogram("round", where=outcomes.is_adopted)
+    consensus_rounds = tally.histogram("round", where=lambda codes: codes == outcomes.CONSENSUS.code)
     return {
         "scenario": tally.scenario,
         "replicates": r,
@@ -66,18 +69,23 @@ def summary(tally: Tally, names: dict[str, str] | None = None) -> dict[str, Any]
         **tally.rules,
         **{key: count / r for key, count in counts.items()},
         "ci95": {key: list(wilson_interval(count, r)) for key, count in counts.items()},
-        "rounds_median": float(np.median(tally.round[adopted])) if adopted.any() else None,
-        "consensus_round_median": float(np.median(tally.round[consensus])) if consensus.any() else None,
-        "final_text_mean": {k: float(text[:, i].mean()) for i, k in enumerate(tally.issue_ids)},
-        "adopted_text_mean": {
-            k: (float(text[adopted, i].mean()) if adopted.any() else None) for i, k in enumerate(tally.issue_ids)
-        },
+        "rounds_median": rounds.median() if rounds.total else None,
+        "consensus_round_median": consensus_rounds.median() if consensus_rounds.total else None,
+        "final_text_mean": {k: tally.mean("text", i) for i, k in enumerate(tally.issue_ids)},
+        "adopted_text_mean": {k: tally.mean("text", i, adopted=True) for i, k in enumerate(tally.issue_ids)},
         "top_blockers": ranked_shares(tally.delegation_ids, tally.marked["blockers"] / r, names, 5),
         "pivotal": ranked_shares(tally.decider_ids, tally.alone["blockers"] / r, names, 5),
         **sessions_summary(tally),
         **ratification_summary(tally),
         **provisions_summary(tally),
     }
+
+
+def spread(values: Histogram) -> dict[str, float] | None:
+    """Mean, 5th and 95th percentiles of counted values (``None`` when there are none)."""
+    if not values.total:
+        return None
+    return {"mean": values.mean(), "p05": values.percentile(5), "p95": values.percentile(95)}
 
 
 def provisions_summary(tally: Tally) -> dict[str, Any]:
@@ -89,23 +97,15 @@ def provisions_summary(tally: Tally) -> dict[str, Any]:
         return {}
     r, out = tally.replicates, {}
     for pid in ids:
-        result = tally.column(f"provision_{pid}")
-        held = result >= 0
-        kept = int((result != 0).sum())
-        votes = {}
-        for name in ("keep", "delete", "abstain"):
-            values = tally.column(f"{name}_{pid}")[held]
-            votes[name] = (
-                {
-                    "mean": float(values.mean()),
-                    "p05": float(np.percentile(values, 5)),
-                    "p95": float(np.percentile(values, 95)),
-                }
-                if held.any()
-                else None
-            )
+        result = tally.histogram(f"provision_{pid}")
+        held = r - result.count(-1)
+        kept = r - result.count(0)
+        votes = {
+            name: spread(tally.histogram(f"{name}_{pid}", by=f"provision_{pid}", where=lambda codes: codes >= 0))
+            for name in ("keep", "delete", "abstain")
+        }
         out[pid] = {
-            "p_vote_called": float(held.mean()),
+            "p_vote_called": held / r,
             "p_kept": kept / r,
             "ci95_kept": list(wilson_interval(kept, r)),
             "votes": votes,
@@ -119,28 +119,22 @@ def ratification_summary(tally: Tally) -> dict[str, Any]:
     year: mean and the 5th and 95th percentiles over the adopted replicates)."""
     if "in_force_years" not in {c.name for c in tally.columns}:
         return {}
-    r, years = tally.replicates, tally.in_force_years
-    adopted = outcomes.is_adopted(tally.outcome)
-    in_force = int(np.isfinite(years).sum())
+    r = tally.replicates
+    in_force = tally.finite_count("in_force_years")
     curve_columns = sorted(
         (c.name for c in tally.columns if c.name.startswith("ratifications_y")),
         key=lambda name: int(name.rsplit("y", 1)[1]),
     )
     curve = []
     for name in curve_columns:
-        values = tally.column(name)[adopted]
-        stats = (
-            (float(values.mean()), float(np.percentile(values, 5)), float(np.percentile(values, 95)))
-            if adopted.any()
-            else (None, None, None)
-        )
-        curve.append({"year": int(name.rsplit("y", 1)[1]), "mean": stats[0], "p05": stats[1], "p95": stats[2]})
-    signatures = tally.signatures[adopted]
+        stats = spread(tally.histogram(name, where=outcomes.is_adopted)) or {"mean": None, "p05": None, "p95": None}
+        curve.append({"year": int(name.rsplit("y", 1)[1]), **stats})
+    signatures = tally.histogram("signatures", where=outcomes.is_adopted)
     return {
         "p_in_force": in_force / r,
         "ci95_in_force": list(wilson_interval(in_force, r)),
-        "in_force_years_median": float(np.median(years[np.isfinite(years)])) if in_force else None,
-        "signatures_mean": float(signatures.mean()) if adopted.any() else None,
+        "in_force_years_median": tally.finite_median("in_force_years"),
+        "signatures_mean": signatures.mean() if signatures.total else None,
         "ratification_curve": curve,
         "ratified_share": {d: float(n / r) for d, n in zip(tally.delegation_ids, tally.marked["ratified"])},
     }
@@ -151,10 +145,10 @@ def sessions_summary(tally: Tally) -> dict[str, Any]:
     the adopted replicates needed (share of all replicates per session)."""
     if int(tally.rules.get("sessions", 1)) <= 1:
         return {}
-    r, session = tally.replicates, tally.session
-    adopted = outcomes.is_adopted(tally.outcome)
-    first = int((adopted & (session == 1)).sum())
-    needed = {str(s): float((adopted & (session == s)).sum() / r) for s in range(1, int(tally.rules["sessions"]) + 1)}
+    r = tally.replicates
+    session = tally.histogram("session", where=outcomes.is_adopted)
+    first = session.count(1)
+    needed = {str(s): float(session.count(s) / r) for s in range(1, int(tally.rules["sessions"]) + 1)}
     return {
         "p_adopted_first_session": first / r,
         "ci95_adopted_first_session": list(wilson_interval(first, r)),

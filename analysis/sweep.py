@@ -22,13 +22,25 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from analysis.sweep_jobs import FIXED, NOT_PARAMETERS, Job, flatten, job_dirs, read_job, read_sweep, swept_parameters
+from analysis.sweep_jobs import (
+    FIXED,
+    NOT_PARAMETERS,
+    Job,
+    flatten,
+    job_dirs,
+    read_job,
+    read_sweep,
+    swept_parameters,
+    write_job_map,
+)
 from sim.errors import command_boundary
 
 __all__ = [
     "FIXED",
     "NOT_PARAMETERS",
     "Job",
+    "JobMap",
+    "RunFolderCheck",
     "SweepProgress",
     "flatten",
     "job_dirs",
@@ -38,6 +50,59 @@ __all__ = [
     "read_sweep",
     "swept_parameters",
 ]
+
+
+class RunFolderCheck(Callback):
+    """Hydra callback (``conf/config.yaml``): before Hydra makes the run folder (``hydra.run.dir``) or a sweep's
+    (``hydra.sweep.dir``), check that it can be one (:func:`sim.io.folder_problem`, then make it); if not, say why in
+    one line and exit with code 2. Hydra itself would fail with a traceback, which ``treatysim`` would then read as a
+    command line Hydra could not read."""
+
+    def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        self.check("hydra.run.dir", config.hydra.run.dir)
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        self.check("hydra.sweep.dir", config.hydra.sweep.dir)
+
+    @staticmethod
+    def check(key: str, value: object) -> None:
+        from sim.errors import EXIT_USAGE
+        from sim.io import folder_problem
+
+        folder = Path(str(value))
+        why = folder_problem(folder) if str(value).strip() else "is empty (it would be the current folder)"
+        if why is None:
+            try:  # what Hydra does next: an error here is said in one line, not as Hydra's traceback
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = f"cannot be made: {exc.strerror or exc}"
+        if why is not None:
+            print(f"treatysim: the run folder {value} ({key}) {why}; choose another one ({key}=...)", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+
+
+class JobMap(Callback):
+    """Hydra callback (``conf/config.yaml``): after each job of a sweep and at its end, ``SWEEP_DIR/jobs.csv`` maps
+    each job's folder to its overrides (:func:`analysis.sweep_jobs.write_job_map`). Hydra numbers the folders
+    rather than naming them by their overrides, which could be long, and would change the folders a rerun resumes."""
+
+    def on_job_end(self, config: Any, job_return: Any, **kwargs: Any) -> None:
+        from hydra.types import RunMode
+
+        if config.hydra.mode == RunMode.MULTIRUN:
+            self.write(config)
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        self.write(config)
+
+    @staticmethod
+    def write(config: Any) -> None:
+        from analysis.sweep_jobs import write_job_map
+
+        try:
+            write_job_map(Path(str(config.hydra.sweep.dir)))
+        except OSError as exc:  # the map is a convenience: a sweep never fails for it
+            print(f"treatysim: could not write the sweep's jobs.csv: {exc.strerror or exc}", file=sys.stderr)
 
 
 class SweepProgress(Callback):
@@ -119,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         jobs, incomplete = read_sweep(args.sweep_dir)
         out = args.out or args.sweep_dir / "aggregate"
         written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out, formats))
+        written.append(write_job_map(args.sweep_dir))
         print(f"{len(jobs)} complete jobs, swept: {', '.join(swept_parameters(jobs)) or 'nothing'}")
         for path in incomplete:
             print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)

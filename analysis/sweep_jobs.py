@@ -59,32 +59,64 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     its ``results.csv`` missing, or not the table its summary was computed from (row count and SHA-256 recorded in
     ``summary.json``, checked before the table is parsed: a table cut mid-row is never read). A damaged job is
     named in a warning (one line) and left out, never mixed in."""
-    import yaml
 
     from sim.io import FINGERPRINT_KEY, table_damage
 
-    try:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-        record = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    texts = {}
+    for name in ("summary.json", "config.json"):
+        try:
+            texts[name] = json.loads((path / name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None  # not finished (or not a job): incomplete
+        except (OSError, ValueError):
+            texts[name] = None
+    summary, record = texts["summary.json"], texts["config.json"]
+    if not isinstance(summary, dict) or not isinstance(record, dict) or not isinstance(record.get("run"), dict):
+        broken = "summary.json" if not isinstance(summary, dict) else "config.json"
+        log.warning("left out (damaged: %s cannot be read; rerun the sweep to redo it): %s", broken, path)
         return None
-    if not isinstance(summary, dict) or not isinstance(record, dict) or "run" not in record:
-        return None
-    damage = table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
+    damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
     if damage is not None:
         log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
         return None
-    overrides_file = path / ".hydra" / "overrides.yaml"
-    overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) if overrides_file.is_file() else []
+    overrides = job_overrides(path)  # the settings are in config.json; the overrides only name the job
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
+
+
+def summary_problem(summary: dict[str, Any]) -> str | None:
+    """What makes ``summary`` unfit for the sweep's tables (a field they read missing or of another kind, as an
+    edited ``"replicates": "many"``), or ``None``."""
+    from sim import outcomes
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    if not isinstance(summary.get("scenario"), str):
+        return "summary.json has no scenario name"
+    for key in ("replicates", "seed"):
+        if not isinstance(summary.get(key), int) or isinstance(summary.get(key), bool) or summary[key] < 0:
+            return f"summary.json's {key} is not a whole number ({summary.get(key)!r})"
+    ci95 = summary.get("ci95")
+    for key in outcomes.SUMMARY_KEYS:
+        value, interval = summary.get(key), ci95.get(key) if isinstance(ci95, dict) else None
+        if not number(value) or not (isinstance(interval, list) and len(interval) == 2 and all(map(number, interval))):
+            return f"summary.json's {key} or its interval is not a number"
+    for key in ("rounds_median", "consensus_round_median"):
+        if summary.get(key) is not None and not number(summary[key]):
+            return f"summary.json's {key} is not a number"
+    texts = summary.get("final_text_mean")
+    if not isinstance(texts, dict) or not all(number(v) for v in texts.values()):
+        return "summary.json's final_text_mean is not a mapping of numbers"
+    return None
 
 
 def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
     """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
-        raise ScenarioError(str(sweep_dir), [("", "no such sweep directory")])
+        why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
+        raise ScenarioError(str(sweep_dir), [("", why)])
     jobs, incomplete = [], []
     for path in job_dirs(sweep_dir):
         job = read_job(path, sweep_dir)
@@ -113,3 +145,44 @@ def swept_parameters(jobs: list[Job]) -> list[str]:
     varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
     chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
     return [k for k in chosen if k not in FIXED + NOT_PARAMETERS and k.split(".")[0] not in NOT_PARAMETERS]
+
+
+#: The map from each job's folder to its overrides, written beside the job folders (:func:`write_job_map`).
+JOB_MAP = "jobs.csv"
+
+
+def job_overrides(path: Path) -> list[str]:
+    """The command-line overrides of the job in ``path`` (Hydra's ``.hydra/overrides.yaml``), ``[]`` if unreadable."""
+    import yaml
+
+    try:
+        overrides = yaml.safe_load((path / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return []
+    return [str(o) for o in overrides] if isinstance(overrides, list) else []
+
+
+def write_job_map(sweep_dir: Path) -> Path:
+    """Write ``SWEEP_DIR/jobs.csv``: one row per job folder (Hydra names them 0, 1, 2, ...) with ``job`` (the
+    folder), ``finished`` (its ``summary.json`` is there), one column per overridden setting (its value in that job)
+    and ``overrides`` (all of them, as typed). Written atomically, so a reader never sees half a map; rewritten after
+    each job of a sweep and by ``treatysim-aggregate``."""
+    import csv
+    import io
+
+    from sim.io import atomic_write_text
+
+    sweep_dir = Path(sweep_dir)
+    rows = []
+    for path in job_dirs(sweep_dir):
+        overrides = job_overrides(path)
+        settings = dict(o.lstrip("+~").split("=", 1) for o in overrides if "=" in o)
+        name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
+        rows.append((name, (path / "summary.json").is_file(), settings, " ".join(overrides)))
+    keys = list(dict.fromkeys(key for _, _, settings, _ in rows for key in settings))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["job", "finished", *keys, "overrides"])
+    for name, finished, settings, text in rows:
+        writer.writerow([name, str(finished).lower(), *(settings.get(k, "") for k in keys), text])
+    return atomic_write_text(sweep_dir / JOB_MAP, buffer.getvalue())

@@ -51,11 +51,32 @@ def replicate_table(jobs: list[Job]) -> pd.DataFrame:
     swept = swept_parameters(jobs)
     parts = []
     for job in jobs:
-        frame = pd.read_csv(job.path / "results.csv", keep_default_na=False, na_values=[""])
+        frame = read_results(job)
         frame["blockers"] = frame["blockers"].fillna("").astype(str)
         extra = pd.DataFrame({k: [v] * len(frame) for k, v in _job_columns(job, swept).items()})
         parts.append(pd.concat([extra, frame], axis=1))
     return pd.concat(parts, ignore_index=True)
+
+
+def read_results(job: Job) -> pd.DataFrame:
+    """A job's ``results.csv`` as a frame; a table that cannot be read as one (possible only for a job written
+    before ``summary.json`` fingerprinted its table: a fingerprinted table is checked first) is a
+    :class:`~sim.errors.ScenarioError` naming the job, never a parser's traceback."""
+    import pandas as pd
+
+    from sim.errors import ScenarioError
+
+    path = job.path / "results.csv"
+    try:
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise ScenarioError(str(path), [("", f"not a results table ({reason}); rerun its job or remove it")]) from None
+    missing = [c for c in ("replicate", "outcome", "blockers") if c not in frame.columns]
+    if missing:
+        why = f"not a results table (no column {', '.join(missing)}); rerun its job or remove it"
+        raise ScenarioError(str(path), [("", why)])
+    return frame
 
 
 def write_tables(jobs: list[Job], out_dir: Path) -> list[Path]:

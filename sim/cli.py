@@ -149,6 +149,29 @@ def known_settings() -> list[str]:
     return [k for k in walk({k: v for k, v in conf.items() if k not in ("defaults", "hydra")}, "")]  # type: ignore[union-attr]
 
 
+def setting_sections() -> dict[str, list[str]]:
+    """The sections of ``conf/config.yaml`` (``procedure``, ``delegations``, ...), each with its settings' keys."""
+    from omegaconf import OmegaConf
+
+    conf = OmegaConf.to_container(OmegaConf.load(Path(CONF_DIR) / "config.yaml"))
+    return {
+        str(k): [str(key) for key in v]
+        for k, v in conf.items()  # type: ignore[union-attr]
+        if isinstance(v, dict) and k not in ("defaults", "hydra")
+    }
+
+
+def section_hint(key: str, settings: list[str]) -> str:
+    """A whole section set at once (``delegations=[1,2]``, ``procedure=5``): what it holds and how to set it."""
+    if key == "delegations":
+        return (
+            "'delegations' is not set as a whole: patch one delegation's field by its id, with a leading +, "
+            "e.g. +delegations.USA.outside_option=0.7 (the delegations themselves are in the scenario file)"
+        )
+    example = f"{key}.{settings[0]}=..." if settings else f"{key}.NAME=..."
+    return f"'{key}' is a section of settings ({', '.join(settings)}): set one of them, e.g. {example}"
+
+
 def unknown_setting_hints(args: list[str]) -> list[str]:
     """For each ``key=value`` override that cannot be read, or whose key is not a setting, one line (with the closest
     known setting).
@@ -161,6 +184,7 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
     from hydra.errors import OverrideParseException
 
     known = known_settings()
+    sections = setting_sections()
     groups = sorted(p.name for p in Path(CONF_DIR).iterdir() if p.is_dir() and p.name != "hydra")
     parser = OverridesParser.create()
     hints = []
@@ -177,6 +201,9 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
                 hints.append(f"cannot read '{arg}': {reason} (Hydra's override syntax: key=value, lists as [a,b])")
                 continue
         key = arg.split("=", 1)[0]
+        if "=" in arg and key in sections and key != "figures":  # figures=false switches them off; others hold keys
+            hints.append(section_hint(key, sections[key]))
+            continue
         if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or "/" in key or key in known:
             continue
         if key.startswith("delegations."):

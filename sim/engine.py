@@ -46,8 +46,9 @@ def simulate_chunks(
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
     arrays = compile_arrays(scenario)
-    chunks = [range(start, min(start + chunk_size, replicates)) for start in range(0, replicates, chunk_size)]
-    workers = min(workers or default_workers(), len(chunks))
+    # a generator, not a list: a billion replicates are a million chunks, and memory stays bounded by a few of them
+    chunks = (range(start, min(start + chunk_size, replicates)) for start in range(0, replicates, chunk_size))
+    workers = min(workers or default_workers(), -(-replicates // chunk_size))
     if workers == 1:
         yield from (simulate_chunk(arrays, scenario, seed, chunk) for chunk in chunks)
         return

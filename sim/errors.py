@@ -150,3 +150,28 @@ def command_boundary(prog: str) -> Iterator[None]:
             raise
         print(f"{prog}: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # an output folder that is a file, no permission, a full disk: one sentence
+        if os.environ.get("TREATYSIM_DEBUG"):
+            raise
+        print(f"{prog}: {describe_os_error(exc)}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating system's error on a file or folder, in one sentence naming the path."""
+    import errno
+
+    where = exc.filename if exc.filename is not None else "a file"
+    words = {
+        errno.ENOSPC: "the disk is full (no space left on device)",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EEXIST: "is a file where a folder is needed",
+        errno.ENOTDIR: "lies under a file, where a folder is needed",
+        errno.EISDIR: "is a folder where a file is needed",
+        errno.EACCES: "no permission",
+        errno.EPERM: "no permission",
+        errno.EROFS: "is on a read-only file system",
+        errno.ENOENT: "no such file or folder",
+    }
+    why = words.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{where}: {why}; choose another path (--out ...) or fix it, then run again"

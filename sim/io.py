@@ -1,4 +1,5 @@
-"""Writing results safely: every file appears complete or not at all (temporary file, then rename)."""
+"""Writing results safely: every file appears complete or not at all (temporary file, then rename); and whether a
+folder can take them (:func:`folder_problem`)."""
 
 from __future__ import annotations
 
@@ -128,3 +129,17 @@ def table_damage(path: Path, expected: Any) -> str | None:
         else "its SHA-256 differs from the one its summary recorded"
     )
     return f"{path.name} was changed or cut after the run ({count})"
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be a run's (or a sweep's) folder, in words, or ``None``: it is a file, it lies under a
+    file, or the nearest folder that exists cannot be written into (no permission, a read-only file system)."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            return "is a file, not a folder" if parent == folder else f"lies under {parent}, which is a file"
+        if parent.is_dir():
+            if not os.access(parent, os.W_OK | os.X_OK):
+                where = "" if parent == folder else f" (in {parent})"
+                return f"cannot be written{where}: no permission, or a read-only file system"
+            return None
+    return None

@@ -59,7 +59,14 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     if text.endswith((".yaml", ".yml")):
         path = Path(text).expanduser()
         if not path.is_file():
-            raise ScenarioError(text, [("", "no such scenario file")])
+            why = (
+                "is a folder, not a scenario file"
+                if path.is_dir()
+                else "is not a regular file (a device or a pipe?), not a scenario file"
+                if path.exists()
+                else "no such scenario file"
+            )
+            raise ScenarioError(text, [("", why)])
         return path
     if not text:
         raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
@@ -138,11 +145,17 @@ def expanded_nodes(root: yaml.Node) -> int:
 def load_bounded(text: str, source: str) -> Any:
     """Parse ``text`` with :class:`StrictSafeLoader`, refusing a document whose aliases expand beyond
     :data:`MAX_YAML_NODES` nodes (a :class:`ScenarioError`, one line) before any object is built."""
+    return compose_bounded(text, source)[0]
+
+
+def compose_bounded(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    """:func:`load_bounded`'s data and the composed YAML node it was built from (its marks say on which line
+    each value stands; ``None`` for an empty document)."""
     loader = StrictSafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, None
         if expanded_nodes(node) > MAX_YAML_NODES:
             raise ScenarioError(
                 source,
@@ -156,18 +169,30 @@ def load_bounded(text: str, source: str) -> Any:
                     )
                 ],
             )
-        return loader.construct_document(node)
+        return loader.construct_document(node), node
     finally:
         loader.dispose()
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML file safely into a mapping; size, syntax, emptiness and shape errors are :class:`ScenarioError`."""
+    return read_yaml_document(path)[0]
+
+
+def read_yaml_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
+    """:func:`read_yaml_mapping`'s mapping and its composed YAML node (for the line of each value)."""
+    try:
+        return _read_yaml_document(path)
+    except OSError as exc:  # permission, a file removed meanwhile, an I/O error: one sentence, not a traceback
+        raise ScenarioError(str(path), [("", f"cannot be read: {exc.strerror or exc}")]) from None
+
+
+def _read_yaml_document(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     size = path.stat().st_size
     if size > MAX_SCENARIO_BYTES:
         raise ScenarioError(str(path), [("", f"file is {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")])
     try:
-        data = load_bounded(path.read_text(encoding="utf-8"), str(path))
+        data, node = compose_bounded(path.read_text(encoding="utf-8"), str(path))
     except RecursionError:
         raise ScenarioError(str(path), [("", "nested too deeply to be a scenario")]) from None
     except UnicodeDecodeError as exc:
@@ -179,23 +204,77 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
             raise ScenarioError(str(path), [(where, f"YAML error: {exc.problem or exc}")]) from None
         hint = " (check the indentation, colons and quotes on this line or the one before)"
         raise ScenarioError(str(path), [(where, f"YAML syntax error: {exc.problem or exc}{hint}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: where it is, in one line
+        text = path.read_text(encoding="utf-8", errors="replace")[: exc.position]
+        where = f"line {text.count(chr(10)) + 1}, column {exc.position - text.rfind(chr(10))}"
+        what = f"a control character (#x{exc.character:04x})" if isinstance(exc.character, int) else "a character"
+        raise ScenarioError(str(path), [(where, f"YAML error: {what} is not allowed in a scenario file")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(str(path), [("", f"YAML error: {exc}")]) from None
+        raise ScenarioError(str(path), [("", "YAML error: " + " ".join(str(exc).split()))]) from None
     if data is None:
         raise ScenarioError(str(path), [("", "the file is empty; expected a mapping with name, title, issues, ...")])
     if not isinstance(data, Mapping):
         raise ScenarioError(str(path), [("", f"expected a mapping at the top level, got a {type(data).__name__}")])
-    return dict(data)
+    return dict(data), node
 
 
-def validate_scenario(data: Mapping[str, Any], source: str) -> Scenario:
-    """Validate a plain mapping into a :class:`Scenario`; every problem is reported with its field path."""
+def validate_scenario(data: Mapping[str, Any], source: str, node: yaml.Node | None = None) -> Scenario:
+    """Validate a plain mapping into a :class:`Scenario`; every problem is reported with its field path, and, given
+    the file's composed YAML ``node``, with the line of the file that set the field (:func:`line_of`)."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         errors = _without_echoes(exc.errors())
         problems = [(format_location(e["loc"]), _describe(e)) for e in errors]
-        raise ScenarioError(source, [_name_delegation(p, data) for p in _split_joined(problems)]) from None
+        named = [_name_delegation(p, data) for p in _split_joined(problems)]
+        raise ScenarioError(source, [_with_line(p, data, node) for p in named]) from None
+
+
+def _with_line(problem: tuple[str, str], data: Mapping[str, Any], node: yaml.Node | None) -> tuple[str, str]:
+    """``problem`` with the line of the file that set its field, where the file has one (:func:`line_of`); a
+    missing field, with the line of the entry it is missing from (in a file without ``extends``: with one, the
+    entry may be a patch of the parent's, and its line would be only a guess)."""
+    location, message = problem
+    if node is None or not location:
+        return problem
+    line = line_of(location, data, node)
+    extends = isinstance(node, yaml.MappingNode) and any(getattr(k, "value", None) == "extends" for k, _ in node.value)
+    if line is None and message.startswith("required field is missing") and not extends:
+        container = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", location)
+        line = line_of(container, data, node) if container != location and container else None
+    return (f"line {line}: {location}", message) if line else problem
+
+
+def line_of(location: str, data: Any, node: yaml.Node) -> int | None:
+    """The line of the file (from 1) that sets the field at ``location`` (``delegations[3].salience``) of the
+    scenario mapping ``data`` built from it, or ``None`` when the file does not set it: the value was inherited
+    through ``extends`` or filled in. ``data`` is walked beside ``node``: a what-if's patch keyed by id
+    (``delegations: {USA: ...}``) is found by the id of the entry at that index, and a list whose length differs
+    from the file's (``sources``, appended to the parent's) gives no line rather than a wrong one."""
+    mark = None
+    for index, key in re.findall(r"\[(\d+)\]|([^.\[\]]+)", location):
+        if key:  # a field: the key that names it in a mapping of the file
+            if not isinstance(data, Mapping):
+                return None
+            name, data = key, data.get(key)
+        else:  # an entry of a list: the file's entry at that index, or its patch keyed by the entry's id
+            if not isinstance(data, list) or int(index) >= len(data):
+                return None
+            entries, data = data, data[int(index)]
+            if isinstance(node, yaml.SequenceNode):
+                if len(node.value) != len(entries):
+                    return None
+                node = node.value[int(index)]
+                mark = node.start_mark
+                continue
+            name = data.get("id") if isinstance(data, Mapping) else None
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and p[0].value == name), None)
+        if pair is None:
+            return None
+        mark, node = pair[0].start_mark, pair[1]
+    return mark.line + 1 if mark is not None else None
 
 
 def _name_delegation(problem: tuple[str, str], data: Mapping[str, Any]) -> tuple[str, str]:
@@ -278,10 +357,11 @@ def resolve_extends(data: Mapping[str, Any], path: Path, source: str, chain: tup
     if len(chain) >= MAX_DEPTH:
         raise ScenarioError(source, [("extends", f"more than {MAX_DEPTH} levels of extends")])
     parent_source = display_name(parent_path)
-    parent = resolve_extends(read_yaml_mapping(parent_path), parent_path, parent_source, chain)
+    parent_data, parent_node = read_yaml_document(parent_path)
+    parent = resolve_extends(parent_data, parent_path, parent_source, chain)
     # the parent as validated (saliences rescaled, defaults filled in): a what-if patches what the parent means,
     # exactly as a command-line override of the parent would (sim.loading.with_overrides)
-    parent = validate_scenario(parent, parent_source).model_dump()
+    parent = validate_scenario(parent, parent_source, parent_node).model_dump()
     child = {key: value for key, value in data.items() if key != "extends"}
     return apply_overrides(parent, child, source)
 
@@ -329,7 +409,8 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     """
     path = scenario_path(name_or_path)
     source = display_name(path)
-    scenario = validate_scenario(resolve_extends(read_yaml_mapping(path), path, source), source)
+    data, node = read_yaml_document(path)
+    scenario = validate_scenario(resolve_extends(data, path, source), source, node)
     if is_bundled(path) and scenario.name != path.stem:
         raise ScenarioError(
             source, [("name", f"a bundled scenario's name must be its file name '{path.stem}', got '{scenario.name}'")]

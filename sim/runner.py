@@ -25,6 +25,7 @@ from sim.io import (
 from sim.loading import load_scenario, with_overrides
 from sim.results import Results
 from sim.scenario import Scenario
+from sim.tally import HEAD
 
 if TYPE_CHECKING:
     from sim.tally import Tally
@@ -60,7 +61,8 @@ def run(config: RunConfig, output_dir: Path, resume: bool = False) -> dict[str, 
     if (done := completed_summary(output_dir, record)) is not None:
         log.info("skipped: %s already holds the complete results of this run", output_dir)
         return done
-    damage = results_damage(output_dir) if same_record(output_dir, record) else None
+    same = same_record(output_dir, record)
+    damage = (summary_damage(output_dir) or results_damage(output_dir)) if same else None
     if damage is not None:  # this run's own results, damaged since: run it again rather than refuse the folder
         log.warning("%s: %s; running it again", output_dir, damage)
     elif not resume:
@@ -150,21 +152,36 @@ def write_error(output_dir: Path, exc: OSError) -> ScenarioError:
     return ScenarioError(str(output_dir), [("", why)])
 
 
+def summary_damage(output_dir: Path) -> str | None:
+    """What is wrong with ``summary.json`` when it is there but cannot be read as a summary (cut short, edited,
+    unreadable), else ``None`` (also when it is missing: a run that did not finish)."""
+    path = Path(output_dir) / SUMMARY_FILE
+    if not path.exists() or read_summary(output_dir) is not None:
+        return None
+    return f"{SUMMARY_FILE} is damaged (not a complete summary: cut short, edited or unreadable)"
+
+
 def refuse_other_results(output_dir: Path, record: dict[str, Any]) -> None:
-    """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`)."""
-    if (output_dir / SUMMARY_FILE).exists():
-        raise ScenarioError(
-            str(output_dir),
-            [
-                (
-                    "",
-                    (
-                        "already holds the complete results of a run with other settings; "
-                        "choose another folder (hydra.run.dir=...) or remove it"
-                    ),
-                )
-            ],
-        )
+    """A single run never writes over the complete results of a run with other settings (a :class:`ScenarioError`),
+    nor over a run whose summary or settings (``config.json``) are damaged: the message says which."""
+    summary_path = output_dir / SUMMARY_FILE
+    if not summary_path.exists():
+        return
+    try:
+        json.loads((output_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        config_damaged = False
+    except FileNotFoundError:
+        config_damaged = False
+    except (OSError, ValueError):
+        config_damaged = True
+    if config_damaged:
+        what = "a run whose config.json (its settings) is damaged, so whether it is this run cannot be told"
+    elif summary_damage(output_dir) is not None:
+        what = "a run with other settings whose summary.json is damaged (cut short, edited or unreadable)"
+    else:
+        what = "the complete results of a run with other settings"
+    why = f"already holds {what}; choose another folder (hydra.run.dir=...) or remove it"
+    raise ScenarioError(str(output_dir), [("", why)])
 
 
 def clear_previous_run(output_dir: Path) -> None:
@@ -234,8 +251,12 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
 
     The same numbers as ``simulate``: replicate k depends only on ``(seed, k)``, not on the chunking.
     """
+    import threading
+
     from tqdm import tqdm
 
+    if not hasattr(tqdm, "_lock"):  # a thread lock, not tqdm's default, which adds a process-shared semaphore: a
+        tqdm.set_lock(threading.RLock())  # sweep worker stopped by Ctrl-C left it behind ("leaked semaphore")
     size, total = config.chunk_size, config.replicates
     chunks = simulate_chunks(scenario, total, config.seed, chunk_size=size)
     if total <= size:
@@ -254,7 +275,8 @@ def chunks_with_progress(scenario: Scenario, config: RunConfig) -> Iterator[Resu
 
 def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tuple[Tally, dict[str, Any]]:
     """Simulate chunk by chunk, appending each chunk's rows to the results table (written atomically) and to a
-    :class:`~sim.tally.Tally`: memory stays bounded by a chunk, whatever the number of replicates. Also returns the
+    :class:`~sim.tally.Tally`: memory stays bounded by a chunk and the tally's block, whatever the number of
+    replicates. Also returns the
     table's fingerprint, ``{"rows": N, "sha256": HEX}``, computed from the bytes as they are written."""
     from sim.tally import Tally
 
@@ -278,8 +300,9 @@ def simulate_into_table(scenario: Scenario, config: RunConfig, path: Path) -> tu
     return tally, fingerprint
 
 
-#: The policy map draws at most this many final texts (the first replicates): more only blur into one cloud.
-MAP_TEXTS = 20_000
+#: The policy map draws at most this many final texts (the first replicates, which the tally keeps): more only
+#: blur into one cloud.
+MAP_TEXTS = HEAD
 
 
 def write_figures(
@@ -326,7 +349,7 @@ def write_figures(
         plot_policy_map(
             arrays.position[:, pick],
             arrays.power,
-            tally.text[shown][:, pick],
+            tally.head("text")[shown][:, pick],
             tally.outcome_labels()[shown],
             axis_labels,
             show_names,

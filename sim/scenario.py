@@ -29,13 +29,28 @@ Power = Annotated[float, Field(ge=1e-6, le=1e6, allow_inf_nan=False)]
 STYLE_EXPONENTS = {"boulware": 0.3, "linear": 1.0, "conceder": 3.0}
 
 
+#: The smallest concession exponent: below it 1/β overflows the working precision (float32) and the delegation
+#: already holds its reservation to the last round (progress ** 1000 < 1e-4 until 99% of the way).
+MIN_STYLE_EXPONENT = 0.001
+
+
 def _check_style(value: object) -> str | float:
-    """A named style or a concession exponent β in (0, 100]."""
+    """A named style or a concession exponent β in [0.001, 100]."""
     if isinstance(value, str) and value in STYLE_EXPONENTS:
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value <= 100:
-        return float(value)
-    raise ValueError(f"must be boulware, linear, conceder or an exponent in (0, 100], got {value!r}")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if number and MIN_STYLE_EXPONENT <= value <= 100:  # type: ignore[operator]
+        return float(value)  # type: ignore[arg-type]
+    hint = " (YAML reads 1e-3 as text: write 1.0e-3 or 0.001)" if isinstance(value, str) and _is_number(value) else ""
+    raise ValueError(f"must be boulware, linear, conceder or an exponent in [0.001, 100], got {value!r}{hint}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 Style = Annotated[str | float, PlainValidator(_check_style)]

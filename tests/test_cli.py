@@ -67,7 +67,7 @@ def test_cli_rejects_a_wrong_scenario_file_with_one_clear_line(tmp_path: Path):
     proc = treatysim(f"scenario={bad}", f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert f"{bad}: delegations[0].position.scope: must be at most 1" in proc.stderr
+    assert f"{bad}: line 23: delegations[0].position.scope: must be at most 1" in proc.stderr
     assert not (tmp_path / "run" / "summary.json").exists()
 
 

@@ -67,7 +67,7 @@ def test_validate_a_bad_file_prints_the_runs_message_and_exits_2(bad: Path, monk
     with pytest.raises(ScenarioError) as info:  # the same words as a run of the file
         load_scenario(bad)
     assert err.strip() == info.value.format()
-    assert f"{bad}: delegations[0].position.scope: must be at most 1" in err
+    assert f"{bad}: line 23: delegations[0].position.scope: must be at most 1" in err
     assert not (tmp_path / "outputs").exists()
 
 
@@ -77,7 +77,7 @@ def test_validate_mixed_files_checks_every_one_and_exits_2(good: Path, bad: Path
     assert code == 2
     (ok,) = out.splitlines()
     assert ok.startswith(f"ok: {good} (")
-    assert f"{bad}: delegations[0].position.scope" in err and f"{missing}: no such scenario file" in err
+    assert f"{bad}: line 23: delegations[0].position.scope" in err and f"{missing}: no such scenario file" in err
 
 
 def test_validate_without_files_says_how_and_exits_2(monkeypatch, capsys):
@@ -88,7 +88,7 @@ def test_validate_without_files_says_how_and_exits_2(monkeypatch, capsys):
 def test_validate_runs_as_a_command_before_hydra(good: Path, bad: Path, tmp_path: Path):
     proc = treatysim("validate", str(good), str(bad), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stdout.startswith(f"ok: {good}") and f"{bad}: delegations[0]" in proc.stderr
+    assert proc.stdout.startswith(f"ok: {good}") and f"{bad}: line 23: delegations[0]" in proc.stderr
     assert set(tmp_path.iterdir()) == {good, bad}  # nothing written: no outputs/, no Hydra folder
 
 

@@ -226,3 +226,76 @@ def test_an_override_hydra_cannot_read_is_one_line(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("treatysim: cannot read 'procedure.rounds=[1,2'"), lines
+
+
+# --- schema errors carry the line of the file that set the field (issue 15) --------------------------------------
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _line_with(path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def _problems(path) -> list[str]:
+    from sim.loading import load_scenario
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    return caught.value.format().splitlines()
+
+
+def test_a_schema_error_names_the_line_that_set_the_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "scenarios" / "classroom.yaml").read_text()
+    bad.write_text(
+        text.replace("power: 3.0, reservation: 0.80", "power: -3.0, reservation: 0.80", 1).replace(
+            "rounds: 10", "rounds: -1", 1
+        )
+    )
+    lines = _problems(bad)
+    power = _line_with(bad, "power: -3.0")
+    rounds = _line_with(bad, "rounds: -1")
+    assert f"{bad}: line {power}: delegations[1].power: must be at least" in lines[0]
+    assert any(line.startswith(f"{bad}: line {rounds}: procedure.rounds: must be at least 0") for line in lines)
+
+
+def test_a_missing_field_names_the_line_of_its_entry_and_an_unknown_one_its_own(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: bad\ntitle: t\nissues:\n  - {id: x, label: X, low: a, high: b}\ndelegations:\n"
+        "  - id: A\n    position: {x: 0.5}\n    salience: {x: 1}\n    powr: 2\n"
+    )
+    lines = _problems(bad)
+    assert any(line.startswith(f"{bad}: line 6: delegations[0].power: required field is missing") for line in lines)
+    assert any(line.startswith(f"{bad}: line 9: delegations[0].powr: unknown field") for line in lines)
+
+
+def test_a_what_ifs_error_has_the_line_of_its_patch_and_none_for_what_it_inherited(tmp_path):
+    """A patch keyed by id is found by the delegation's id; a field the child did not set has no line (the parent's
+    line under the child's name would be a wrong line), and a list appended to the parent's has none either."""
+    child = tmp_path / "what_if.yaml"
+    child.write_text(
+        "name: what_if\ntitle: t\nextends: classroom\n"
+        "sources:\n  - {title: a, url: 'x', year: 1}\n  - 7\n"
+        "delegations:\n  USA:\n    outside_option: 7\n  RUS: {power: -1}\n"
+        "issues:\n  - {id: scope, label: S, low: a, high: b}\n"  # the parent's positions now name an unknown issue
+    )
+    lines = _problems(child)
+    usa = next(line for line in lines if "outside_option" in line)
+    rus = next(line for line in lines if ".power" in line)
+    assert usa.startswith(f"{child}: line 9: delegations[") and "[delegation USA]" in usa
+    assert rus.startswith(f"{child}: line 10: delegations[") and "[delegation RUS]" in rus
+    inherited = [line for line in lines if "safeguards" in line or "sources[" in line]
+    assert inherited and all(": line " not in line for line in inherited), lines
+
+
+def test_a_parents_own_error_names_the_parents_line(tmp_path):
+    parent = tmp_path / "parent.yaml"
+    text = (ROOT / "scenarios" / "classroom.yaml").read_text().replace("name: classroom", "name: parent", 1)
+    parent.write_text(text.replace("rounds: 10", "rounds: -4", 1))
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\ntitle: t\nextends: parent.yaml\n")
+    (line,) = [p for p in _problems(child) if "rounds" in p]
+    assert f"parent.yaml: line {_line_with(parent, 'rounds: -4')}: procedure.rounds" in line, line

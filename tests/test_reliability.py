@@ -146,6 +146,42 @@ def test_the_next_run_removes_a_killed_runs_temporary_files_and_only_those(tmp_p
     assert all(path.exists() for path in kept)
 
 
+# --- 8: memory bounded whatever the number of replicates ------------------------------------------------------
+
+
+def test_a_runs_memory_does_not_grow_with_its_replicates(tmp_path: Path, monkeypatch):
+    """A run streams its replicates: the peak of the memory Python allocates (tracemalloc) at 4N replicates is that
+    at N, within 12 bytes per replicate (a column of int64 kept per replicate, or its copy, would exceed it). The
+    tally's block and head are made small so that N is already many blocks (the defaults hold 65,536 and 20,000
+    replicates; the chunks, not kept, are the same size at N and 4N)."""
+    import tracemalloc
+
+    import sim.engine
+    import sim.tally
+    from tests.builders import delegation, scenario_dict
+
+    monkeypatch.setattr(sim.engine, "default_workers", lambda: 1)  # threads' timing would move the peak
+    monkeypatch.setattr(sim.tally, "BLOCK", 512)
+    monkeypatch.setattr(sim.tally, "HEAD", 64)
+    tiny = tmp_path / "tiny.yaml"
+    pair = [delegation("A", 0.2, 0.3), delegation("B", 0.8, 0.7)]
+    tiny.write_text(yaml.safe_dump(scenario_dict(pair, procedure={"rounds": 2})))
+
+    def peak(replicates: int) -> int:
+        settings = {"scenario": str(tiny), "replicates": replicates, "chunk_size": 500}
+        tracemalloc.start()
+        try:
+            run(config(**settings), tmp_path / f"run{replicates}")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    n = 1_500
+    peak(600), peak(n)  # imports and first-use caches, outside the comparison
+    small, large = peak(n), peak(4 * n)
+    assert large - small < 12 * 3 * n, (small, large)
+
+
 # --- 9: folders and disks -------------------------------------------------------------------------------------
 
 
@@ -182,6 +218,47 @@ def test_a_read_only_folder_is_one_sentence(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(sim.runner, "atomic_write_json", refuse)  # as root, chmod would not stop a write
     with pytest.raises(ScenarioError, match="no permission to write"):
         run(config(), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("hydra.run.dir", "a_file", "is a file, not a folder"),
+        ("hydra.run.dir", "a_file/run", "lies under"),
+        ("hydra.sweep.dir", "a_file/sweep", "lies under"),
+        ("hydra.run.dir", "", "is empty"),
+    ],
+)
+def test_a_run_or_sweep_folder_hydra_cannot_make_is_one_line_and_exit_2(tmp_path: Path, where):
+    """Hydra makes the folder before treatysim runs: a file there was a traceback and then "the command line could
+    not be read". Now one line naming the folder and the setting, exit code 2."""
+    from tests.test_cli import treatysim
+
+    key, folder, why = where
+    (tmp_path / "a_file").write_text("not a folder")
+    sweep = ["-m"] if key == "hydra.sweep.dir" else []
+    proc = treatysim(*sweep, "scenario=classroom", "replicates=20", "figures=false", f"{key}={folder}", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and why in proc.stderr and key in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "command line" not in proc.stderr
+    assert (tmp_path / "a_file").read_text() == "not a folder"
+
+
+def test_an_unwritable_run_folder_is_said_before_hydra_makes_it(tmp_path: Path, monkeypatch, capsys):
+    """A folder the user may not write into (as root, chmod stops nothing: ``os.access`` is what is asked)."""
+    import os
+
+    from analysis.sweep import RunFolderCheck
+    from sim.io import folder_problem
+
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    assert "cannot be written (in" in folder_problem(tmp_path / "new" / "run")
+    with pytest.raises(SystemExit) as exit_:
+        RunFolderCheck.check("hydra.run.dir", tmp_path / "run")
+    assert exit_.value.code == 2 and "read-only file system" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    monkeypatch.undo()
+    assert folder_problem(tmp_path / "new" / "run") is None
 
 
 def test_a_full_disk_is_said_and_leaves_nothing_that_looks_complete(tmp_path: Path, monkeypatch):
@@ -330,3 +407,237 @@ def test_aliases_within_the_limit_still_load(tmp_path: Path):
     text = (Path("scenarios") / "classroom.yaml").read_text()
     data = yaml.safe_load(text)
     assert load_scenario(Path("scenarios") / "classroom.yaml").name == data["name"]
+
+
+# --- 11: messages that mislead ----------------------------------------------------------------------------------
+
+
+def test_a_truncated_summary_is_said_to_be_damaged_not_another_runs(tmp_path: Path, caplog):
+    """Same settings: the run is done again (a warning names the damaged summary); other settings: refused, saying
+    the summary is damaged, never "a run with other settings" alone."""
+    first = run(config(), tmp_path)
+    summary = tmp_path / "summary.json"
+    summary.write_bytes(summary.read_bytes()[:100])
+    with caplog.at_level(logging.WARNING, logger="sim.runner"):
+        assert run(config(), tmp_path) == first
+    assert any("summary.json is damaged" in r.getMessage() for r in caplog.records)
+    summary.write_bytes(summary.read_bytes()[:100])
+    with pytest.raises(ScenarioError) as caught:
+        run(config(replicates=301), tmp_path)
+    message = caught.value.format()
+    assert "summary.json is damaged" in message and "\n" not in message
+    assert not message.endswith("a run with other settings")
+
+
+def test_a_damaged_config_json_is_said_to_be_damaged(tmp_path: Path):
+    run(config(), tmp_path)
+    settings = tmp_path / "config.json"
+    settings.write_bytes(settings.read_bytes()[:30])
+    with pytest.raises(ScenarioError) as caught:
+        run(config(), tmp_path)
+    message = caught.value.format()
+    assert "config.json" in message and "damaged" in message and "other settings" not in message
+
+
+def test_aggregation_names_a_job_whose_summary_is_damaged(tmp_path: Path, caplog):
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    (sweep / "1" / "summary.json").write_text('{"scenario": "classroom", "replic')
+    (sweep / "2" / ".hydra").mkdir(exist_ok=True)
+    (sweep / "2" / ".hydra" / "overrides.yaml").write_text("- seed=[1,\n  : :")  # unreadable: the job still counts
+    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+        jobs, incomplete = read_sweep(sweep)
+    assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
+    assert any("summary.json cannot be read" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("arg", ["delegations=[1,2]", "delegations={}", "procedure=5"])
+def test_setting_a_whole_section_says_what_it_holds(arg: str):
+    from sim.cli import unknown_setting_hints
+
+    (hint,) = unknown_setting_hints([arg])
+    assert "unknown setting" not in hint
+    if arg.startswith("delegations"):
+        assert "+delegations.USA.outside_option=0.7" in hint and "by its id" in hint
+    else:
+        assert "procedure.rounds" in hint and "section" in hint
+
+
+@pytest.mark.parametrize(
+    ("text", "where"), [('name: x\ntitle: "a\x01b"\n', "line 2, column 10"), ("name: x\n\n  t: o\x7f\n", "line 3")]
+)
+def test_a_control_character_is_one_line_with_its_place(tmp_path: Path, text: str, where: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "\n" not in message and where in message and "control character" in message
+
+
+def test_extends_dev_zero_is_not_a_scenario_file_not_a_missing_one(tmp_path: Path):
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: /dev/zero\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(child))
+    assert "not a scenario file" in caught.value.format() and "no such file" not in caught.value.format()
+
+
+@pytest.mark.parametrize("style", ["1e-300", "1.0e-300", "0.0009", "1e-3"])
+def test_a_tiny_concession_exponent_is_refused_in_words(tmp_path: Path, style: str):
+    """β below 0.001 made 1/β overflow (a numpy RuntimeWarning in the middle of the report); 1e-3 without a dot
+    is text to YAML, which the message says."""
+    data = yaml.safe_load((Path("scenarios") / "classroom.yaml").read_text())
+    path = tmp_path / "tiny_style.yaml"
+    text = yaml.safe_dump(data).replace("style: boulware", f"style: {style}", 1)
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "exponent in [0.001, 100]" in message and "\n" not in message
+    assert ("write 1.0e-3" in message) == ("." not in style)
+
+
+def test_the_smallest_concession_exponent_runs_without_a_warning(tmp_path: Path):
+    import warnings
+
+    scenario = with_overrides(load_scenario("classroom"), {"delegations": {"RUS": {"style": 0.001}}}, source="t")
+    from sim.engine import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = simulate(scenario, 200, 1)
+    assert np.isfinite(results.text).all()
+
+
+def test_a_run_starts_no_process_shared_semaphore(tmp_path: Path):
+    """tqdm's default lock is a multiprocessing semaphore; a sweep worker stopped by Ctrl-C left it behind and the
+    resource tracker printed "leaked semaphore objects". A run (chunks under a progress bar) in a process that
+    starts others by spawning, as a sweep's worker does, starts no resource tracker: nothing is left to leak."""
+    import subprocess
+    import sys
+
+    code = (
+        "import multiprocessing\n"
+        "multiprocessing.set_start_method('spawn')  # as in a joblib (loky) worker: semaphores are named\n"
+        "from pathlib import Path\n"
+        "from sim.config import parse_run_config\n"
+        "from sim.runner import run\n"
+        "config = parse_run_config({'scenario': 'classroom', 'replicates': 60, 'chunk_size': 20, 'figures': False})\n"
+        f"run(config, Path({str(tmp_path / 'run')!r}))\n"
+        "from multiprocessing import resource_tracker\n"
+        "print(resource_tracker._resource_tracker._pid)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "None", proc.stdout
+
+
+# --- an adversarial pass beyond the list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["aggregate", "compare"])
+@pytest.mark.parametrize("out", ["a_file", "a_file/below", "missing/../a_file"])
+def test_an_out_path_that_cannot_be_a_folder_is_one_line_and_exit_2(tmp_path: Path, monkeypatch, capsys, command, out):
+    """``--out`` at a file, or under one: a FileExistsError / NotADirectoryError traceback before; now one line
+    naming the path, exit code 2 (the commands' shared boundary, :func:`sim.errors.command_boundary`)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    (tmp_path / "a_file").write_text("mine")
+    if command == "aggregate":
+        from analysis.sweep import main
+
+        make_sweep(tmp_path / "sweep", rounds=(2,))
+        argv = [str(tmp_path / "sweep"), "--no-figures", "--out", out]
+    else:
+        from analysis.compare import main
+
+        argv = ["classroom", "-n", "20", "--no-figure", "--out", out]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "\n" not in err and "Traceback" not in err and "a_file" in err, err
+    assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_a_full_disk_in_a_command_is_said(capsys, monkeypatch):
+    from sim.errors import command_boundary
+
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_, command_boundary("treatysim-x"):
+        raise OSError(errno.ENOSPC, "No space left on device", "out/table.csv")
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().startswith("treatysim-x: out/table.csv: the disk is full")
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe"])
+def test_a_scenario_path_that_is_a_folder_or_a_pipe_says_so(tmp_path: Path, kind: str):
+    import os
+
+    path = tmp_path / "x.yaml"
+    path.mkdir() if kind == "folder" else os.mkfifo(path)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(path))
+    message = caught.value.format()
+    assert "no such" not in message and ("is a folder" if kind == "folder" else "not a regular file") in message
+
+
+def test_an_unreadable_scenario_file_is_one_sentence(tmp_path: Path, monkeypatch):
+    path = tmp_path / "x.yaml"
+    path.write_text((Path("scenarios") / "classroom.yaml").read_text())
+    real = Path.read_text
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)  # as root, chmod would not stop a read
+    with pytest.raises(ScenarioError, match="cannot be read: Permission denied"):
+        load_scenario(str(path))
+
+
+def test_aggregating_a_file_says_it_is_a_file(tmp_path: Path):
+    (tmp_path / "sweep").write_text("")
+    with pytest.raises(ScenarioError, match="is a file, not a sweep directory"):
+        read_sweep(tmp_path / "sweep")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("replicates", "many"), ("ci95", 5), ("p_adopted", "x"), ("final_text_mean", [1])]
+)
+def test_aggregation_leaves_out_a_job_whose_summary_fields_were_edited(tmp_path: Path, caplog, field, value):
+    """An edited summary (``"replicates": "many"``) was a pandas or Python traceback in the tables."""
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    path = sweep / "1" / "summary.json"
+    summary = json.loads(path.read_text())
+    summary[field] = value
+    path.write_text(json.dumps(summary))
+    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+        jobs, incomplete = read_sweep(sweep)
+    assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
+    assert any("damaged: summary.json" in r.getMessage() for r in caplog.records)
+    from analysis.sweep_tables import summary_table
+
+    assert set(summary_table(jobs)["job"]) == {"0", "2"}
+
+
+def test_an_unfingerprinted_table_that_is_not_a_table_is_one_line(tmp_path: Path, capsys, monkeypatch):
+    """A job written before summaries fingerprinted their table is trusted if its table exists; one that is not a
+    table is named in one line (exit 2), never a parser's traceback."""
+    from analysis.sweep import main as aggregate_main
+
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    sweep = tmp_path / "sweep"
+    make_sweep(sweep)
+    path = sweep / "1" / "summary.json"
+    summary = json.loads(path.read_text())
+    del summary["results_csv"]
+    path.write_text(json.dumps(summary))
+    (sweep / "1" / "results.csv").write_text('garbage,"\n\x01,,\n')
+    with pytest.raises(SystemExit) as exit_:
+        aggregate_main([str(sweep), "--no-figures"])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "Traceback" not in err and "\n" not in err
+    assert "1/results.csv: not a results table" in err

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.stats import summary
 from sim import simulate
-from sim.tally import Tally
+from sim.tally import Histogram, Tally
 from tests.builders import build, delegation
 
 
@@ -44,4 +45,63 @@ def test_the_tally_of_chunks_equals_the_tally_of_the_whole():
         streamed.add(part)
     direct = Tally.of(whole)
     assert np.array_equal(streamed.alone["blockers"], direct.alone["blockers"])
-    assert np.array_equal(streamed.outcome, direct.outcome) and np.array_equal(streamed.text, direct.text)
+    assert streamed.outcome_counts() == direct.outcome_counts() and streamed.replicates == 200
+    assert np.array_equal(streamed.head("text"), whole.text) and np.array_equal(streamed.head("outcome"), whole.outcome)
+    assert summary(streamed) == summary(direct)
+
+
+def test_counted_values_give_numpys_median_percentiles_and_mean():
+    """The summary's medians, percentiles and means of counts come from counts of values: they must be numpy's on
+    the values themselves, to the last bit (the golden tables hold them so)."""
+    from collections import Counter
+
+    rng = np.random.default_rng(0)
+    for n in [1, 2, 3, 7, 20, 101, 1000]:
+        for high in (1, 3, 40, 500):
+            values = rng.integers(0, high + 1, size=n)
+            counts = Histogram(Counter(values.tolist()))
+            assert counts.median() == float(np.median(values))
+            assert counts.mean() == float(values.mean())
+            for q in (0, 5, 37.5, 50, 95, 100):
+                assert counts.percentile(q) == float(np.percentile(values, q)), (n, high, q)
+
+
+def test_a_median_of_more_values_than_memory_holds_is_numpys(monkeypatch):
+    """Beyond the values it keeps in memory, the tally selects a median from a file: the same number as numpy's."""
+    from sim.tally import FiniteValues
+
+    rng = np.random.default_rng(1)
+    for n in (999, 1000, 4096):
+        values = np.concatenate([rng.gamma(2.0, 3.0, size=n), [np.nan, np.inf], np.full(50, 2.5), -rng.random(9)])
+        kept = FiniteValues(limit=64)  # a file after 64 values; at most 64 held while selecting
+        for part in np.array_split(values, 7):
+            kept.add(part)
+        assert kept._file is not None and kept.count == n + 59
+        assert kept.median() == float(np.median(values[np.isfinite(values)]))
+
+
+def test_the_summary_does_not_depend_on_the_chunking_across_blocks(monkeypatch):
+    """Float sums are numpy's within a block and exact across blocks: the summary of many blocks is the same
+    number whatever the chunks; with one block, numpy's mean of the whole column."""
+    import sim.tally as tally_module
+    from sim.engine import simulate_chunks
+
+    monkeypatch.setattr(tally_module, "BLOCK", 16)
+    scenario = build(
+        [delegation(f"D{i}", 0.1 * i, 0.5, outside_option=0.8, reservation=0.9) for i in range(6)],
+        procedure={"rounds": 3},
+    )
+    summaries = []
+    for size in (5, 64, 200):
+        chunks = list(simulate_chunks(scenario, 200, 9, chunk_size=size))
+        streamed = Tally(chunks[0])
+        for part in chunks:
+            streamed.add(part)
+        summaries.append(summary(streamed))
+    assert summaries[0] == summaries[1] == summaries[2]
+    monkeypatch.setattr(tally_module, "BLOCK", 1 << 16)
+    whole = simulate(scenario, 200, 9)
+    text = whole.text
+    assert summary(Tally.of(whole))["final_text_mean"] == {
+        k: float(text[:, i].mean()) for i, k in enumerate(whole.issue_ids)
+    }
