@@ -52,7 +52,7 @@ def replicate_table(jobs: list[Job]) -> pd.DataFrame:
     parts = []
     for job in jobs:
         frame = read_results(job)
-        frame["blockers"] = frame["blockers"].fillna("").astype(str)
+        frame["blockers"] = frame["blockers"].astype(object).fillna("").astype(str)  # all empty: read as floats
         extra = pd.DataFrame({k: [v] * len(frame) for k, v in _job_columns(job, swept).items()})
         parts.append(pd.concat([extra, frame], axis=1))
     return pd.concat(parts, ignore_index=True)
