@@ -5,6 +5,10 @@ policy map and the round log changed, that no error is shown, and that nothing l
 browser made went to the loopback server, and the server itself, whose outgoing HTTP goes through a recording proxy
 here, fetched nothing (no telemetry, no version check, no CDN), and that the server printed no warning (Solara's
 samesite-cookie warning over http is silenced). Saves a screenshot to the test's tmp dir.
+
+The shared classroom (issue 16): a teacher and two students, each in their own browser context, play one room; and
+the 193-delegation scenario fits a projector's 1440 px and a phone's 400 px without a horizontal scroll bar.
+Screenshots go to ``$E2E_ARTIFACTS`` if set (CI keeps them), else to the test's tmp dir.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ if not Path(CHROMIUM).exists():
     pytest.skip(
         "Debian's chromium is not installed (apt-get install chromium; CI installs it)", allow_module_level=True
     )
-sync_playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra").sync_playwright
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+sync_playwright, expect = playwright_api.sync_playwright, playwright_api.expect
 
 
 def free_port() -> int:
@@ -99,6 +104,7 @@ def dashboard(proxy, tmp_path):
         "no_proxy": "127.0.0.1,localhost",
     }
     env.pop("SOLARA_ASSETS_CDN", None)
+    env["TREATYSIM_ROOMS_DIR"] = str(tmp_path / "rooms")
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [*launcher(), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
@@ -175,3 +181,122 @@ def test_watch_and_play_the_negotiation_in_chromium(dashboard, proxy, tmp_path):
     assert proxy.seen == [], f"the server tried to reach the internet: {proxy.seen}"
     server_log = (tmp_path / "server.log").read_text()
     assert "Warning" not in server_log, f"the server printed a warning:\n{server_log}"
+
+
+def artifacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("E2E_ARTIFACTS") or tmp_path / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def watch(page, problems: list[str], requests: list[str]) -> None:
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+
+def no_overflow(page) -> tuple[int, int]:
+    """The page's scroll width and its viewport's width (equal when nothing sticks out sideways)."""
+    return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+
+def join_and_claim(browser, url: str, code: str, name: str, search: str, delegation: str, watched):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    watch(page, *watched)
+    page.goto(f"{url}?room={code}")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Your name").press("Enter")
+    page.get_by_role("button", name="Join", exact=True).click()
+    page.get_by_label("Search delegations").fill(search)
+    expect(page.locator(".delegation-picker button")).to_have_count(1)  # the list has narrowed: click no stale button
+    page.get_by_role("button", name=f"Play {delegation}", exact=True).click()
+    page.get_by_text(f"You play {delegation}").wait_for(timeout=10_000)
+    return page
+
+
+def test_a_class_negotiates_in_one_room(dashboard, proxy, tmp_path):
+    problems: list[str] = []
+    requests: list[str] = []
+    watched = (problems, requests)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        teacher = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+        watch(teacher, *watched)
+        teacher.goto(f"{dashboard}?classroom")
+        teacher.get_by_role("button", name="Open a room", exact=True).click()
+        code_text = teacher.locator(".join-code").inner_text(timeout=10_000)
+        code = code_text.split(":")[1].strip()
+        assert len(code) >= 8
+
+        ann = join_and_claim(browser, dashboard, code, "Ann", "europ", "European Union", watched)
+        ben = join_and_claim(browser, dashboard, code, "Ben", "united st", "United States", watched)
+        teacher.get_by_text("Ann: European Union").wait_for(timeout=10_000)
+        teacher.get_by_text("Ben: United States").wait_for(timeout=10_000)
+        ann_brief = ann.locator(".private-brief").inner_text()
+        ben_brief = ben.locator(".private-brief").inner_text()
+        assert ann_brief != ben_brief
+        for page, other in ((ann, ben_brief), (ben, ann_brief)):
+            body = page.inner_text("body")
+            assert other not in body and page.locator(".private-brief").count() == 1
+            assert page.locator(".policy-map").count() == 0  # positions are private until the teacher reveals
+
+        teacher.get_by_role("button", name="Start", exact=True).click()
+        ann.get_by_role("button", name="object", exact=True).click()
+        ann.get_by_role("button", name="Send my decision for round 1").click()
+        ann.get_by_text("Your decision for round 1: object").wait_for(timeout=10_000)
+        ben.get_by_role("button", name="Send my decision for round 1").click()  # accept is the default
+        for page in (teacher, ann, ben):  # the round is played for all once both decided
+            page.locator(".round-log li").filter(has_text="Round 1:").wait_for(timeout=10_000)
+        assert "European Union (played) objects" in teacher.locator(".round-log li").first.inner_text()
+
+        seat = ann.url
+        ann.reload()
+        ann.get_by_text("You play European Union").wait_for(timeout=15_000)
+        assert ann.url == seat and "seat=" in seat
+
+        log = teacher.locator(".round-log li")
+        for n in range(2, 12):  # the teacher steps the rest; the agents decide for the students
+            if teacher.locator(".debrief").count():
+                break
+            teacher.get_by_role("button", name="Step", exact=True).click()
+            log.filter(has_text=f"Round {n}:").wait_for(timeout=10_000)
+        for page in (teacher, ann, ben):
+            debrief = page.locator(".debrief")
+            debrief.wait_for(timeout=20_000)
+            text = debrief.inner_text()
+            assert "Ann played European Union" in text and "Ben played United States" in text
+            assert "replicates of the same scenario" in text
+        ann.screenshot(path=str(artifacts(tmp_path) / "classroom-student.png"), full_page=True)
+        teacher.screenshot(path=str(artifacts(tmp_path) / "classroom-teacher.png"), full_page=True)
+        browser.close()
+
+    assert problems == []
+    leaving = [u for u in requests if not u.startswith(LOCAL)]
+    assert leaving == [], f"the browser asked for outside addresses: {leaving}"
+    assert proxy.seen == []
+
+
+def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp_path):
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        widths = {}
+        for width in (1440, 400):
+            page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+            watch(page, problems, requests)
+            page.goto(f"{dashboard}?scenario=uncc2024")
+            page.get_by_text("193 member states").first.wait_for(timeout=30_000)
+            page.locator(".policy-map img").wait_for(timeout=10_000)
+            page.get_by_label("Search delegations").fill("united")
+            page.get_by_role("button", name="Play United States", exact=True).wait_for(timeout=10_000)
+            assert page.locator(".delegation-picker button").count() <= 12
+            page.wait_for_timeout(300)
+            widths[width] = no_overflow(page)
+            page.screenshot(path=str(artifacts(tmp_path) / f"uncc2024-{width}px.png"), full_page=True)
+            page.context.close()
+        browser.close()
+    for width, (scroll, client) in widths.items():
+        assert scroll <= client, f"at {width} px the page is {scroll} px wide"
+    assert problems == []
