@@ -23,12 +23,11 @@ from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from sim.ui import debrief as db
 from sim.ui.figures import plot_round_map
+from sim.ui.launch import ROOMS_DIR_VARIABLE
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
 
-#: Where rooms are saved (``treatysim-ui --rooms-dir``); without it, a folder in the user's state directory.
-ROOMS_DIR_VARIABLE = "TREATYSIM_ROOMS_DIR"
 #: At most this many delegations are listed as buttons at once; the search and the bloc filter narrow the rest.
 MAX_CHOICES = 12
 POLL_SECONDS = 0.4
@@ -38,6 +37,7 @@ _registry_lock = threading.Lock()
 
 
 def rooms_dir() -> Path:
+    """Where rooms are saved (``treatysim-ui --rooms-dir``); without it, a folder in the user's state directory."""
     folder = os.environ.get(ROOMS_DIR_VARIABLE)
     if folder:
         return Path(folder)
@@ -128,13 +128,14 @@ def DelegationPicker(
 
 
 @solara.component
-def Lobby(code: str = "", problem: str = ""):
-    """Join a room with its code, or (a teacher) open one."""
+def Lobby(code: str = "", problem: str = "", scenario_name: str = ""):
+    """Join a room with its code, or (a teacher) open one (on ``scenario_name`` unless the teacher picks another)."""
     push = solara.use_router().push
     code_value, set_code = solara.use_state(code)
     name, set_name = solara.use_state("")
     names = room_scenarios()
-    scenario, set_scenario = solara.use_state("classroom" if "classroom" in names else names[0])
+    first = scenario_name if scenario_name in names else "classroom" if "classroom" in names else names[0]
+    scenario, set_scenario = solara.use_state(first)
     timer, set_timer = solara.use_state(0)
     error, set_error = solara.use_state(problem)
 
@@ -263,9 +264,15 @@ def TeacherConsole(token: str):
     with solara.Div(classes=["teacher-console"]):
         solara.Text("Teacher's console", style={"font-weight": "bold", "display": "block"})
         solara.Text(
-            f"Join code: {room.code}", classes=["join-code"], style={"font-size": "2em", "letter-spacing": "0.1em"}
+            f"Join code: {room.code}",
+            classes=["join-code"],
+            style={"font-size": "2em", "letter-spacing": "0.1em", "display": "block"},
         )
-        solara.Text("Students open this page's address with ?room=" + room.code + " and type their name.")
+        solara.Text(
+            f"Students open this server's address followed by /?room={room.code} (or /?classroom and the code) "
+            "and type their name.",
+            style={"display": "block"},
+        )
         RoomHeader(room, clock)
         if error:
             Message(error, "error")
@@ -405,4 +412,4 @@ def ClassroomPage(params: dict[str, str]):
     elif params.get("room") and params.get("seat"):
         StudentSeat(params["room"], params["seat"])
     else:
-        Lobby(code=params.get("room", ""))
+        Lobby(code=params.get("room", ""), scenario_name=params.get("scenario", ""))

@@ -75,7 +75,7 @@ class RecordingProxy(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def proxy():
     server = RecordingProxy()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -90,8 +90,11 @@ def launcher() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "sim.ui.launch"]
 
 
-@pytest.fixture
-def dashboard(proxy, tmp_path):
+@pytest.fixture(scope="module")
+def server(proxy, tmp_path_factory):
+    """One dashboard server for the module's tests (each test's browser contexts are sessions of their own):
+    its address and its folder (``server.log``, ``rooms/``)."""
+    folder = tmp_path_factory.mktemp("dashboard")
     port = free_port()
     address = f"http://127.0.0.1:{proxy.server_address[1]}"
     env = {
@@ -104,10 +107,13 @@ def dashboard(proxy, tmp_path):
         "no_proxy": "127.0.0.1,localhost",
     }
     env.pop("SOLARA_ASSETS_CDN", None)
-    env["TREATYSIM_ROOMS_DIR"] = str(tmp_path / "rooms")
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [*launcher(), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [*launcher(), "--port", str(port), "--rooms-dir", str(folder / "rooms")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=folder,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
@@ -116,20 +122,25 @@ def dashboard(proxy, tmp_path):
             urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=2).read()
             break
         except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("the dashboard did not start:\n" + (tmp_path / "server.log").read_text())
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the dashboard did not start:\n" + (folder / "server.log").read_text())
             time.sleep(0.3)
-    yield url
-    server.terminate()
+    yield url, folder
+    process.terminate()
     try:
-        server.wait(timeout=10)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.kill()
+        process.kill()
     log.close()
 
 
-def test_watch_and_play_the_negotiation_in_chromium(dashboard, proxy, tmp_path):
+@pytest.fixture
+def dashboard(server):
+    return server[0]
+
+
+def test_watch_and_play_the_negotiation_in_chromium(dashboard, server, proxy, tmp_path):
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as p:
@@ -179,7 +190,7 @@ def test_watch_and_play_the_negotiation_in_chromium(dashboard, proxy, tmp_path):
     leaving = [u for u in requests if not u.startswith(LOCAL)]
     assert leaving == [], f"the browser asked for outside addresses: {leaving}"
     assert proxy.seen == [], f"the server tried to reach the internet: {proxy.seen}"
-    server_log = (tmp_path / "server.log").read_text()
+    server_log = (server[1] / "server.log").read_text()
     assert "Warning" not in server_log, f"the server printed a warning:\n{server_log}"
 
 
@@ -278,11 +289,13 @@ def test_a_class_negotiates_in_one_room(dashboard, proxy, tmp_path):
 
 
 def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp_path):
+    """The page of one's own, the teacher's console and a student's seat on uncc2024, 1440 and 400 px wide."""
     problems: list[str] = []
     requests: list[str] = []
+    widths = {}
+    folder = artifacts(tmp_path)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        widths = {}
         for width in (1440, 400):
             page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
             watch(page, problems, requests)
@@ -293,10 +306,27 @@ def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp
             page.get_by_role("button", name="Play United States", exact=True).wait_for(timeout=10_000)
             assert page.locator(".delegation-picker button").count() <= 12
             page.wait_for_timeout(300)
-            widths[width] = no_overflow(page)
-            page.screenshot(path=str(artifacts(tmp_path) / f"uncc2024-{width}px.png"), full_page=True)
+            widths[f"alone at {width}"] = no_overflow(page)
+            page.screenshot(path=str(folder / f"uncc2024-{width}px.png"), full_page=True)
+
+            page.goto(f"{dashboard}?classroom&scenario=uncc2024")
+            page.get_by_role("button", name="Open a room", exact=True).click()
+            code = page.locator(".join-code").inner_text(timeout=10_000).split(":")[1].strip()
+            page.locator(".policy-map img").wait_for(timeout=10_000)
+            widths[f"console at {width}"] = no_overflow(page)
+            page.screenshot(path=str(folder / f"uncc2024-console-{width}px.png"), full_page=True)
+
+            student = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+            watch(student, problems, requests)
+            student.goto(f"{dashboard}?room={code}")
+            student.get_by_label("Your name").fill("Ann")
+            student.get_by_role("button", name="Join", exact=True).click()
+            student.get_by_label("Search delegations").wait_for(timeout=10_000)
+            widths[f"seat at {width}"] = no_overflow(student)
+            student.screenshot(path=str(folder / f"uncc2024-seat-{width}px.png"), full_page=True)
+            student.context.close()
             page.context.close()
         browser.close()
-    for width, (scroll, client) in widths.items():
-        assert scroll <= client, f"at {width} px the page is {scroll} px wide"
+    for where, (scroll, client) in widths.items():
+        assert scroll <= client, f"{where} px the page is {scroll} px wide"
     assert problems == []
