@@ -15,6 +15,7 @@ from sim.ui.figures import MAX_LABELS, labelled
 from sim.ui.narrate import format_text
 from sim.ui.rooms import FINISHED, Registry
 from sim.ui.state import Decision, Game, map_data, scenario_from_upload
+from sim.ui.widgets import MAX_CHOICES
 
 
 @pytest.fixture
@@ -212,7 +213,7 @@ def test_choosing_among_193_delegations_lists_a_dozen_buttons_at_most(shared, re
     member = registry.join(room.code, "Ann", "a")[1]
     _, rc = solara.render(shared.ClassroomPage({"room": room.code, "seat": member.token}), handle_error=False)
     try:
-        assert 0 < len(picks(rc)) <= shared.MAX_CHOICES
+        assert 0 < len(picks(rc)) <= MAX_CHOICES
         rc.find(v.TextField, label="Search delegations").widget.v_model = "luxem"
         (only,) = picks(rc)
         only.click()

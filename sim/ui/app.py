@@ -24,6 +24,7 @@ from sim.scenario import Scenario
 from sim.ui.figures import new_axes, plot_round_map
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_game, player_brief, scenario_from_upload
+from sim.ui.widgets import DelegationPicker, Lines
 
 STRATEGIES = ["accommodate", "compromise", "hold"]
 ACCEPT, OBJECT = "accept", "object"
@@ -36,13 +37,6 @@ ERROR_STYLE = {
     "margin-bottom": "8px",
     "white-space": "pre-wrap",
 }
-
-
-@solara.component
-def Lines(lines: list[str], classes: list[str]):
-    """A bulleted list of plain sentences (no Markdown: it would load KaTeX, which solara-assets lacks)."""
-    items = [solara.v.Html(tag="li", children=[line]) for line in lines]
-    return solara.v.Html(tag="ul", class_=" ".join(classes), children=items)
 
 
 def _default_scenario() -> str:
@@ -297,8 +291,6 @@ MAX_BUTTONS = 12
 
 @solara.component
 def PlayPanel(g: Game, version: int):
-    from sim.ui.classroom import DelegationPicker
-
     solara.Text("Play a delegation:", classes=["play-label"])
     if len(g.scenario.delegations) <= MAX_BUTTONS:
         solara.ToggleButtonsMultiple(

@@ -13,23 +13,21 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import solara
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario
 from sim.ui import debrief as db
 from sim.ui.figures import plot_round_map
 from sim.ui.launch import ROOMS_DIR_VARIABLE
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
+from sim.ui.widgets import DelegationPicker, Lines, Message
 
-#: At most this many delegations are listed as buttons at once; the search and the bloc filter narrow the rest.
-MAX_CHOICES = 12
 POLL_SECONDS = 0.4
 
 _registry: Registry | None = None
@@ -79,52 +77,6 @@ def use_room_clock(room: Room | None, token: str | None = None) -> tuple[Any, ..
 
     solara.use_thread(poll, dependencies=[id(room), token], intrusive_cancel=False)
     return state
-
-
-@solara.component
-def Message(text: str, kind: str = "info"):
-    colour = "#b00020" if kind == "error" else "#1b5e20"
-    style = {"color": colour, "border": f"1px solid {colour}", "border-radius": "4px", "padding": "6px 10px"}
-    solara.Div(children=[solara.Text(text)], classes=[f"classroom-{kind}"], style=style)
-
-
-@solara.component
-def DelegationPicker(
-    scenario: Scenario,
-    taken: Sequence[str],
-    on_pick: Callable[[str], None],
-    on_pick_bloc: Callable[[str], None] | None = None,
-    label: str = "Play",
-):
-    """Choose a delegation by searching its name or id and by bloc, never from a wall of buttons: at most
-    :data:`MAX_CHOICES` matching free delegations are listed."""
-    query, set_query = solara.use_state("")
-    bloc, set_bloc = solara.use_state("all blocs")
-    blocs = {f"{b.name or b.id}": b.id for b in scenario.blocs}
-    bloc_of = scenario.bloc_of()
-    words = query.strip().lower()
-    chosen_bloc = blocs.get(bloc)
-    matches = [
-        d
-        for d in scenario.delegations
-        if d.id not in taken
-        and (not words or words in d.name.lower() or words in d.id.lower())
-        and (chosen_bloc is None or bloc_of.get(d.id) == chosen_bloc)
-    ]
-    with solara.Div(classes=["delegation-picker"]):
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.InputText("Search delegations", value=query, on_value=set_query, continuous_update=True)
-            if blocs:
-                solara.Select("Bloc", values=["all blocs", *blocs], value=bloc, on_value=set_bloc)
-        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "4px"}):
-            for d in matches[:MAX_CHOICES]:
-                solara.Button(f"{label} {d.name}", on_click=lambda d=d: on_pick(d.id), small=True, classes=["pick"])
-        if len(matches) > MAX_CHOICES:
-            solara.Text(f"…and {len(matches) - MAX_CHOICES} more: type part of a name, or choose a bloc.")
-        elif not matches:
-            solara.Text("No free delegation matches.")
-        if chosen_bloc is not None and on_pick_bloc is not None and matches:
-            solara.Button(f"{label} the whole bloc ({len(matches)} free)", on_click=lambda: on_pick_bloc(chosen_bloc))
 
 
 @solara.component
@@ -188,8 +140,6 @@ def RoomHeader(room: Room, clock: tuple[Any, ...]):
 
 @solara.component
 def PublicLog(room: Room, version: int):
-    from sim.ui.app import Lines
-
     solara.Text("Round log", style={"font-weight": "bold"})
     Lines(round_log(room.game) or ["No round played yet."], classes=["round-log"])
 
@@ -215,8 +165,6 @@ def DebriefPanel(room: Room, version: int):
         return db.debrief(room, results=results), results
 
     report, results = solara.use_memo(compute, [key])
-    from sim.ui.app import Lines
-
     with solara.Card("Debrief", classes=["debrief"]):
         Lines(db.debrief_lines(report, room.game.names), classes=["debrief-lines"])
         solara.FigureMatplotlib(db.debrief_figure(report, db.adopted_texts(results)), format="png", dependencies=[key])
