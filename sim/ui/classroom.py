@@ -153,18 +153,32 @@ def RoomMap(room: Room, version: int):
         solara.FigureMatplotlib(plot_round_map(data).figure, format="png", dependencies=[id(room.game), version])
 
 
+_debriefs: dict[tuple[Any, ...], tuple[db.Debrief, Any]] = {}
+_debriefs_lock = threading.Lock()
+
+
+def shared_debrief(room: Room, key: tuple[Any, ...]) -> tuple[db.Debrief, Any]:
+    """The room's debrief and the model's replicates, computed once for every page of the room (the last few kept)."""
+    from sim.engine import simulate
+
+    with _debriefs_lock:
+        if key not in _debriefs:
+            results = simulate(room.scenario, db.DEBRIEF_REPLICATES, room.seed)
+            _debriefs[key] = (db.debrief(room, results=results), results)
+            while len(_debriefs) > 2 * MAX_ROOMS_KEPT:
+                _debriefs.pop(next(iter(_debriefs)))
+        return _debriefs[key]
+
+
+#: Debriefs kept in memory: a few per open room's page is plenty (each holds one run of the model's replicates).
+MAX_ROOMS_KEPT = 20
+
+
 @solara.component
 def DebriefPanel(room: Room, version: int):
     """The debrief (once the talks are over): the class against the model, and the downloads."""
-    key = (id(room.game), len(room.played))
-
-    def compute() -> tuple[db.Debrief, Any]:
-        from sim.engine import simulate
-
-        results = simulate(room.scenario, db.DEBRIEF_REPLICATES, room.seed)
-        return db.debrief(room, results=results), results
-
-    report, results = solara.use_memo(compute, [key])
+    key = (room.code, id(room.game), len(room.played), len(room.members))
+    report, results = solara.use_memo(lambda: shared_debrief(room, key), [key])
     with solara.Card("Debrief", classes=["debrief"]):
         Lines(db.debrief_lines(report, room.game.names), classes=["debrief-lines"])
         solara.FigureMatplotlib(db.debrief_figure(report, db.adopted_texts(results)), format="png", dependencies=[key])

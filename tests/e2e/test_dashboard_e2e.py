@@ -265,6 +265,9 @@ def test_a_class_negotiates_in_one_room(dashboard, proxy, tmp_path):
         ann.reload()
         ann.get_by_text("You play European Union").wait_for(timeout=15_000)
         assert ann.url == seat and "seat=" in seat
+        ann.get_by_role("button", name="Send my decision for round 2").wait_for(timeout=10_000)
+        ben_brief = ben.locator(".private-brief").inner_text()  # round 2's briefs, after the reload
+        assert ben_brief not in ann.inner_text("body") and ann.locator(".private-brief").count() == 1
 
         log = teacher.locator(".round-log li")
         for n in range(2, 12):  # the teacher steps the rest; the agents decide for the students
