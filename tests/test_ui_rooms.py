@@ -125,12 +125,15 @@ def test_a_student_may_play_a_whole_bloc(registry):
     room = registry.open_room("uncc2024")
     eu = room.bloc_members("eu")
     assert len(eu) > 1 and set(eu) <= set(room.scenario.delegation_ids)
-    student = join(registry, room, "Ann")
-    room.claim(student.token, eu)
+    student, other = join(registry, room, "Ann"), join(registry, room, "Ben")
+    room.claim(other.token, [eu[0]])
+    assert room.free_members("eu") == eu[1:]  # the whole bloc, but for the member another student plays
+    room.claim(student.token, room.free_members("eu"))
     assert set(room.claimed) == set(eu)
+    room.free(eu[0])  # Ben hands his member back to its agent
     room.start(0.0)
     room.decide(student.token, OBJECT, now=1.0)  # one decision for the whole bloc, and the round is played
-    assert room.game.model.round == 1 and room.game.history[-1].played == dict.fromkeys(eu, OBJECT)
+    assert room.game.model.round == 1 and room.game.history[-1].played == dict.fromkeys(eu[1:], OBJECT)
 
 
 def test_each_student_sees_only_their_own_brief(registry, room):

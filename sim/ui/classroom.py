@@ -355,7 +355,7 @@ def StudentSeat(code: str, token: str):
                 room.scenario,
                 list(room.claimed),
                 on_pick=lambda d: _guard(set_error, lambda: room.claim(token, [d]))(),
-                on_pick_bloc=lambda b: _guard(set_error, lambda: room.claim(token, room.bloc_members(b)))(),
+                on_pick_bloc=lambda b: _guard(set_error, lambda: room.claim(token, room.free_members(b)))(),
             )
         else:
             BriefCard(room, token, version)

@@ -240,6 +240,11 @@ class Room:
         """The delegations of bloc ``bloc_id`` (what claiming a bloc claims)."""
         return tuple(d for d, b in self.scenario.bloc_of().items() if b == bloc_id)
 
+    def free_members(self, bloc_id: str) -> tuple[str, ...]:
+        """The delegations of bloc ``bloc_id`` that no student plays yet (what *Play the whole bloc* claims)."""
+        claimed = self.claimed
+        return tuple(d for d in self.bloc_members(bloc_id) if d not in claimed)
+
     def free(self, delegation: str) -> None:
         """The teacher hands ``delegation`` back to its agent."""
         with self.lock:
