@@ -206,9 +206,24 @@ def watch(page, problems: list[str], requests: list[str]) -> None:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
 
 
-def no_overflow(page) -> tuple[int, int]:
-    """The page's scroll width and its viewport's width (equal when nothing sticks out sideways)."""
-    return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+#: What sticks out sideways: the page's scroll width against its viewport's, every element whose box reaches past
+#: the viewport's right edge, and every element scrolling sideways inside (Solara's layout scrolls in a container).
+OVERFLOW_JS = """() => {
+  const wide = [], scrollers = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    if (r.width > 0 && r.height > 0 && r.right > innerWidth + 1) wide.push(e.tagName + '.' + e.className);
+    if (e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(s.overflowX)) scrollers.push(e.tagName);
+  }
+  const doc = document.documentElement;
+  return [doc.scrollWidth, doc.clientWidth, wide.slice(0, 10), scrollers.slice(0, 10)];
+}"""
+
+
+def no_overflow(page) -> tuple[int, int, list[str], list[str]]:
+    """The page's scroll width and its viewport's width (equal when nothing sticks out sideways), the elements
+    reaching past the viewport's right edge, and the elements that scroll sideways."""
+    return tuple(page.evaluate(OVERFLOW_JS))
 
 
 def settle(page, shown) -> None:
@@ -347,6 +362,7 @@ def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp
             student.context.close()
             page.context.close()
         browser.close()
-    for where, (scroll, client) in widths.items():
+    for where, (scroll, client, wide, scrollers) in widths.items():
         assert scroll <= client, f"{where} px the page is {scroll} px wide"
+        assert wide == [] and scrollers == [], f"{where} px, sticking out: {wide}, scrolling sideways: {scrollers}"
     assert problems == []
