@@ -358,7 +358,7 @@ def StudentSeat(code: str, token: str):
                 on_pick_bloc=lambda b: _guard(set_error, lambda: room.claim(token, room.free_members(b)))(),
             )
         else:
-            BriefCard(room, token, version)
+            BriefCard(room, token, version).key(f"brief-{len(room.played)}")  # a fresh choice each round
         if room.revealed or room.status == FINISHED:
             RoomMap(room, version)
         PublicLog(room, version)
