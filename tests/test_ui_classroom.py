@@ -220,3 +220,26 @@ def test_choosing_among_193_delegations_lists_a_dozen_buttons_at_most(shared, re
         assert room.members[member.token].delegations == ("LUX",)
     finally:
         rc.close()
+
+
+def test_a_students_page_follows_the_room_and_starts_each_round_afresh(shared, registry):
+    """The page redraws from its poll when the round is played elsewhere (here: the teacher's step), and the
+    student's choice of the last round is not carried into the next."""
+    import time
+
+    room = registry.open_room("classroom")
+    ann = registry.join(room.code, "Ann", "a")[1]
+    room.claim(ann.token, ["EU"])
+    room.start(0.0)
+    _, rc = solara.render(shared.ClassroomPage({"room": room.code, "seat": ann.token}), handle_error=False)
+    try:
+        rc.find(v.BtnToggle).widget.v_model = 1  # object
+        assert rc.find(v.Checkbox, label="propose a counter-text").widgets
+        room.advance(1.0, force=True)
+        deadline = time.monotonic() + 5
+        while not rc.find(v.Btn, children=["Send my decision for round 2"]).widgets:
+            assert time.monotonic() < deadline, "the page did not follow the room to round 2"
+            time.sleep(0.1)
+        assert rc.find(v.BtnToggle).widget.v_model == 0 and not rc.find(v.Checkbox).widgets  # accept, afresh
+    finally:
+        rc.close()
