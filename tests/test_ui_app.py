@@ -180,3 +180,27 @@ def test_the_monte_carlo_panel_shows_entry_into_force_for_a_treaty_with_a_rule(p
     button(page, "Run Monte Carlo").click()
     lines = [item.widget.children[0] for item in page.find(v.Html, tag="li")]
     assert any(str(line).startswith("In force within the horizon:") for line in lines)
+
+
+def test_a_scenario_file_chosen_with_browse_is_played(page):
+    """Click-to-browse (issue 16): the file the browser's file dialog returns becomes the page's scenario."""
+    import datetime
+
+    import ipywidgets
+
+    text = (Path(__file__).resolve().parent.parent / "scenarios" / "classroom.yaml").read_text(encoding="utf-8")
+    data = text.replace("name: classroom", "name: browsed", 1).encode()
+    browse = page.find(ipywidgets.FileUpload).widget
+    chosen = {"name": "mine.yaml", "type": "", "size": len(data), "content": memoryview(data)}
+    browse.value = ({**chosen, "last_modified": datetime.datetime.now(datetime.UTC)},)
+    assert app.scenario_name.value == "uploaded: mine.yaml"
+    assert app.error.value == "" and app.game.value.scenario.name == "browsed"
+
+
+def test_a_large_scenario_offers_a_search_not_a_button_per_delegation(page):
+    app.pick_scenario("uncc2024")
+    assert len(app.game.value.scenario.delegations) == 193
+    labels = [str(b.children[-1]) for b in page.find(v.Btn).widgets if b.children]
+    assert sum(label.startswith("Play ") for label in labels) <= 12
+    assert not page.find(v.BtnToggle).widgets  # no toggle of 193 buttons
+    assert page.find(v.TextField, label="Search delegations").widgets

@@ -46,3 +46,17 @@ def test_port_zero_prints_the_port_it_picked(capsys, monkeypatch):
     (argv,) = started
     port = argv[argv.index("--port") + 1]
     assert port != "0" and f"http://127.0.0.1:{port}/" in capsys.readouterr().out
+
+
+def test_rooms_dir_and_a_classroom_network_are_said_at_start(capsys, monkeypatch, tmp_path):
+    for key, value in launch.OFFLINE_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv(launch.ROOMS_DIR_VARIABLE, raising=False)
+    monkeypatch.setattr("solara.__main__.main", lambda: None)
+    monkeypatch.setattr(launch.sys, "argv", list(launch.sys.argv))
+    launch.main(["--port", "0", "--rooms-dir", str(tmp_path / "rooms")])
+    assert launch.os.environ[launch.ROOMS_DIR_VARIABLE] == str(tmp_path / "rooms")
+    assert "anyone on this network" not in capsys.readouterr().out  # loopback by default
+    assert launch.parse_args([]).host == "127.0.0.1"
+    launch.main(["--port", "0", "--host", "0.0.0.0"])
+    assert "anyone on this network can open the page" in capsys.readouterr().out

@@ -3,12 +3,15 @@
 All logic is in :mod:`sim.ui.state` and :mod:`sim.ui.narrate`; this module only lays out components and wires
 buttons to those functions. Every browser tab is its own Solara session with its own game (``solara.reactive``
 values are per session), and one page can seat several players (hot seat): each picks a delegation to play.
-Start it with ``treatysim-ui`` (see :mod:`sim.ui.launch`).
+Start it with ``treatysim-ui`` (see :mod:`sim.ui.launch`). The address ``/?classroom`` (or one with a room
+code, a seat or a console token) opens the shared classroom instead (:mod:`sim.ui.classroom`); ``/?scenario=NAME``
+opens the page on a bundled scenario.
 """
 
 from __future__ import annotations
 
 import time
+import urllib.parse
 from typing import Any
 
 import solara
@@ -21,6 +24,7 @@ from sim.scenario import Scenario
 from sim.ui.figures import new_axes, plot_round_map
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_game, player_brief, scenario_from_upload
+from sim.ui.widgets import DelegationPicker, Lines
 
 STRATEGIES = ["accommodate", "compromise", "hold", "nash", "package", "friends"]
 ACCEPT, OBJECT = "accept", "object"
@@ -33,13 +37,6 @@ ERROR_STYLE = {
     "margin-bottom": "8px",
     "white-space": "pre-wrap",
 }
-
-
-@solara.component
-def Lines(lines: list[str], classes: list[str]):
-    """A bulleted list of plain sentences (no Markdown: it would load KaTeX, which solara-assets lacks)."""
-    items = [solara.v.Html(tag="li", children=[line]) for line in lines]
-    return solara.v.Html(tag="ul", class_=" ".join(classes), children=items)
 
 
 def _default_scenario() -> str:
@@ -158,11 +155,22 @@ def edit_issue(variable: solara.Reactive, issue: str) -> Any:
     return update
 
 
+def on_browse(files: Any) -> None:
+    """The click-to-browse button's files (ipywidgets' ``FileUpload``: name and content per file)."""
+    for file in files or ():
+        on_upload({"name": file["name"], "data": bytes(file["content"])})
+
+
 @solara.component
 def ScenarioPanel():
+    import ipywidgets
+
     names = available_scenarios() + ([scenario_name.value] if scenario_name.value.startswith(UPLOADED) else [])
     solara.Select("Scenario", values=names, value=scenario_name.value, on_value=pick_scenario)
     solara.FileDrop(label="…or drop a scenario YAML file here", on_file=on_upload, lazy=False)
+    ipywidgets.FileUpload.element(
+        accept=".yaml,.yml", multiple=False, description="Browse…", on_value=on_browse, layout={"max_width": "100%"}
+    )
 
 
 @solara.component
@@ -277,12 +285,23 @@ def PlayerCard(g: Game, player: str, version: int):
                     )
 
 
+#: Up to this many delegations, each is a button to play it; past it (193 in uncc2024) the page searches instead.
+MAX_BUTTONS = 12
+
+
 @solara.component
 def PlayPanel(g: Game, version: int):
     solara.Text("Play a delegation:", classes=["play-label"])
-    solara.ToggleButtonsMultiple(
-        value=players.value, values=list(g.scenario.delegation_ids), dense=True, on_value=seat_players
-    )
+    if len(g.scenario.delegations) <= MAX_BUTTONS:
+        solara.ToggleButtonsMultiple(
+            value=players.value, values=list(g.scenario.delegation_ids), dense=True, on_value=seat_players
+        )
+    else:
+        with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "4px"}):
+            for p in players.value:
+                solara.Button(f"Hand back {g.names[p]}", small=True,
+                              on_click=lambda p=p: seat_players([q for q in players.value if q != p]))  # fmt: skip
+        DelegationPicker(g.scenario, players.value, on_pick=lambda d: seat_players([*players.value, d]))
     waiting = [p for p in g.waiting_for() if decisions.value.get(p, {}).get("choice") is None]
     with solara.Row():
         solara.Button("Step", on_click=step_round, disabled=g.finished or bool(waiting), color="primary")
@@ -339,14 +358,57 @@ def MonteCarloPanel(g: Game, version: int):
                 )
 
 
+#: The page's style: images shrink to the column, long words wrap, so nothing is wider than a phone's screen.
+PAGE_STYLE = """
+.treatysim-page { padding: 8px 12px; max-width: 100%; overflow-wrap: anywhere; }
+.treatysim-page ul { padding-left: 1.2em; }
+.treatysim-page img { max-width: 100%; height: auto; }
+.treatysim-page .v-input { max-width: 100%; }
+.treatysim-page .v-btn { max-width: 100%; white-space: normal; height: auto !important; min-height: 28px; }
+.treatysim-page .v-btn__content { white-space: normal; flex-shrink: 1; }
+.treatysim-page .v-btn-toggle { flex-wrap: wrap; }
+"""
+
+CLASSROOM_KEYS = ("classroom", "room", "seat", "teacher")
+
+
+def query(search: str | None) -> dict[str, str]:
+    """The address's query parameters (the last value of each; ``?classroom`` alone counts as given)."""
+    pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
+    return dict(pairs)
+
+
 @solara.component
 def Page():
+    """The page the address asks for: the shared classroom, or a game of one's own."""
+    from sim.ui.classroom import ClassroomPage
+
     solara.Title("treatysim classroom")
-    solara.use_effect(lambda: rebuild() if game.value is None and not error.value else None, [])
+    solara.Style(PAGE_STYLE)
+    params = query(solara.use_router().search)
+    with solara.Div(classes=["treatysim-page"]):
+        if any(key in params for key in CLASSROOM_KEYS):
+            ClassroomPage(params)
+        else:
+            SoloPage(params.get("scenario", ""))
+
+
+@solara.component
+def SoloPage(initial: str = ""):
+    """A game of one's own: the scenario, the knobs, the map, the players and the round log."""
+    push = solara.use_router().push
+
+    def start() -> None:
+        if initial and initial in available_scenarios() and initial != scenario_name.value:
+            pick_scenario(initial)
+        elif game.value is None and not error.value:
+            rebuild()
+
+    solara.use_effect(start, [initial])
     version = tick.value  # passed down: children re-render after the game changes in place
     g = game.value
-    solara.Style(".treatysim-page { padding: 12px 20px; } .treatysim-page ul { padding-left: 1.2em; }")
-    with solara.Columns([1, 2, 2], classes=["treatysim-page"]):
+    solara.Button("Classroom: open or join a room", on_click=lambda: push("/?classroom"), text=True)
+    with solara.ColumnsResponsive(12, large=[3, 5, 4]):
         with solara.Column(classes=["controls"]):
             ScenarioPanel()
             ControlsPanel(g.scenario if g is not None else base_scenario())  # shown with an error, to fix it

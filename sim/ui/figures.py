@@ -17,10 +17,22 @@ def new_axes(width: float = 6.4, height: float = 5.2) -> Any:
     return Figure(figsize=(width, height), layout="constrained").subplots()
 
 
+#: A map labels at most this many delegations: the most powerful, and every played one (193 labels overlap).
+MAX_LABELS = 12
+
+
+def labelled(data: MapData, limit: int = MAX_LABELS) -> list[int]:
+    """The delegations the map names: every played one, then the most powerful up to ``limit`` in all."""
+    played = [i for i, p in enumerate(data.played) if p]
+    by_power = [int(i) for i in sorted(range(len(data.ids)), key=lambda i: (-data.power[i], i)) if not data.played[i]]
+    return sorted(played + by_power[: max(0, limit - len(played))])
+
+
 def plot_round_map(data: MapData, ax: Any = None) -> Any:
     """Delegations' ideal points sized by power and coloured by this round's decision; the chair's text and path.
 
-    Played delegations get a thick black ring; delegations that cannot block are drawn hollow.
+    Played delegations get a thick black ring; delegations that cannot block are drawn hollow. Only the delegations
+    of :func:`labelled` are named (all of them in a small scenario).
     """
     ax = ax if ax is not None else new_axes()
     sizes = 600 * data.power / data.power.max()
@@ -41,7 +53,8 @@ def plot_round_map(data: MapData, ax: Any = None) -> Any:
             alpha=0.75,
             label=status,
         )
-    for i, delegation_id in enumerate(data.ids):
+    for i in labelled(data):
+        delegation_id = data.ids[i]
         label = delegation_id + (" (played)" if data.played[i] else "")
         ax.annotate(label, data.ideal[i], fontsize=8, xytext=(5, 5), textcoords="offset points")
     ax.plot(data.path[:, 0], data.path[:, 1], "-o", color=TEXT_COLOUR, markersize=3, linewidth=1, label="text path")

@@ -1,6 +1,7 @@
 """``treatysim-ui``: start the classroom dashboard on this machine, offline.
 
-It serves :mod:`sim.ui.app` with Solara's own server on 127.0.0.1 (``--host`` to listen elsewhere). Offline means:
+It serves :mod:`sim.ui.app` with Solara's own server on 127.0.0.1, this machine only (``--host 0.0.0.0`` lets the
+classroom's network in; the shared classroom's rooms are saved in ``--rooms-dir``). Offline means:
 the page's JavaScript and fonts come from the ``solara-assets`` package (pinned to the Solara version), Solara's
 telemetry and its version check are off, and Solara's CDN proxy points nowhere, so a missing asset fails here
 instead of being fetched from the internet (``tests/e2e`` checks that no request leaves the machine).
@@ -29,6 +30,9 @@ OFFLINE_ENVIRONMENT = {
     "MPLBACKEND": "Agg",
 }
 
+#: Where the classroom's rooms are saved (read by :mod:`sim.ui.classroom`); ``--rooms-dir`` sets it.
+ROOMS_DIR_VARIABLE = "TREATYSIM_ROOMS_DIR"
+
 #: The start of the warning Solara prints on every page load served over plain http (it falls back to samesite=lax
 #: cookies, which is what a loopback or classroom server wants).
 HTTP_COOKIE_WARNING = r"Cookies with samesite=none require https"
@@ -47,6 +51,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765; 0 picks a free one)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+    parser.add_argument(
+        "--rooms-dir",
+        default=None,
+        help="folder where classroom rooms are saved and reloaded after a restart "
+        "(default: $XDG_STATE_HOME/treatysim/rooms, i.e. ~/.local/state/treatysim/rooms)",
+    )
     return parser.parse_args(argv)
 
 
@@ -113,12 +123,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     for key, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
+    if args.rooms_dir:
+        os.environ[ROOMS_DIR_VARIABLE] = os.path.abspath(args.rooms_dir)
     try:
         from solara.__main__ import main as solara_main
     except ImportError:
         sys.exit('treatysim-ui needs the dashboard extra: pip install -e ".[ui]"')
     silence_http_cookie_warning()
     print(f"treatysim classroom dashboard: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"  listening on {args.host}: anyone on this network can open the page (students join a room with its code)",
+            flush=True,
+        )
     sys.argv = ["solara", *solara_arguments(args)]
     solara_main()
 
