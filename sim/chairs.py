@@ -1,7 +1,7 @@
 """Chairs that bargain: the chair's strategies beyond the single negotiating text, as small pure functions.
 
 :func:`next_text` is the chair's revision between rounds under any strategy. ``accommodate``, ``compromise`` and
-``hold`` are the moves of :mod:`sim.dynamics` (:func:`sim.dynamics.next_text`); this module adds three chairs that
+``hold`` move by the equations of :mod:`sim.dynamics`; this module adds three chairs that
 bargain — the Nash bargaining text (:func:`nash_text`), package deals across issues (:func:`package_move`) and a
 small drafting group, the "friends of the chair" (:func:`friends_group`). Like :mod:`sim.dynamics`, every function
 broadcasts over a leading replicate axis (shapes (..., N, K)), sums over delegations with
@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import dynamics as dyn
 
-#: The strategies of this module (the others are :func:`sim.dynamics.next_text`'s).
+#: The strategies that bargain (the others move by the equations of :mod:`sim.dynamics`).
 BARGAINING = ("nash", "package", "friends")
 #: The size of the friends-of-the-chair group when the scenario does not set ``chair.friends``.
 DEFAULT_FRIENDS = 5
@@ -227,14 +227,20 @@ def next_text(
 ) -> np.ndarray:
     """The chair's revision between rounds under any strategy, scaled by ``step`` (the chair's boldness, in (0, 1]).
 
-    ``accommodate``, ``compromise``, ``hold``: :func:`sim.dynamics.next_text`. ``nash``: ``step`` of the way toward
+    ``accommodate``: toward the blocking objectors (:func:`sim.dynamics.accommodate_move`); ``compromise``: ``step``
+    of the way toward the compromise-model text of all delegations; ``hold``: no move (a take-it-or-leave-it chair).
+    ``nash``: ``step`` of the way toward
     the Nash bargaining text (:func:`nash_text`; needs ``outside_option``). ``package``: toward the objectors, each
     on the issues it cares most about (:func:`package_move`). ``friends``: ``step`` of the way toward the
     compromise-model text of the friends-of-the-chair group (:func:`friends_group`, ``friends`` seats; needs
     ``blocking``), ignoring every delegation outside it.
     """
-    if strategy not in BARGAINING:
-        return dyn.next_text(text, strategy, step, position, salience, power, util, shortfall)
+    if strategy == "hold":
+        return text
+    if strategy == "compromise":
+        return text + step * (dyn.compromise_text(position, salience, power) - text)
+    if strategy == "accommodate":
+        return text + step * dyn.accommodate_move(text, position, util, shortfall, power)
     if strategy == "package":
         return text + step * package_move(text, position, salience, power, shortfall)
     if strategy == "nash":

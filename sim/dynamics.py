@@ -205,28 +205,6 @@ def accommodate_move(
     return move
 
 
-def next_text(
-    text: np.ndarray,
-    strategy: str,
-    step: float,
-    position: np.ndarray,
-    salience: np.ndarray,
-    power: np.ndarray,
-    util: np.ndarray,
-    shortfall: np.ndarray,
-) -> np.ndarray:
-    """The chair's revision between rounds, scaled by ``step`` (the chair's boldness, in (0, 1]).
-
-    ``accommodate``: toward the blocking objectors (:func:`accommodate_move`); ``compromise``: ``step`` of the
-    way toward the compromise-model text of all delegations; ``hold``: no move (a take-it-or-leave-it chair).
-    """
-    if strategy == "hold":
-        return text
-    if strategy == "compromise":
-        return text + step * (compromise_text(position, salience, power) - text)
-    return text + step * accommodate_move(text, position, util, shortfall, power)
-
-
 def ballots(util: np.ndarray, threshold: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
     """Each delegation's ballot on the last text: yes if u ≥ r(T), no if u < r(T) − band, else abstain.
 

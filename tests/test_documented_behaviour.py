@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
+from sim import chairs, outcomes, simulate, steps
 from sim import dynamics as dyn
-from sim import outcomes, simulate, steps
 from sim.inputs import Draw, compile_arrays, coordinate_blocs, draw_batch, noise_length, perturb
 from sim.tally import Tally
 from tests.builders import build, delegation
@@ -292,18 +292,18 @@ def chair_setting():
 def test_the_compromise_chair_moves_step_of_the_way_to_the_compromise_text():
     text, position, salience, power = chair_setting()
     args = (position, salience, power, np.zeros(2), np.zeros(2))
-    assert np.allclose(dyn.next_text(text, "compromise", 0.4, *args), text + 0.4 * (np.array([0.25, 0.25]) - text))
-    assert np.allclose(dyn.next_text(text, "compromise", 1.0, *args), [0.25, 0.25])
+    assert np.allclose(chairs.next_text(text, "compromise", 0.4, *args), text + 0.4 * (np.array([0.25, 0.25]) - text))
+    assert np.allclose(chairs.next_text(text, "compromise", 1.0, *args), [0.25, 0.25])
 
 
 def test_the_accommodating_chair_moves_step_times_the_least_move_to_satisfy_a_lone_objector():
     text, position, salience, power = chair_setting()
     util = dyn.utility(text, position, salience)  # B: 1 − 0.5·0.1 − 0.5·0.5 = 0.7
     shortfall = np.array([0.0, 0.1])  # B demands 0.8: a = 0.1/0.3 of the way toward (1, 1)
-    full = dyn.next_text(text, "accommodate", 1.0, position, salience, power, util, shortfall)
+    full = chairs.next_text(text, "accommodate", 1.0, position, salience, power, util, shortfall)
     assert np.allclose(full, text + (1 / 3) * (position[1] - text))
     assert dyn.utility(full, position, salience)[1] == pytest.approx(0.8)
-    half = dyn.next_text(text, "accommodate", 0.5, position, salience, power, util, shortfall)
+    half = chairs.next_text(text, "accommodate", 0.5, position, salience, power, util, shortfall)
     assert np.allclose(half, text + (1 / 6) * (position[1] - text))
 
 
@@ -314,14 +314,14 @@ def test_the_accommodating_chair_averages_objectors_moves_by_power():
     power = np.array([3.0, 1.0, 5.0])
     util = dyn.utility(text, position, salience)  # 0.5, 0.5, 0.75
     shortfall = np.array([0.1, 0.25, 0.0])  # moves a = 0.2 and 0.5; the content third does not pull
-    move = dyn.next_text(text, "accommodate", 1.0, position, salience, power, util, shortfall) - text
+    move = chairs.next_text(text, "accommodate", 1.0, position, salience, power, util, shortfall) - text
     expected = (3 * 0.2 * (position[0] - text) + 1 * 0.5 * (position[1] - text)) / 4
     assert np.allclose(move, expected)
 
 
 def test_the_holding_chair_never_moves_whatever_its_step():
     text, position, salience, power = chair_setting()
-    assert np.array_equal(dyn.next_text(text, "hold", 0.3, position, salience, power, np.zeros(2), np.ones(2)), text)
+    assert np.array_equal(chairs.next_text(text, "hold", 0.3, position, salience, power, np.zeros(2), np.ones(2)), text)
 
 
 def test_the_scenarios_chair_step_and_strategy_reach_the_revision():
@@ -455,7 +455,7 @@ def test_the_chair_moves_at_most_to_the_ideal_point_of_an_objector_demanding_mor
     """sim/dynamics.py accommodate_move: a_i ≤ 1 (a demand above 1, which no text meets, asks for the ideal point)."""
     text, position, salience, power = chair_setting()
     util = dyn.utility(text, position, salience)  # B: 0.7
-    moved = dyn.next_text(text, "accommodate", 1.0, position, salience, power, util, np.array([0.0, 0.4]))
+    moved = chairs.next_text(text, "accommodate", 1.0, position, salience, power, util, np.array([0.0, 0.4]))
     assert np.allclose(moved, position[1])
 
 
