@@ -162,16 +162,7 @@ def plot_policy_map(
             ax.scatter(
                 chosen[:, 0], chosen[:, 1], s=6, alpha=0.25, color=outcome.colour, label=f"text: {outcome.short}"
             )
-    sizes = 400 * min(1.0, 40 / len(power)) * power / power.max()  # many delegations: smaller circles
-    ax.scatter(
-        ideal_points[:, 0],
-        ideal_points[:, 1],
-        s=sizes,
-        facecolors="none",
-        edgecolors="black",
-        linewidths=1,
-        label="ideal point (area = power)",
-    )
+    plot_ideal_points(ax, ideal_points[:, 0], ideal_points[:, 1], power, largest=400)
     for i, label in enumerate(delegation_labels or []):
         ax.annotate(label, ideal_points[i], fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlim(-0.05, 1.05)
@@ -181,6 +172,14 @@ def plot_policy_map(
     ax.set_ylabel(issue_labels[1])
     legend_outside(ax, markerscale=1.5)
     ax.set_title("final texts over the delegations' ideal points")
+    return ax
+
+
+def plot_ideal_points(ax: Any, x: np.ndarray, y: np.ndarray, power: np.ndarray, largest: float) -> Any:
+    """The delegations' ideal points as open circles whose area is their power (the most powerful ``largest``
+    points², smaller circles when there are many delegations)."""
+    sizes = largest * min(1.0, 40 / len(power)) * power / power.max()
+    ax.scatter(x, y, s=sizes, facecolors="none", edgecolors="black", linewidths=1, label="ideal point (area = power)")
     return ax
 
 
@@ -215,17 +214,8 @@ def plot_policy_line(
             )
             bottom += counts / total
     top = float(bottom.max(initial=0.0)) or 1.0
-    sizes = 200 * min(1.0, 40 / len(power)) * power / power.max()
     lane = -0.12 * top  # the ideal points' lane, below the bars
-    ax.scatter(
-        ideal_points,
-        np.full(len(ideal_points), lane),
-        s=sizes,
-        facecolors="none",
-        edgecolors="black",
-        linewidths=1,
-        label="ideal point (area = power)",
-    )
+    plot_ideal_points(ax, ideal_points, np.full(len(ideal_points), lane), power, largest=200)
     for i, label in enumerate(delegation_labels or []):
         ax.annotate(
             label,
