@@ -71,6 +71,8 @@ def setting_label(
     if name in SETTING_LABELS:
         return SETTING_LABELS[name]
     parts = name.split(".")
+    if len(parts) == 3 and parts[0] in ("blocs", "stakeholders"):  # blocs.like_minded.cohesion
+        return f"{parts[1]}: {parts[2].replace('_', ' ')}"
     if len(parts) >= 3 and parts[0] == "delegations":
         who = (delegations or {}).get(parts[1], parts[1])
         field = DELEGATION_FIELD_LABELS.get(parts[2], parts[2].replace("_", " "))

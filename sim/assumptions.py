@@ -58,8 +58,9 @@ def behaviour(scenario: Scenario) -> list[str]:
 
 
 def coalitions(scenario: Scenario) -> list[str]:
-    """The groups whose line pulls their members (a coordinated bloc, or a looser group with a cohesion)."""
-    held = [b for b in scenario.blocs if b.pull > 0]
+    """The groups whose line pulls their members (a coordinated bloc, or a looser group with a cohesion) or that
+    speak through a lead."""
+    held = [b for b in scenario.blocs if b.pull > 0 or b.lead]
     if not held:
         return []
     parts = [

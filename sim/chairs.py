@@ -17,6 +17,8 @@ from sim import dynamics as dyn
 
 #: The strategies that bargain (the others move by the equations of :mod:`sim.dynamics`).
 BARGAINING = ("nash", "package", "friends")
+#: The strategies that answer the round's objections (and so hear a group's objection through its lead).
+ANSWERS_OBJECTIONS = ("accommodate", "package", "friends")
 #: The size of the friends-of-the-chair group when the scenario does not set ``chair.friends``.
 DEFAULT_FRIENDS = 5
 #: Sweeps of coordinate ascent over the issues in :func:`nash_text`, and bisections of each issue's line search.

@@ -149,6 +149,14 @@ def known_settings() -> list[str]:
     return [k for k in walk({k: v for k, v in conf.items() if k not in ("defaults", "hydra")}, "")]  # type: ignore[union-attr]
 
 
+#: The scenario's lists patched by id on the command line, each with an example.
+PATCHED_BY_ID = {
+    "delegations": "delegations.USA.outside_option=0.7",
+    "blocs": "blocs.like_minded.cohesion=0.9",
+    "stakeholders": "stakeholders.industry.budget=4",
+}
+
+
 def setting_sections() -> dict[str, list[str]]:
     """The sections of ``conf/config.yaml`` (``procedure``, ``delegations``, ...), each with its settings' keys."""
     from omegaconf import OmegaConf
@@ -163,10 +171,10 @@ def setting_sections() -> dict[str, list[str]]:
 
 def section_hint(key: str, settings: list[str]) -> str:
     """A whole section set at once (``delegations=[1,2]``, ``procedure=5``): what it holds and how to set it."""
-    if key == "delegations":
+    if key in PATCHED_BY_ID:
         return (
-            "'delegations' is not set as a whole: patch one delegation's field by its id, with a leading +, "
-            "e.g. +delegations.USA.outside_option=0.7 (the delegations themselves are in the scenario file)"
+            f"'{key}' is not set as a whole: patch one field by id, with a leading +, e.g. +{PATCHED_BY_ID[key]} "
+            f"(the {key} themselves are in the scenario file)"
         )
     example = f"{key}.{settings[0]}=..." if settings else f"{key}.NAME=..."
     return f"'{key}' is a section of settings ({', '.join(settings)}): set one of them, e.g. {example}"
@@ -206,8 +214,8 @@ def unknown_setting_hints(args: list[str]) -> list[str]:
             continue
         if "=" not in arg or key.startswith(("hydra", "+", "~", "-")) or "/" in key or key in known:
             continue
-        if key.startswith("delegations."):
-            hints.append(f"patch a delegation with a leading +: +{arg} (delegations are patched by id)")
+        if key.split(".")[0] in PATCHED_BY_ID:
+            hints.append(f"patch with a leading +: +{arg} ({key.split('.')[0]} are patched by id)")
             continue
         if key in groups:
             hints.append(f"'{key}' is a group of ready-made configs: use +{key}=NAME (see conf/{key}/)")

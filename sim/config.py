@@ -11,13 +11,23 @@ import difflib
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from analysis.plots import FIGURE_FORMATS
 from sim.errors import ScenarioError, describe_pydantic_error, from_validation_error
 from sim.inputs import DEFAULT_SEED
+from sim.scenario import reject_bool_numbers
 
-SCENARIO_SECTIONS = ("procedure", "chair", "uncertainty", "behaviour", "ratification", "delegations")
+SCENARIO_SECTIONS = (
+    "procedure",
+    "chair",
+    "uncertainty",
+    "behaviour",
+    "ratification",
+    "delegations",
+    "blocs",
+    "stakeholders",
+)
 
 
 class FigureSettings(BaseModel):
@@ -65,6 +75,11 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        return reject_bool_numbers(value, cls.model_fields[info.field_name].annotation)
+
     scenario: Annotated[str, Field(min_length=1)]
     replicates: Annotated[int, Field(ge=1, le=100_000_000)] = 2000
     seed: Annotated[int, Field(ge=0, lt=2**63)] = DEFAULT_SEED
@@ -76,6 +91,8 @@ class RunConfig(BaseModel):
     behaviour: dict[str, Any] = {}
     ratification: dict[str, Any] = {}
     delegations: dict[str, dict[str, Any]] = {}
+    blocs: dict[str, dict[str, Any]] = {}
+    stakeholders: dict[str, dict[str, Any]] = {}
 
     @model_validator(mode="before")
     @classmethod

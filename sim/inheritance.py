@@ -8,7 +8,7 @@ command-line or dashboard override (:func:`sim.loading.with_overrides`) both app
   key: the child changes only the keys it names;
 - scalars (``name``, ``title``, ``description`` ...) are replaced;
 - ``sources`` is appended to the parent's (a what-if rests on its parent's evidence plus its own);
-- ``delegations``, ``blocs`` and ``issues`` given as a **list** replace the parent's list whole; given as a
+- ``delegations``, ``blocs``, ``stakeholders`` and ``issues`` given as a **list** replace the parent's list whole; given as a
   **mapping keyed by id** they patch the named entries (``USA: {outside_option: 0.6}``), and ``ID: null`` removes
   one. In ``delegations`` a key ``"@BLOC"`` patches every member of bloc ``BLOC``; bloc patches apply first, so a
   patch of a single delegation wins over its bloc's. A removed delegation also leaves the blocs it was in.
@@ -25,7 +25,7 @@ from typing import Any
 from sim.errors import ScenarioError
 
 #: Keys whose list can be patched by id when the child gives a mapping.
-KEYED_LISTS = ("issues", "blocs", "delegations")
+KEYED_LISTS = ("issues", "blocs", "delegations", "stakeholders")
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -147,7 +147,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         [cohesive_ids.index(bloc_of[d.id]) if bloc_of.get(d.id) in cohesive_ids else -1 for d in ds]
     )
     index_of = {d.id: i for i, d in enumerate(ds)}
-    leads = {b.id: index_of[b.lead] for b in scenario.blocs if b.lead is not None and b.pull > 0.0}
+    leads = {b.id: index_of[b.lead] for b in scenario.blocs if b.lead is not None}
     lead = np.array([leads.get(bloc_of.get(d.id), -1) for d in ds], dtype=np.int64)
     chair, proc, unc, how = scenario.chair, scenario.procedure, scenario.uncertainty, scenario.behaviour
     sq = scenario.status_quo

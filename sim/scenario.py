@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 DelegationId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=64)]
@@ -56,10 +57,40 @@ def _is_number(text: str) -> bool:
 Style = Annotated[str | float, PlainValidator(_check_style)]
 
 
+def _types_in(annotation: object) -> set[object]:
+    """Every type named in a field's annotation, at any depth of ``Annotated``, unions, ``None`` and containers."""
+    found = {annotation}
+    for arg in typing.get_args(annotation):
+        if arg is not Ellipsis:
+            found |= _types_in(arg)
+    return found
+
+
+def reject_bool_numbers(value: object, annotation: object) -> object:
+    """YAML's ``true``/``yes`` is not a number: a bool where the field (or a mapping's or list's values) wants a
+    number and no yes/no is an error, not 1 (pydantic would read ``True`` as 1)."""
+    types = _types_in(annotation)
+    if bool in types or not types & {int, float}:
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")  # noqa: TRY004 (pydantic reports ValueError)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    for item in items:
+        if isinstance(item, bool):
+            raise ValueError(f"expected numbers, got {str(item).lower()}")  # noqa: TRY004
+    return value
+
+
 class Frozen(BaseModel):
-    """Base of every schema model: unknown keys are errors and instances are immutable."""
+    """Base of every schema model: unknown keys are errors, instances are immutable, and a yes/no is never read as
+    the number 1."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        return reject_bool_numbers(value, cls.model_fields[info.field_name].annotation)
 
 
 class Issue(Frozen):
@@ -380,6 +411,13 @@ def _stakeholder_problems(scenario: Scenario, issues: set[str], delegations: set
         problems.append(f"stakeholders: duplicate stakeholder id '{dup}'")
     blocs = {b.id for b in scenario.blocs}
     for n, stakeholder in enumerate(scenario.stakeholders):
+        if stakeholder.id in delegations or stakeholder.id in blocs:
+            problems.append(
+                f"stakeholders[{n}].id: '{stakeholder.id}' is also a delegation's or a bloc's id; a stakeholder "
+                "has no vote and needs an id of its own"
+            )
+        for dup in _duplicates(list(stakeholder.targets)):
+            problems.append(f"stakeholders[{n}].targets: '{dup}' is named twice")
         unknown = set(stakeholder.position) - issues
         if unknown:
             problems.append(
@@ -415,10 +453,14 @@ def _bloc_problems(scenario: Scenario, delegations: set[str]) -> list[str]:
         if bloc.coordinated and bloc.cohesion is not None and bloc.cohesion != 1.0:
             problems.append(
                 f"blocs[{n}].cohesion: a coordinated bloc decides as one (cohesion 1), got {bloc.cohesion}; "
-                "give the cohesion alone for a looser group"
+                "for a looser group set coordinated: false with the cohesion"
             )
-        if bloc.lead is not None and member_of.get(bloc.lead) != bloc.id and declared.get(bloc.lead) != bloc.id:
+        if bloc.lead is not None and bloc.lead not in delegations:
+            problems.append(f"blocs[{n}].lead: '{bloc.lead}' is not a delegation in this scenario")
+        elif bloc.lead is not None and member_of.get(bloc.lead) != bloc.id and declared.get(bloc.lead) != bloc.id:
             problems.append(f"blocs[{n}].lead: '{bloc.lead}' is not a member of bloc '{bloc.id}'")
+        if bloc.id in delegations:
+            problems.append(f"blocs[{n}].id: '{bloc.id}' is also a delegation's id; a bloc needs an id of its own")
     for n, d in enumerate(scenario.delegations):
         if d.bloc is not None and d.bloc not in bloc_ids:
             close = difflib.get_close_matches(d.bloc, bloc_ids, n=1)

@@ -151,7 +151,7 @@ def revise(
     chair only."""
     # a random objection can come from a delegation the text already satisfies: nothing to accommodate, no pull
     shortfall = np.where(blocking, np.maximum(threshold - util, 0.0), 0.0)
-    if arrays.lead is not None:  # a group's lead speaks for the members that block with it
+    if arrays.lead is not None and arrays.strategy in chairs.ANSWERS_OBJECTIONS:  # a lead speaks for its group
         position = dyn.voiced_positions(position, blocking, arrays.lead)
     return chairs.next_text(
         text,

@@ -148,3 +148,56 @@ def test_the_report_names_the_groups_that_hold_together():
     assert "like_minded cohesion 0.7 (lead RUS)" in line and "eu decides as one" in line
     assert "asia_pacific cohesion 0.2" in line
     assert not [x for x in describe(load_scenario("classroom")) if x.startswith("coalitions")]
+
+
+@pytest.mark.parametrize(("strategy", "heard"), [("accommodate", True), ("package", True), ("nash", False)])
+def test_only_a_chair_who_answers_objections_hears_the_lead(strategy, heard):
+    def text_after(lead):
+        bloc = {"id": "g", "members": ["L", "M"], "cohesion": 0.5, **({"lead": lead} if lead else {})}
+        scenario = build(  # M's ideal point is just past the text: it caps how far M alone can pull it
+            [delegation("L", 0.9, 0.5), delegation("M", 0.25, 0.5), delegation("X", 0.1, 0.5)],
+            blocs=[bloc],
+            chair={"strategy": strategy},
+        )
+        arrays = compile_arrays(scenario)
+        text = np.array([0.2, 0.5], dtype=np.float32)
+        util = np.array([0.5, 0.6, 0.9], dtype=np.float32)
+        demand = np.array([0.9, 0.9, 0.5], dtype=np.float32)
+        blocking = np.array([True, True, False])
+        outside = np.full(3, 0.3, dtype=np.float32)
+        return steps.revise(arrays, text, arrays.position, arrays.salience, util, demand, blocking, outside)
+
+    assert (not np.array_equal(text_after("L"), text_after(None))) is heard
+
+
+def test_a_lead_speaks_for_a_group_of_any_cohesion():
+    scenario = build(
+        [delegation("L", 0.9, 0.5), delegation("M", 0.6, 0.5), delegation("X", 0.1, 0.5)],
+        blocs=[{"id": "g", "members": ["L", "M"], "lead": "L"}],  # a label: its members decide alone
+    )
+    arrays = compile_arrays(scenario)
+    assert arrays.lead.tolist() == [0, 0, -1] and arrays.cohesive_index is None and arrays.n_blocs == 0
+    assert "g cohesion 0 (lead L)" in describe(scenario)[-1]
+
+
+@pytest.mark.parametrize(
+    ("blocs", "expected"),
+    [
+        ([{"id": "g", "members": ["A", "B"], "lead": "Q"}], "blocs[0].lead: 'Q' is not a delegation in this scenario"),
+        ([{"id": "A", "members": ["B"]}], "blocs[0].id: 'A' is also a delegation's id"),
+        ([{"id": "g", "members": ["A", "B"], "cohesion": True}], "blocs[0].cohesion: expected a number, got true"),
+    ],
+)
+def test_a_group_that_cannot_be_read_says_why(blocs, expected):
+    with pytest.raises(ScenarioError) as error:
+        build([delegation("A", 0.1, 0.1), delegation("B", 0.2, 0.2)], blocs=blocs)
+    assert expected in str(error.value)
+
+
+def test_a_groups_cohesion_is_patched_from_the_command_line():
+    from sim.config import parse_run_config
+    from sim.loading import with_overrides
+
+    config = parse_run_config({"scenario": "uncc2024_groups", "blocs": {"like_minded": {"cohesion": 0.9}}})
+    patched = with_overrides(load_scenario("uncc2024_groups"), config.scenario_overrides())
+    assert next(b for b in patched.blocs if b.id == "like_minded").cohesion == 0.9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,32 @@ def test_unknown_scenario_name_lists_the_bundled_ones():
     with pytest.raises(ScenarioError) as info:
         load_scenario("no_such_scenario")
     assert "classroom" in info.value.format()
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"procedure": {"rounds": True}}, "procedure.rounds"),
+        ({"chair": {"step": True}}, "chair.step"),
+        ({"uncertainty": {"position": False}}, "uncertainty.position"),
+        ({"delegations": {"USA": {"power": True}}}, "power"),
+        ({"delegations": {"USA": {"position": {"scope": True}}}}, "position"),
+    ],
+)
+def test_a_yes_or_no_is_never_read_as_a_number(patch, field):
+    """YAML reads `true`/`yes` as a bool, which pydantic would take for 1: a silent wrong number."""
+    from sim import load_scenario
+    from sim.errors import ScenarioError
+    from sim.loading import with_overrides
+
+    with pytest.raises(ScenarioError) as error:
+        with_overrides(load_scenario("classroom"), patch)
+    assert field in str(error.value) and re.search("expected (a number|numbers), got true", str(error.value))
+
+
+def test_run_settings_refuse_a_yes_for_a_count():
+    from sim.config import parse_run_config
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="replicates: expected a number, got true"):
+        parse_run_config({"scenario": "classroom", "replicates": True})

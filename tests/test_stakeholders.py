@@ -190,3 +190,28 @@ def test_the_report_names_the_stakeholders_that_press():
     assert line.startswith("3 stakeholder(s)") and "industry (outside_option, budget 2)" in line
     idle = with_stakeholders(load_scenario("classroom"), [{"id": "x", "position": {"scope": 0.1}}])
     assert not [x for x in describe(idle) if "stakeholder" in x]  # without a budget it presses no one
+
+
+@pytest.mark.parametrize(
+    ("stakeholder", "expected"),
+    [
+        ({"id": "USA"}, "stakeholders[0].id: 'USA' is also a delegation's or a bloc's id"),
+        ({"targets": ["USA", "USA"]}, "stakeholders[0].targets: 'USA' is named twice"),
+        ({"budget": True}, "stakeholders[0].budget: expected a number, got true"),
+    ],
+)
+def test_a_stakeholder_that_cannot_be_read_says_why(stakeholder, expected):
+    base = {"id": "s", "position": {"scope": 0.1}, "budget": 1.0}
+    with pytest.raises(ScenarioError) as error:
+        build([delegation("USA", 0.1, 0.1)], stakeholders=[{**base, **stakeholder}])
+    assert expected in str(error.value)
+
+
+def test_a_stakeholder_is_patched_by_id_in_a_what_if_and_on_the_command_line():
+    from sim.config import parse_run_config
+    from sim.loading import with_overrides
+
+    config = parse_run_config({"scenario": "uncc2024_lobbying", "stakeholders": {"industry": {"budget": 0.0}}})
+    patched = with_overrides(load_scenario("uncc2024_lobbying"), config.scenario_overrides())
+    budgets = {s.id: s.budget for s in patched.stakeholders}
+    assert budgets == {"civil_society": 6.0, "industry": 0.0, "ohchr": 1.0}
