@@ -185,7 +185,9 @@ def main(argv: list[str] | None = None) -> None:
         out = args.out or args.sweep_dir / "aggregate"
         written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out, formats))
         written.append(write_job_map(args.sweep_dir))
-        print(f"{len(jobs)} complete jobs, swept: {', '.join(swept_parameters(jobs)) or 'nothing'}")
+        scenarios = len({job.summary["scenario"] for job in jobs})
+        swept = (["scenario"] if scenarios > 1 else []) + swept_parameters(jobs)
+        print(f"{len(jobs)} complete jobs, swept: {', '.join(swept) or 'nothing'}")
         for path in incomplete:
             print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)
         print("\n".join(f"  wrote {p}" for p in written))

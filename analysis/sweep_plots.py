@@ -276,11 +276,22 @@ def _write_final_texts(
     return save_figure(fig, path, dpi=DPI, formats=formats)
 
 
+#: Panels per row of a faceted figure: more scenarios wrap onto further rows, so a figure stays readable at a
+#: page's width.
+FACETS_PER_ROW = 2
+
+
 def _facets(n: int, width: float = 5.5, height: float = 4.0) -> tuple[Any, list[Any]]:
+    """``n`` panels, at most :data:`FACETS_PER_ROW` a row; panels left over in the last row are hidden."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, n, figsize=(width * n, height), squeeze=False)
-    return fig, list(axes[0])
+    columns = min(n, FACETS_PER_ROW)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    panels = list(axes.flat)
+    for spare in panels[n:]:
+        spare.set_visible(False)
+    return fig, panels[:n]
 
 
 def _setting_label(parameter: str, scenario: Any, labels: dict[str, str]) -> str:

@@ -391,3 +391,20 @@ def test_figure_settings_are_never_swept_parameters(tmp_path):
         return Job(name, tmp_path, settings, overrides, {})
 
     assert swept_parameters([job("0", 3, ["svg"]), job("1", 8, ["svg", "pdf"])]) == ["procedure.rounds"]
+
+
+def test_many_scenarios_wrap_onto_rows_at_a_pages_width():
+    from analysis.sweep_plots import FACETS_PER_ROW, _facets
+
+    fig, panels = _facets(5)
+    assert len(panels) == 5 and all(ax.get_visible() for ax in panels)
+    rows = {round(ax.get_position().y0, 3) for ax in panels}
+    assert len(rows) == 3 and fig.get_figwidth() <= FACETS_PER_ROW * 5.5
+    assert sum(ax.get_visible() for ax in fig.axes) == 5  # the spare sixth panel is hidden
+
+
+def test_aggregate_names_the_scenarios_as_swept(sweep, capsys):
+    from analysis.sweep import main as aggregate_main
+
+    aggregate_main([str(sweep), "--no-figures", "--out", str(sweep / "names")])
+    assert "swept: scenario, procedure.rounds, delegations.RUS.outside_option" in capsys.readouterr().out
