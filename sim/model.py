@@ -250,11 +250,11 @@ class NegotiationModel(mesa.Model):
         decision = steps.decide(self.arrays, util, threshold, self.round, self.belief, uniform)
         for d in self.delegations:
             d.decide(decision.objecting[d.index], decision.blocking[d.index])
-        for coalition in self.coalitions:
-            coalition.count_defectors(decision.objecting)
         for index, (objecting, _) in self.played.items():
             d = self.delegations[index]
             d.objecting, d.blocking = objecting, objecting and d.can_block
+        for coalition in self.coalitions:  # after a person's decisions: a student can break ranks too
+            coalition.count_defectors(np.array([d.objecting for d in self.delegations]))
         self._pooled = (util, threshold, decision.threshold)
 
     def revise_text(self) -> None:

@@ -201,3 +201,11 @@ def test_a_groups_cohesion_is_patched_from_the_command_line():
     config = parse_run_config({"scenario": "uncc2024_groups", "blocs": {"like_minded": {"cohesion": 0.9}}})
     patched = with_overrides(load_scenario("uncc2024_groups"), config.scenario_overrides())
     assert next(b for b in patched.blocs if b.id == "like_minded").cohesion == 0.9
+
+
+def test_a_person_who_votes_against_the_groups_line_breaks_ranks():
+    model = NegotiationModel(hardliner_in_a_soft_group(0.3), seed=5)
+    model.play("S0", objecting=True)  # the soft members' line accepts the chair's draft
+    model.step()
+    (group,) = model.coalitions
+    assert group.accepts is True and "S0" in group.defectors
