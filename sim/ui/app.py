@@ -24,7 +24,7 @@ from sim.scenario import Scenario
 from sim.ui.figures import new_axes, plot_round_map
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_game, player_brief, scenario_from_upload
-from sim.ui.widgets import DelegationPicker, Lines
+from sim.ui.widgets import DelegationPicker, Lines, OtherAgents
 
 STRATEGIES = ["accommodate", "compromise", "hold", "nash", "package", "friends"]
 ACCEPT, OBJECT = "accept", "object"
@@ -423,6 +423,7 @@ def SoloPage(initial: str = ""):
                     solara.FigureMatplotlib(
                         plot_round_map(map_data(g)).figure, format="png", dependencies=[id(g), version]
                     )
+                OtherAgents(g, version)
                 MonteCarloPanel(g, version)
         with solara.Column():
             if g is not None:

@@ -8,6 +8,7 @@ from sim.ui.state import ACCEPTS, OBJECTS, UNDECIDED, MapData
 
 STATUS_COLOURS = {ACCEPTS: "#1b9e77", OBJECTS: "#d95f02", UNDECIDED: "#9e9e9e"}
 TEXT_COLOUR = "#333333"
+STAKEHOLDER_COLOUR = "#7570b3"
 
 
 def new_axes(width: float = 6.4, height: float = 5.2) -> Any:
@@ -32,7 +33,8 @@ def plot_round_map(data: MapData, ax: Any = None) -> Any:
     """Delegations' ideal points sized by power and coloured by this round's decision; the chair's text and path.
 
     Played delegations get a thick black ring; delegations that cannot block are drawn hollow. Only the delegations
-    of :func:`labelled` are named (all of them in a small scenario).
+    of :func:`labelled` are named (all of them in a small scenario). Stakeholders (no vote) are purple diamonds,
+    each named, where they want the text.
     """
     ax = ax if ax is not None else new_axes()
     sizes = 600 * data.power / data.power.max()
@@ -57,6 +59,29 @@ def plot_round_map(data: MapData, ax: Any = None) -> Any:
         delegation_id = data.ids[i]
         label = delegation_id + (" (played)" if data.played[i] else "")
         ax.annotate(label, data.ideal[i], fontsize=8, xytext=(5, 5), textcoords="offset points")
+    if data.stakeholders:
+        points = data.stakeholder_points
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            marker="D",
+            s=70,
+            color=STAKEHOLDER_COLOUR,
+            edgecolors="white",
+            zorder=4,
+            label="stakeholder (no vote)",
+        )
+        for name, point in zip(data.stakeholders, points):
+            ax.annotate(
+                name,
+                point,
+                fontsize=7,
+                color=STAKEHOLDER_COLOUR,
+                xytext=(5, -9),
+                textcoords="offset points",
+                zorder=6,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
     ax.plot(data.path[:, 0], data.path[:, 1], "-o", color=TEXT_COLOUR, markersize=3, linewidth=1, label="text path")
     ax.scatter(*data.text, marker="*", s=260, color=TEXT_COLOUR, zorder=5, label="text on the table")
     ax.set_xlim(-0.05, 1.05)
