@@ -302,3 +302,16 @@ def test_the_ui_extra_declares_every_package_the_dashboard_imports_itself():
         declared = core | _requirement_names(extras[extra])
         missing = sorted(m for m, candidates in names.items() if not candidates & declared)
         assert not missing, f"the {extra} extra does not declare {missing}"
+
+
+def test_the_readmes_layout_table_names_every_dashboard_module():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    layout = readme.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in layout.splitlines() if line.startswith("| `sim/` (application)"))
+    modules = sorted(p.name for p in (root / "sim" / "ui").glob("*.py") if p.name != "__init__.py")
+    assert {"rooms.py", "debrief.py", "classroom.py", "widgets.py"} <= set(modules)
+    missing = [m for m in modules if f"`{m}`" not in row]
+    assert not missing, f"the README's layout table does not name {missing}"
