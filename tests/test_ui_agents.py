@@ -315,3 +315,56 @@ def test_the_readmes_layout_table_names_every_dashboard_module():
     assert {"rooms.py", "debrief.py", "classroom.py", "widgets.py"} <= set(modules)
     missing = [m for m in modules if f"`{m}`" not in row]
     assert not missing, f"the README's layout table does not name {missing}"
+
+
+# --- the map's tooltips --------------------------------------------------------------------------------------------
+
+
+def test_each_unlabelled_delegation_has_a_tooltip_over_its_circle():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    game = Game(load_scenario("uncc2024"))
+    game.step()
+    data = map_data(game)
+    ax = figures.plot_round_map(data)
+    spots = figures.hover_spots(data, ax)
+    named = set(figures.labelled(data))
+    assert len(spots) == len(data.ids) - len(named) > 150
+    by_title = {s.title.rsplit(" (", 1)[0]: s for s in spots}  # "name (ID): status"
+    assert all(data.names[i] not in by_title for i in named)  # the labelled ones need none
+    canvas = FigureCanvasAgg(ax.figure)  # the saved image: each spot's centre lies on its delegation's circle
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    height, width = image.shape[:2]
+    colours = {name: np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)]) for name, c in figures.STATUS_COLOURS.items()}
+    i = next(i for i in range(len(data.ids)) if i not in named and data.status[i] == "accepts")
+    spot = by_title[data.names[i]]
+    assert spot.title == f"{data.names[i]} ({data.ids[i]}): accepts"
+    pixel = image[round(spot.top * height), round(spot.left * width)]
+    assert np.abs(pixel - colours["accepts"]).max() < 90  # drawn in the accepting colour (alpha 0.75 on white)
+    unnamed = [i for i in range(len(data.ids)) if i not in named]  # left to right on the map and on the page
+    west, east = min(unnamed, key=lambda i: data.ideal[i, 0]), max(unnamed, key=lambda i: data.ideal[i, 0])
+    assert by_title[data.names[west]].left < by_title[data.names[east]].left
+    assert all(
+        0 < s.left < 1 and 0 < s.top < 1 and s.size * width >= figures.MIN_SPOT * ax.figure.dpi / 72 - 1e-6
+        for s in spots
+    )
+
+
+def test_the_page_lays_the_tooltips_over_the_map():
+    app.scenario_name.set("classroom")
+    app.uploaded.set(None)
+    app.players.set([])
+    app.error.set("")
+    app.adopt_scenario(app.base_scenario())
+    _, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        assert not rc.find(v.Html, class_="map-spot").widgets  # 8 delegations: every one is labelled
+        app.pick_scenario("uncc2024")
+        data = map_data(app.game.value)
+        titles = [w.attributes["title"] for w in rc.find(v.Html, class_="map-spot").widgets]
+        assert len(titles) == len(data.ids) - figures.MAX_LABELS
+        assert "Brazil (BRA): not yet asked" in titles or "BRA" in {data.ids[i] for i in figures.labelled(data)}
+    finally:
+        rc.close()
+        app.pick_scenario("classroom")

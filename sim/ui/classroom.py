@@ -24,12 +24,11 @@ import solara.lab
 
 from sim.errors import ScenarioError
 from sim.ui import debrief as db
-from sim.ui.figures import plot_round_map
 from sim.ui.launch import ROOMS_DIR_VARIABLE
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
-from sim.ui.widgets import DelegationPicker, Lines, Message, OtherAgents
+from sim.ui.widgets import DelegationPicker, Lines, Message, OtherAgents, PolicyMap
 
 POLL_SECONDS = 0.4
 
@@ -152,8 +151,7 @@ def RoomMap(room: Room, version: int):
     data = map_data(room.game)
     played = tuple(d in room.claimed for d in data.ids)
     data = type(data)(**{**data.__dict__, "played": played})
-    with solara.Div(classes=["policy-map"]):
-        solara.FigureMatplotlib(plot_round_map(data).figure, format="png", dependencies=[id(room.game), version])
+    PolicyMap(data, dependencies=[id(room.game), version, played])
 
 
 _debriefs: dict[tuple[Any, ...], tuple[db.Debrief, Any]] = {}

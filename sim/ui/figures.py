@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from sim.ui.state import ACCEPTS, OBJECTS, UNDECIDED, MapData
 
@@ -91,3 +94,36 @@ def plot_round_map(data: MapData, ax: Any = None) -> Any:
     ax.set_title(f"Policy map, {data.title} (circle area = power)", fontsize=10)
     ax.legend(loc="best", fontsize=7, markerscale=0.5)
     return ax
+
+
+#: The smallest spot a tooltip takes, in points: a small delegation's circle is too small to find with a mouse.
+MIN_SPOT = 10.0
+
+
+@dataclass(frozen=True)
+class HoverSpot:
+    """Where a delegation's circle lies on the map's image, as fractions of its width (from the left) and height
+    (from the top), with its diameter as a fraction of the width: a page lays a tooltip over it."""
+
+    title: str
+    left: float
+    top: float
+    size: float
+
+
+def hover_spots(data: MapData, ax: Any) -> list[HoverSpot]:
+    """The delegations :func:`labelled` leaves unnamed, where ``ax`` (drawn by :func:`plot_round_map`) puts them,
+    for tooltips over the image (a browser shows an element's title on hover). The figure's layout is resolved
+    first, so the fractions are those of the saved image at any dpi."""
+    fig = ax.figure
+    fig.draw_without_rendering()
+    width, height = fig.bbox.width, fig.bbox.height
+    named = set(labelled(data))
+    points = ax.transData.transform(data.ideal)
+    points_across = np.maximum(np.sqrt(600 * data.power / data.power.max()), MIN_SPOT)  # marker area is in pt²
+    diameters = points_across * fig.dpi / 72.0
+    return [
+        HoverSpot(f"{data.names[i]} ({data.ids[i]}): {data.status[i]}", x / width, 1.0 - y / height, d / width)
+        for i, ((x, y), d) in enumerate(zip(points, diameters))
+        if i not in named
+    ]

@@ -1,5 +1,6 @@
 """The dashboard's small shared components (Solara): a list of sentences, a message box, the delegation picker,
-and the panels of the model's other agents: its groups (coalitions) and its stakeholders.
+the policy map (with tooltips), and the panels of the model's other agents: its groups (coalitions) and its
+stakeholders.
 
 Used by the page of one's own (:mod:`sim.ui.app`) and the classroom (:mod:`sim.ui.classroom`) alike.
 """
@@ -11,8 +12,9 @@ from collections.abc import Callable, Sequence
 import solara
 
 from sim.scenario import Scenario
+from sim.ui.figures import hover_spots, plot_round_map
 from sim.ui.narrate import line_words, name_list
-from sim.ui.state import Game, GroupLine, Pressure, groups_now, pressures_now
+from sim.ui.state import Game, GroupLine, MapData, Pressure, groups_now, pressures_now
 
 #: At most this many delegations are listed as buttons at once; the search and the bloc filter narrow the rest.
 MAX_CHOICES = 12
@@ -124,3 +126,24 @@ def OtherAgents(game: Game, version: int):
     labels = {i.id: i.label or i.id for i in game.scenario.issues}
     GroupsPanel(groups_now(game), game.names)
     StakeholdersPanel(pressures_now(game), game.names, labels)
+
+
+@solara.component
+def PolicyMap(data: MapData, dependencies: list):
+    """The policy map (:func:`~sim.ui.figures.plot_round_map`) as an image, with a tooltip over each delegation it
+    leaves unlabelled (its name and decision, on hover): transparent spots laid over the image in percent, so they
+    follow it when it shrinks to a phone's width."""
+    ax = solara.use_memo(lambda: plot_round_map(data), dependencies)
+    spots = solara.use_memo(lambda: hover_spots(data, ax), dependencies)
+    with solara.Div(
+        classes=["policy-map"],
+        style={"position": "relative", "display": "inline-block", "max-width": "100%", "line-height": "0"},
+    ):
+        solara.FigureMatplotlib(ax.figure, format="png", dependencies=dependencies)
+        for spot in spots:
+            style = (
+                f"position: absolute; left: {100 * spot.left:.2f}%; top: {100 * spot.top:.2f}%; "
+                f"width: {100 * spot.size:.2f}%; aspect-ratio: 1; transform: translate(-50%, -50%); "
+                "border-radius: 50%;"
+            )
+            solara.v.Html(tag="span", class_="map-spot", attributes={"title": spot.title}, style_=style)

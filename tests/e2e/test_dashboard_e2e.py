@@ -340,6 +340,10 @@ def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp
             page.goto(f"{dashboard}?scenario=uncc2024")
             page.get_by_text("193 member states").first.wait_for(timeout=30_000)
             page.locator(".policy-map img").wait_for(timeout=10_000)
+            spots = page.locator(".policy-map .map-spot")  # the unlabelled delegations' tooltips, over the image
+            assert spots.count() == 193 - 12 and " (" in spots.first.get_attribute("title")
+            image, spot = page.locator(".policy-map img").bounding_box(), spots.first.bounding_box()
+            assert image["x"] <= spot["x"] + spot["width"] / 2 <= image["x"] + image["width"]
             page.get_by_label("Search delegations").fill("united")
             page.get_by_role("button", name="Play United States", exact=True).wait_for(timeout=10_000)
             assert page.locator(".delegation-picker button").count() <= 12
