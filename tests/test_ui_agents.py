@@ -152,7 +152,8 @@ def test_the_round_log_says_who_broke_ranks_and_who_pressed_whom(lobbying_groups
                 assert game.names[d] in line.split(f"ranks with {group.name}")[0]
             assert (f"ranks with {group.name}" in line) == bool(group.defectors)
         for p in record.pressures:
-            assert f"{p.name} presses {len(p.targets)} delegations ({p.channel}, {p.pressure:.2f})" in line
+            channel = p.channel.replace("_", " ")  # "outside option", as the Stakeholders panel says it
+            assert f"{p.name} presses {len(p.targets)} delegations ({channel}, {p.pressure:.2f})" in line
     assert any("breaks ranks" in line for line in log)
     quiet = Game(load_scenario("classroom"))
     quiet.run_to_deadline()

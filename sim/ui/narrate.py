@@ -112,7 +112,7 @@ def _broken_ranks(record: RoundRecord, game: Game) -> list[str]:
 def pressure_words(p: Any, names: Mapping[str, str], limit: int = 3) -> str:
     """Whom a stakeholder pressed and how hard: ``Civil society presses 85 delegations (salience, 6.00)``."""
     whom = name_list(p.targets, names, limit) if len(p.targets) <= limit else f"{len(p.targets)} delegations"
-    return f"{p.name} presses {whom} ({p.channel}, {p.pressure:.2f})"
+    return f"{p.name} presses {whom} ({p.channel.replace('_', ' ')}, {p.pressure:.2f})"
 
 
 def _presses(record: RoundRecord, game: Game) -> list[str]:
