@@ -21,10 +21,10 @@ from sim.errors import ScenarioError
 from sim.inputs import DEFAULT_SEED
 from sim.loading import available_scenarios, load_scenario
 from sim.scenario import Scenario
-from sim.ui.figures import new_axes, plot_round_map
+from sim.ui.figures import new_axes
 from sim.ui.narrate import explain, format_text, monte_carlo_lines, round_log
 from sim.ui.state import Controls, Decision, Game, map_data, monte_carlo, new_game, player_brief, scenario_from_upload
-from sim.ui.widgets import DelegationPicker, Lines
+from sim.ui.widgets import DelegationPicker, Lines, OtherAgents, PolicyMap
 
 STRATEGIES = ["accommodate", "compromise", "hold", "nash", "package", "friends"]
 ACCEPT, OBJECT = "accept", "object"
@@ -363,6 +363,7 @@ PAGE_STYLE = """
 .treatysim-page { padding: 8px 12px; max-width: 100%; overflow-wrap: anywhere; }
 .treatysim-page ul { padding-left: 1.2em; }
 .treatysim-page img { max-width: 100%; height: auto; }
+.treatysim-page .policy-map img { margin: 0; }
 .treatysim-page .v-input { max-width: 100%; }
 .treatysim-page .v-btn { max-width: 100%; white-space: normal; height: auto !important; min-height: 28px; }
 .treatysim-page .v-btn__content { white-space: normal; flex-shrink: 1; }
@@ -419,10 +420,8 @@ def SoloPage(initial: str = ""):
                         solara.Text(line, style={"display": "block"})
             if g is not None:
                 solara.Text(g.scenario.title, style={"font-size": "1.3em", "font-weight": "bold"})
-                with solara.Div(classes=["policy-map"]):
-                    solara.FigureMatplotlib(
-                        plot_round_map(map_data(g)).figure, format="png", dependencies=[id(g), version]
-                    )
+                PolicyMap(map_data(g), dependencies=[id(g), version, tuple(players.value)])
+                OtherAgents(g, version)
                 MonteCarloPanel(g, version)
         with solara.Column():
             if g is not None:

@@ -10,23 +10,25 @@ plays a round whose timer ran out (:meth:`~sim.ui.rooms.Registry.tick`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 import time
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import solara
+import solara.lab
 
 from sim.errors import ScenarioError
 from sim.ui import debrief as db
-from sim.ui.figures import plot_round_map
 from sim.ui.launch import ROOMS_DIR_VARIABLE
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
-from sim.ui.widgets import DelegationPicker, Lines, Message
+from sim.ui.widgets import DelegationPicker, Lines, Message, OtherAgents, PolicyMap
 
 POLL_SECONDS = 0.4
 
@@ -149,8 +151,7 @@ def RoomMap(room: Room, version: int):
     data = map_data(room.game)
     played = tuple(d in room.claimed for d in data.ids)
     data = type(data)(**{**data.__dict__, "played": played})
-    with solara.Div(classes=["policy-map"]):
-        solara.FigureMatplotlib(plot_round_map(data).figure, format="png", dependencies=[id(room.game), version])
+    PolicyMap(data, dependencies=[id(room.game), version, played])
 
 
 _debriefs: dict[tuple[Any, ...], tuple[db.Debrief, Any]] = {}
@@ -190,6 +191,9 @@ def DebriefPanel(room: Room, version: int):
                 lambda: db.debrief_png(report, results), filename=f"debrief-{room.code}.png", label="Debrief (PNG)"
             )
             solara.FileDownload(
+                lambda: db.debrief_pdf(report, results), filename=f"debrief-{room.code}.pdf", label="Debrief (PDF)"
+            )
+            solara.FileDownload(
                 lambda: db.scenario_yaml(room.scenario), filename=f"{room.scenario.name}.yaml", label="Scenario (YAML)"
             )
 
@@ -203,6 +207,56 @@ def _guard(set_error: Callable[[str], None], action: Callable[[], Any]) -> Calla
             set_error(str(exc))
 
     return run
+
+
+def join_address(headers: Mapping[str, Sequence[str]] | None, code: str) -> str | None:
+    """The address students open to join room ``code``: this server as the teacher's browser reached it (the
+    request's Host header, and the scheme a proxy in front of it reports); ``None`` without a request."""
+    lower = {k.lower(): v for k, v in (headers or {}).items()}
+    host = next(iter(lower.get("host") or ()), "")
+    if not host:
+        return None
+    scheme = next(iter(lower.get("x-forwarded-proto") or ()), "http")
+    return f"{scheme}://{host}/?room={code}"
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` names this machine only (127.0.0.1, ::1, localhost): no student's device can open it."""
+    host = urllib.parse.urlsplit(address).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def qr_data_uri(address: str) -> str:
+    """A QR code of ``address`` as an SVG data URI (``segno``: pure Python, no image library needed)."""
+    import segno
+
+    return segno.make(address, error="m").svg_data_uri(scale=6, border=2)
+
+
+@solara.component
+def JoinQR(code: str):
+    """The join address as a QR code, for students to scan from the projected console; a loopback address gets a
+    warning instead of a code that no phone could open."""
+    address = join_address(solara.lab.headers.value, code)
+    if address is None:
+        return
+    if is_loopback(address):
+        solara.Text(
+            f"This console is open at {address.split('/?')[0]}, this machine only: for a QR code students can scan, "
+            "start treatysim-ui --host 0.0.0.0 and open the console by this machine's network address.",
+            classes=["join-loopback"],
+            style={"display": "block"},
+        )
+        return
+    with solara.Div(classes=["join-qr"], style={"display": "flex", "gap": "12px", "align-items": "center"}):
+        image = {"src": qr_data_uri(address), "alt": f"QR code of {address}", "width": "180", "height": "180"}
+        solara.v.Html(tag="img", attributes=image)
+        solara.Text(f"Scan to join: {address}", classes=["join-address"])
 
 
 @solara.component
@@ -235,6 +289,7 @@ def TeacherConsole(token: str):
             "and type their name.",
             style={"display": "block"},
         )
+        JoinQR(room.code)
         RoomHeader(room, clock)
         if error:
             Message(error, "error")
@@ -280,6 +335,7 @@ def TeacherConsole(token: str):
                 PublicLog(room, version)
             with solara.Column():
                 RoomMap(room, version)
+                OtherAgents(room.game, version)
                 if room.status == FINISHED:
                     DebriefPanel(room, version)
 
@@ -361,6 +417,7 @@ def StudentSeat(code: str, token: str):
             BriefCard(room, token, version).key(f"brief-{len(room.played)}")  # a fresh choice each round
         if room.revealed or room.status == FINISHED:
             RoomMap(room, version)
+        OtherAgents(room.game, version)  # public: groups' lines and stakeholders' pressure are announced
         PublicLog(room, version)
         if room.status == FINISHED:
             DebriefPanel(room, version)

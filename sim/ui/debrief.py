@@ -5,7 +5,7 @@ engine (:func:`sim.engine.simulate`, the command line's seed): how often the mod
 class's text falls among the model's adopted texts, issue by issue. It says who blocked in which rounds, how far each
 student's delegation ended from its ideal point (and what the text was worth to it against no deal), and, for a
 historical scenario (``scenario.history``), what really happened. The downloads are plain text or bytes:
-:func:`round_log_csv`, :func:`debrief_png` and :func:`scenario_yaml`.
+:func:`round_log_csv`, :func:`debrief_png`, :func:`debrief_pdf` and :func:`scenario_yaml`.
 """
 
 from __future__ import annotations
@@ -221,11 +221,20 @@ def adopted_texts(results: Results) -> np.ndarray:
     return results.text[np.isin(results.outcome, outcomes.ADOPTED_CODES)]
 
 
-def debrief_png(d: Debrief, results: Results | None = None) -> bytes:
+def debrief_bytes(d: Debrief, results: Results | None = None, fmt: str = "png") -> bytes:
+    """The debrief figure as a file's bytes: ``png`` (an image to project) or ``pdf`` (vector, to print or archive)."""
     fig = debrief_figure(d, None if results is None else adopted_texts(results))
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format=fmt, dpi=110)
     return buffer.getvalue()
+
+
+def debrief_png(d: Debrief, results: Results | None = None) -> bytes:
+    return debrief_bytes(d, results, "png")
+
+
+def debrief_pdf(d: Debrief, results: Results | None = None) -> bytes:
+    return debrief_bytes(d, results, "pdf")
 
 
 def scenario_yaml(scenario: Scenario) -> str:

@@ -91,9 +91,46 @@ def _provision_votes(record: RoundRecord, game: Game) -> list[str]:
     return out
 
 
+def line_words(accepts: bool | None) -> str:
+    """A group's line in words."""
+    return "no line yet" if accepts is None else "accept" if accepts else "object"
+
+
+def _broken_ranks(record: RoundRecord, game: Game) -> list[str]:
+    """The members who decided against their group's line this round (docs/model.md: cohesion)."""
+    out = []
+    for g in record.groups:
+        if g.defectors:
+            verb = "breaks" if len(g.defectors) == 1 else "break"
+            out.append(
+                f"{name_list(g.defectors, game.names)} {verb} ranks with {g.name} (the group's line: "
+                f"{line_words(g.accepts)})"
+            )
+    return out
+
+
+def pressure_words(p: Any, names: Mapping[str, str], limit: int = 3) -> str:
+    """Whom a stakeholder pressed and how hard: ``Civil society presses 85 delegations (salience, 6.00)``."""
+    whom = name_list(p.targets, names, limit) if len(p.targets) <= limit else f"{len(p.targets)} delegations"
+    return f"{p.name} presses {whom} ({p.channel.replace('_', ' ')}, {p.pressure:.2f})"
+
+
+def _presses(record: RoundRecord, game: Game) -> list[str]:
+    """The stakeholders that pressed someone this round."""
+    return [pressure_words(p, game.names) for p in record.pressures if p.targets]
+
+
 def describe_round(record: RoundRecord, game: Game) -> str:
-    """One round in words: who objected to which text, the players' moves, and what the chair or the rules did."""
-    parts = [*_provision_votes(record, game), _objections(record, game), *_moves(record, game), _ending(record, game)]
+    """One round in words: who objected to which text, who broke ranks with their group, which stakeholders pressed
+    whom, the players' moves, and what the chair or the rules did."""
+    parts = [
+        *_provision_votes(record, game),
+        *_presses(record, game),
+        _objections(record, game),
+        *_broken_ranks(record, game),
+        *_moves(record, game),
+        _ending(record, game),
+    ]
     return f"Round {record.round}: " + "; ".join(parts) + "."
 
 

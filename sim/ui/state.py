@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,37 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class GroupLine:
+    """A group that pulls its members (:class:`~sim.model.Coalition`: a coordinated bloc, cohesion 1, or a looser
+    group) and its line in one round: accept (True), object (False), or None before the first round; ``defectors``
+    are the members whose decision that round went against the line (a played delegation's included)."""
+
+    bloc_id: str
+    name: str
+    members: tuple[str, ...]
+    cohesion: float
+    lead: str | None
+    accepts: bool | None
+    defectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """A stakeholder (:class:`~sim.model.Stakeholder`: no vote) and what it spent in one round: whom it pressed and
+    the sum of the intensities (none before the first round). ``wants`` is its position on the issues it cares
+    about."""
+
+    stakeholder_id: str
+    name: str
+    kind: str
+    channel: str
+    budget: float
+    wants: Mapping[str, float]
+    targets: tuple[str, ...]
+    pressure: float
+
+
+@dataclass(frozen=True)
 class RoundRecord:
     """What happened in one round. Arrays are in scenario order (N delegations, K issues)."""
 
@@ -150,6 +181,8 @@ class RoundRecord:
     outcome: str | None  # "consensus", "vote" or "failed" in the last round, else None
     votes: Mapping[str, int] | None  # the fallback vote, if one was held
     provisions: Mapping[str, Mapping[str, Any]] | None = None  # recorded votes on provisions held this round
+    groups: tuple[GroupLine, ...] = ()  # each group's line this round and who broke ranks
+    pressures: tuple[Pressure, ...] = ()  # each stakeholder's pressure this round
 
 
 class Game:
@@ -223,7 +256,55 @@ class Game:
             provisions=dict(m.provision_results)
             if m.provision_results and m.round == m.arrays.rounds and not any(r.provisions for r in self.history)
             else None,
+            groups=group_lines(m, {d.delegation_id for d in m.delegations if d.objecting}),
+            pressures=stakeholder_pressures(m),
         )
+
+
+def group_lines(model: NegotiationModel, objecting: set[str] | None = None) -> tuple[GroupLine, ...]:
+    """The model's groups and their lines as of its last round. Who broke ranks is counted against ``objecting``
+    (the delegations that objected in the end, played ones included); without it, no line is known yet."""
+    ids = model.arrays.delegation_ids
+    out = []
+    for c in model.coalitions:
+        members = tuple(ids[i] for i in c.members)
+        accepts = c.accepts if objecting is not None else None
+        defectors = () if accepts is None else tuple(d for d in members if (d in objecting) == accepts)
+        out.append(GroupLine(c.bloc_id, c.name, members, float(c.cohesion), c.lead, accepts, defectors))
+    return tuple(out)
+
+
+def stakeholder_pressures(model: NegotiationModel, pressed: bool = True) -> tuple[Pressure, ...]:
+    """The model's stakeholders and what they spent in its last round (nothing when ``pressed`` is false: before
+    the first round)."""
+    issues = model.arrays.issue_ids
+    out = []
+    for s in model.stakeholders:
+        wants = {k: float(v) for k, v, cares in zip(issues, s.lobby.position, s.lobby.cares) if cares}
+        targets = tuple(s.targets) if pressed else ()
+        out.append(
+            Pressure(
+                s.stakeholder_id,
+                s.name,
+                s.kind,
+                s.lobby.channel,
+                float(s.lobby.budget),
+                wants,
+                targets,
+                float(s.pressure) if pressed else 0.0,
+            )
+        )
+    return tuple(out)
+
+
+def groups_now(game: Game) -> tuple[GroupLine, ...]:
+    """The groups as the page shows them: their lines in the last round played (no line before the first)."""
+    return game.history[-1].groups if game.history else group_lines(game.model)
+
+
+def pressures_now(game: Game) -> tuple[Pressure, ...]:
+    """The stakeholders as the page shows them: their pressure in the last round played (none before the first)."""
+    return game.history[-1].pressures if game.history else stakeholder_pressures(game.model, pressed=False)
 
 
 def pooled_views(model: NegotiationModel) -> tuple[np.ndarray, np.ndarray]:
@@ -272,6 +353,8 @@ class MapData:
     path: np.ndarray  # (T, 2) the texts the chair has tabled so far, in order
     axis_labels: tuple[str, str]
     title: str
+    stakeholders: tuple[str, ...] = ()  # the stakeholders' ids (no vote: drawn apart, not sized by power)
+    stakeholder_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (S, 2) where each wants the text
 
 
 def _two_issues(values: np.ndarray, axes: tuple[int, int]) -> np.ndarray:
@@ -304,7 +387,17 @@ def map_data(game: Game, axes: tuple[int, int] = (0, 1)) -> MapData:
         path=_two_issues(np.array(m.text_path), axes),
         axis_labels=labels,
         title=title,
+        stakeholders=tuple(s.stakeholder_id for s in m.stakeholders),
+        stakeholder_points=_two_issues(np.array([wanted_text(s.lobby, m.text) for s in m.stakeholders]), axes)
+        if m.stakeholders
+        else np.zeros((0, 2)),
     )
+
+
+def wanted_text(lobby: Any, text: np.ndarray) -> np.ndarray:
+    """Where a stakeholder wants the text: its position on the issues it cares about, the text as it is elsewhere
+    (it is indifferent there)."""
+    return np.where(lobby.cares, lobby.position, text).astype(float)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""The dashboard's small shared components (Solara): a list of sentences, a message box, the delegation picker.
+"""The dashboard's small shared components (Solara): a list of sentences, a message box, the delegation picker,
+the policy map (with tooltips), and the panels of the model's other agents: its groups (coalitions) and its
+stakeholders.
 
 Used by the page of one's own (:mod:`sim.ui.app`) and the classroom (:mod:`sim.ui.classroom`) alike.
 """
@@ -10,6 +12,9 @@ from collections.abc import Callable, Sequence
 import solara
 
 from sim.scenario import Scenario
+from sim.ui.figures import hover_spots, plot_round_map
+from sim.ui.narrate import line_words, name_list
+from sim.ui.state import Game, GroupLine, MapData, Pressure, groups_now, pressures_now
 
 #: At most this many delegations are listed as buttons at once; the search and the bloc filter narrow the rest.
 MAX_CHOICES = 12
@@ -66,3 +71,79 @@ def DelegationPicker(
             solara.Text("No free delegation matches.")
         if chosen_bloc is not None and on_pick_bloc is not None and matches:
             solara.Button(f"{label} the whole bloc ({len(matches)} free)", on_click=lambda: on_pick_bloc(chosen_bloc))
+
+
+def group_sentence(g: GroupLine, names: dict[str, str]) -> str:
+    """One group in words: its size, cohesion and lead, its line this round and who broke ranks."""
+    parts = [f"{len(g.members)} members", "a coordinated bloc" if g.cohesion >= 1.0 else f"cohesion {g.cohesion:.2f}"]
+    if g.lead:
+        parts.append(f"led by {names.get(g.lead, g.lead)}")
+    parts.append(f"line: {line_words(g.accepts)}")
+    if g.accepts is not None:
+        parts.append(f"broke ranks: {name_list(g.defectors, names, 5)}" if g.defectors else "nobody broke ranks")
+    return f"{g.name}: " + " · ".join(parts) + "."
+
+
+def stakeholder_sentence(p: Pressure, names: dict[str, str], labels: dict[str, str]) -> str:
+    """One stakeholder in words: its kind and channel, what it wants, whom it pressed this round and how hard."""
+    wants = ", ".join(f"{labels.get(k, k)} {v:.2f}" for k, v in p.wants.items())
+    if p.targets:
+        n = len(p.targets)
+        pressed = f"pressed {n} delegation{'s' if n != 1 else ''} ({name_list(p.targets, names, 5)}), pressure {p.pressure:.2f}"
+    else:
+        pressed = "pressed nobody yet" if not p.pressure else f"pressure {p.pressure:.2f}"
+    kind = KINDS.get(p.kind, p.kind)
+    channel = p.channel.replace("_", " ")
+    return f"{p.name}: {kind} · through {channel}, budget {p.budget:g} · wants {wants} · {pressed}."
+
+
+#: Stakeholder kinds in words.
+KINDS = {"ngo": "NGO", "industry": "industry", "un_body": "UN body", "other": "other"}
+
+
+@solara.component
+def GroupsPanel(groups: Sequence[GroupLine], names: dict[str, str]):
+    """The groups that pull their members (public: a group's line is announced); nothing without any."""
+    if not groups:
+        return
+    with solara.Card("Groups", classes=["groups-panel"]):
+        Lines([group_sentence(g, names) for g in groups], classes=["group-lines"])
+
+
+@solara.component
+def StakeholdersPanel(pressures: Sequence[Pressure], names: dict[str, str], labels: dict[str, str]):
+    """The stakeholders (no vote) and their public pressure this round; nothing without any."""
+    if not pressures:
+        return
+    with solara.Card("Stakeholders", classes=["stakeholders-panel"]):
+        Lines([stakeholder_sentence(p, names, labels) for p in pressures], classes=["stakeholder-lines"])
+
+
+@solara.component
+def OtherAgents(game: Game, version: int):
+    """The model's agents besides the delegations: the Groups and Stakeholders panels (each only if the scenario
+    has any). ``version`` re-renders it after a round."""
+    labels = {i.id: i.label or i.id for i in game.scenario.issues}
+    GroupsPanel(groups_now(game), game.names)
+    StakeholdersPanel(pressures_now(game), game.names, labels)
+
+
+@solara.component
+def PolicyMap(data: MapData, dependencies: list):
+    """The policy map (:func:`~sim.ui.figures.plot_round_map`) as an image, with a tooltip over each delegation it
+    leaves unlabelled (its name and decision, on hover): transparent spots laid over the image in percent, so they
+    follow it when it shrinks to a phone's width."""
+    ax = solara.use_memo(lambda: plot_round_map(data), dependencies)
+    spots = solara.use_memo(lambda: hover_spots(data, ax), dependencies)
+    with solara.Div(
+        classes=["policy-map"],
+        style={"position": "relative", "display": "inline-block", "max-width": "100%", "line-height": "0"},
+    ):
+        solara.FigureMatplotlib(ax.figure, format="png", dependencies=dependencies)
+        for spot in spots:
+            style = (
+                f"position: absolute; left: {100 * spot.left:.2f}%; top: {100 * spot.top:.2f}%; "
+                f"width: {100 * spot.size:.2f}%; aspect-ratio: 1; transform: translate(-50%, -50%); "
+                "border-radius: 50%;"
+            )
+            solara.v.Html(tag="span", class_="map-spot", attributes={"title": spot.title}, style_=style)

@@ -267,6 +267,9 @@ def test_a_class_negotiates_in_one_room(dashboard, proxy, tmp_path):
         code_text = teacher.locator(".join-code").inner_text(timeout=10_000)
         code = code_text.split(":")[1].strip()
         assert len(code) >= 8
+        # the server saw how the teacher reached it (127.0.0.1): no QR code a phone could not open, a note instead
+        teacher.locator(".join-loopback").wait_for(timeout=10_000)
+        assert teacher.locator(".join-qr").count() == 0
 
         ann = join_and_claim(browser, dashboard, code, "Ann", "europ", "European Union", watched)
         ben = join_and_claim(browser, dashboard, code, "Ben", "united st", "United States", watched)
@@ -337,12 +340,27 @@ def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp
             page.goto(f"{dashboard}?scenario=uncc2024")
             page.get_by_text("193 member states").first.wait_for(timeout=30_000)
             page.locator(".policy-map img").wait_for(timeout=10_000)
+            spots = page.locator(".policy-map .map-spot")  # the unlabelled delegations' tooltips, over the image
+            assert spots.count() == 193 - 12 and " (" in spots.first.get_attribute("title")
+            image, spot = page.locator(".policy-map img").bounding_box(), spots.first.bounding_box()
+            assert image["x"] <= spot["x"] + spot["width"] / 2 <= image["x"] + image["width"]
             page.get_by_label("Search delegations").fill("united")
             page.get_by_role("button", name="Play United States", exact=True).wait_for(timeout=10_000)
             assert page.locator(".delegation-picker button").count() <= 12
             page.wait_for_timeout(300)
             widths[f"alone at {width}"] = no_overflow(page)
             page.screenshot(path=str(folder / f"uncc2024-{width}px.png"), full_page=True)
+
+            page.goto(f"{dashboard}?scenario=uncc2024_groups_lobbying")  # the groups and stakeholders panels
+            step = page.get_by_role("button", name="Step", exact=True)
+            page.locator(".stakeholders-panel li").first.wait_for(timeout=30_000)
+            settle(page, step)
+            step.click()
+            page.locator(".round-log li").filter(has_text="Round 1:").wait_for(timeout=10_000)
+            page.locator(".stakeholders-panel li").filter(has_text="pressure").first.wait_for(timeout=10_000)
+            assert page.locator(".groups-panel li").count() == 7 and page.locator(".stakeholders-panel li").count() == 3
+            widths[f"groups and stakeholders at {width}"] = no_overflow(page)
+            page.screenshot(path=str(folder / f"uncc2024-groups-lobbying-{width}px.png"), full_page=True)
 
             page.goto(f"{dashboard}?classroom&scenario=uncc2024")
             page.get_by_role("button", name="Open a room", exact=True).click()
