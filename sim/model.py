@@ -257,6 +257,17 @@ class NegotiationModel(mesa.Model):
             coalition.count_defectors(np.array([d.objecting for d in self.delegations]))
         self._pooled = (util, threshold, decision.threshold)
 
+    def preview(self) -> steps.Decision:
+        """What every delegation would decide in the coming round on the text now on the table, as :meth:`step` will
+        decide it — after the stakeholders' pressure, with the groups' pull and coordinated blocs pooled, any relief of
+        isolation and the round's random-utility draws — without changing the model (the dashboard's advice to a
+        player). The recorded votes on provisions that open a final round are not foreseen."""
+        t = min(self.round + 1, max(self.arrays.rounds, 1))
+        draw = steps.lobby(self.arrays, self.draw, self.text)[0] if self.stakeholders else self.draw
+        util, threshold = steps.assess(self.arrays, self.text, draw, t, self.belief)
+        uniform = steps.choice_uniforms(self.arrays, draw, self.session, t)
+        return steps.decide(self.arrays, util, threshold, t, self.belief, uniform)
+
     def revise_text(self) -> None:
         """The chair's revision toward the blocking objectors (or per its strategy)."""
         util, _, threshold = self._pooled

@@ -349,3 +349,20 @@ def test_an_objection_without_a_counter_text_pulls_the_text_toward_the_player():
     record = game.step({"D0": Decision(objecting=True)})
     assert record.blocking == ("D0",)
     assert np.abs(game.model.text - ideal).sum() < before - 0.05
+
+
+@pytest.mark.parametrize("name", ["uncc2024_groups", "uncc2024_lobbying", "uncc2024"])
+def test_the_briefs_advice_is_what_the_model_then_decides(name):
+    """The advice a player reads ("the model would accept") is the model's own decision of the coming round, with
+    groups' pull, coordinated blocs, stakeholders' pressure and isolation all weighed — checked for every delegation
+    in every round of a run."""
+    from sim import load_scenario
+    from sim.ui.state import Game, player_brief
+
+    game = Game(load_scenario(name), seed=3)
+    m = game.model
+    while m.running:
+        advised = {d.delegation_id: player_brief(game, d.delegation_id).advice.split(":")[0] for d in m.delegations}
+        m.step()
+        decided = {d.delegation_id: "object" if d.objecting else "accept" for d in m.delegations}
+        assert advised == decided, (name, m.round)

@@ -411,7 +411,17 @@ class PlayerBrief:
     utility: float  # of the text on the table, to this delegation alone
     threshold: float  # what this delegation's modelled self would demand in the coming round
     outside_option: float
-    advice: str  # what the model would do: "accept" or "object"
+    advice: str  # what the model would do: "accept" or "object" (and why, where these numbers alone say otherwise)
+
+
+def advice(model_objects: bool, own_numbers_object: bool) -> str:
+    """What the model would do in the coming round ("accept" or "object", as :meth:`NegotiationModel.preview` says),
+    and, where the delegation's own numbers alone say otherwise, why: its group's pull, a stakeholder's pressure or
+    the draw of random-utility choice."""
+    said = "object" if model_objects else "accept"
+    if model_objects == own_numbers_object:
+        return said
+    return f"{said}: your group's line, a stakeholder's pressure or chance outweigh these numbers"
 
 
 def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
@@ -431,7 +441,7 @@ def player_brief(game: Game, delegation_id: str) -> PlayerBrief:
         utility=utility,
         threshold=threshold,
         outside_option=float(d.outside_option[0]),
-        advice="object" if dyn.objections(utility, threshold) else "accept",
+        advice=advice(bool(m.preview().objecting[d.index]), bool(dyn.objections(utility, threshold))),
     )
 
 
