@@ -117,3 +117,19 @@ def test_the_template_is_a_valid_scenario_once_copied(tmp_path: Path):
     copy.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
     scenario = load_scenario(copy)
     assert simulate(scenario, replicates=8, seed=1).replicates == 8
+
+
+def test_the_templates_commented_examples_are_valid_once_uncommented():
+    """The template shows cohesion, lead and stakeholders as comments; switched on, they must validate."""
+    from sim.loading import validate_scenario
+
+    lines, out, block = (scenarios_dir() / "template.yaml.example").read_text(encoding="utf-8").splitlines(), [], False
+    for line in lines:
+        if line.startswith("# stakeholders:") or (block and line.startswith("#   ")):
+            block = True
+            out.append(line[2:])
+            continue
+        block = False
+        out.append(line.replace("    # cohesion", "    cohesion").replace("    # lead", "    lead"))
+    scenario = validate_scenario(yaml.safe_load("\n".join(out)), "template.yaml")
+    assert scenario.stakeholders and scenario.blocs[0].cohesion == 0.5 and scenario.blocs[0].lead == "LOW"
