@@ -51,13 +51,27 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
+def chair_words(summary: Mapping[str, Any]) -> str:
+    """``, chair: nash (step 0.5)`` — the chair's strategy, its step and any group of friends, where the summary
+    records them."""
+    strategy = summary.get("chair_strategy")
+    if strategy is None:
+        return ""
+    details = [f"step {summary['chair_step']:g}"] if summary.get("chair_step") is not None else []
+    if strategy == "friends":
+        from sim.chairs import DEFAULT_FRIENDS
+
+        details.append(f"{summary.get('chair_friends') or DEFAULT_FRIENDS} friends")
+    return f", chair: {strategy}" + (f" ({', '.join(details)})" if details else "")
+
+
 def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     """The summary as a small table: likelihoods with 95% intervals, then rounds, final text and blockers."""
     lines = [
         f"{title or summary['scenario']}",
         (
             f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
-            f"fallback: {summary.get('fallback')}"
+            f"fallback: {summary.get('fallback')}{chair_words(summary)}"
         ),
         "",
     ]

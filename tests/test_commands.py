@@ -87,3 +87,23 @@ def test_aggregate_of_no_sweep_keeps_its_message(tmp_path: Path, capsys, monkeyp
         analysis.sweep.main([str(tmp_path / "nowhere")])
     assert info.value.code == EXIT_USAGE
     assert capsys.readouterr().err == f"{tmp_path / 'nowhere'}: no such sweep directory\n"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, "chair: accommodate (step 0.5)"),
+        ({"chair_strategy": "friends", "chair_step": 1.0}, "chair: friends (step 1, 5 friends)"),
+        (
+            {"chair_strategy": "friends", "chair_step": 0.25, "chair_friends": 3},
+            "chair: friends (step 0.25, 3 friends)",
+        ),
+    ],
+)
+def test_the_report_names_the_chair(overrides, expected):
+    from analysis.report import format_summary
+    from analysis.stats import summarize
+    from sim import load_scenario, simulate
+
+    summary = {**summarize(simulate(load_scenario("uncc2024"), 20, 1)), **overrides}
+    assert format_summary(summary).splitlines()[1].endswith(expected)
