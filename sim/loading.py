@@ -47,8 +47,28 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
+#: The prefix of the backtest's historical sessions, bundled in ``scenarios/history/`` (``history/bbnj2023``).
+HISTORY = "history/"
+
+
+def history_path(name: str) -> Path:
+    """The bundled historical session ``name`` (``scenarios/history/NAME.yaml``); an unknown one is a
+    :class:`ScenarioError` with the closest name."""
+    folder = scenarios_dir() / "history"
+    cases = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    if name not in cases:
+        close = difflib.get_close_matches(name, cases, n=1)
+        hint = f" (did you mean 'history/{close[0]}'?)" if close else ""
+        raise ScenarioError(
+            f"{HISTORY}{name}",
+            [("", f"unknown historical session{hint}; there are {len(cases)} in scenarios/history/")],
+        )
+    return folder / f"{name}.yaml"
+
+
 def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
-    """Resolve a bundled scenario's name, or the path of the user's own ``.yaml``/``.yml`` file.
+    """Resolve a bundled scenario's name (``uncc2024``; a historical session as ``history/NAME``), or the path of
+    the user's own ``.yaml``/``.yml`` file.
 
     A name is letters, digits, ``_`` and ``-`` only, so it can never reach outside ``scenarios/``; anything else
     that is not a path to a YAML file is refused. Problems are :class:`ScenarioError` listing the bundled names.
@@ -70,6 +90,8 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
         return path
     if not text:
         raise ScenarioError("scenario", [("", f"no scenario given; the bundled scenarios are: {listing}")])
+    if text.startswith(HISTORY) and SCENARIO_NAME.match(text[len(HISTORY) :]):
+        return history_path(text[len(HISTORY) :])
     if not SCENARIO_NAME.match(text):
         raise ScenarioError(
             text,

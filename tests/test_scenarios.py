@@ -133,3 +133,15 @@ def test_the_templates_commented_examples_are_valid_once_uncommented():
         out.append(line.replace("    # cohesion", "    cohesion").replace("    # lead", "    lead"))
     scenario = validate_scenario(yaml.safe_load("\n".join(out)), "template.yaml")
     assert scenario.stakeholders and scenario.blocs[0].cohesion == 0.5 and scenario.blocs[0].lead == "LOW"
+
+
+def test_a_historical_session_is_named_history_slash_name():
+    from sim.errors import ScenarioError
+    from sim.loading import scenario_path
+
+    assert scenario_path("history/bbnj2023") == scenarios_dir() / "history" / "bbnj2023.yaml"
+    assert load_scenario("history/bbnj2023").history is not None
+    with pytest.raises(ScenarioError, match="did you mean 'history/bbnj2023'"):
+        scenario_path("history/bbnj2030")
+    with pytest.raises(ScenarioError, match="not a bundled scenario name"):
+        scenario_path("history/../classroom")  # a name never reaches outside scenarios/history
