@@ -138,6 +138,40 @@ def input_overrides(values: dict[str, float], kinds: dict[str, type]) -> dict[st
     return out
 
 
+def declared_number(parts: list[str]) -> int | float | None:
+    """For a field the scenario leaves unset (``None``): ``0`` or ``0.0`` when the schema declares a number there
+    (an integer or a float field), else None. ``parts`` is the dotted path, ids of patched-by-id lists included."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from sim.inheritance import KEYED_LISTS
+    from sim.scenario import Scenario
+
+    model: Any = Scenario
+    annotation: Any = None
+    keys = [p for n, p in enumerate(parts) if not (n == 1 and parts[0] in KEYED_LISTS)]
+    for key in keys:
+        if model is None or key not in model.model_fields:
+            return None
+        annotation = model.model_fields[key].annotation
+        stack, model = [annotation], None
+        while stack:  # the schema model inside tuple[...], X | None, Annotated[...]
+            arg = stack.pop()
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                model = arg
+            stack += list(typing.get_args(arg))
+    found: set[Any] = set()
+    stack = [annotation]
+    while stack:
+        arg = stack.pop()
+        found.add(arg)
+        stack += list(typing.get_args(arg))
+    if bool in found:
+        return None
+    return 0 if int in found and float not in found else 0.0 if float in found else None
+
+
 def input_kinds(scenario: Scenario, paths: Iterable[str], source: str) -> dict[str, type]:
     """``int`` or ``float`` for each dotted path, the type of the field it names; a :class:`ScenarioError` naming
     the input when the path names no field or a field that is not a number."""
@@ -156,9 +190,11 @@ def input_kinds(scenario: Scenario, paths: Iterable[str], source: str) -> dict[s
             if node is None:
                 raise ScenarioError(source, [(path, f"no field '{'.'.join(parts[: n + 1])}' in the scenario")])
         value = node.get(parts[-1]) if isinstance(node, dict) else None
-        if not isinstance(value, (int, float)):
+        if value is None and isinstance(node, dict) and parts[-1] in node:  # unset, such as a bloc's cohesion
+            value = declared_number(parts)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(source, [(path, "not a numeric field of the scenario")])
-        kinds[path] = int if isinstance(value, int) and not isinstance(value, bool) else float
+        kinds[path] = int if isinstance(value, int) else float
     return kinds
 
 

@@ -209,3 +209,15 @@ def test_the_noise_note_appears_for_few_samples_or_noisy_indices_only():
     assert "ST above 1" in noise_note(big, clean.assign(ST=[1.2, 0.0]))
     assert "with 16 base samples" in noise_note(experiment("sobol", 16), clean)
     assert noise_note(experiment("morris", 6), pd.DataFrame({"input": ["a"], "mu_star": [-1.0]})) is None
+
+
+def test_unset_numeric_fields_of_groups_stakeholders_and_the_chair_can_be_inputs():
+    from analysis.sensitivity import input_kinds
+    from sim import load_scenario
+
+    kinds = input_kinds(
+        load_scenario("uncc2024_lobbying"),
+        ["blocs.western.cohesion", "stakeholders.industry.budget", "chair.friends"],
+        "test",
+    )
+    assert kinds == {"blocs.western.cohesion": float, "stakeholders.industry.budget": float, "chair.friends": int}
