@@ -173,7 +173,7 @@ def section_hint(key: str, settings: list[str]) -> str:
     """A whole section set at once (``delegations=[1,2]``, ``procedure=5``): what it holds and how to set it."""
     if key in PATCHED_BY_ID:
         return (
-            f"'{key}' is not set as a whole: patch one field by id, with a leading +, e.g. +{PATCHED_BY_ID[key]} "
+            f"'{key}' is not set as a whole: patch one field by its id, with a leading +, e.g. +{PATCHED_BY_ID[key]} "
             f"(the {key} themselves are in the scenario file)"
         )
     example = f"{key}.{settings[0]}=..." if settings else f"{key}.NAME=..."
