@@ -24,7 +24,7 @@ import solara.lab
 
 from sim.errors import ScenarioError
 from sim.ui import debrief as db
-from sim.ui.launch import ROOMS_DIR_VARIABLE
+from sim.ui.launch import ROOMS_DIR_VARIABLE, default_rooms_dir
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
@@ -41,8 +41,7 @@ def rooms_dir() -> Path:
     folder = os.environ.get(ROOMS_DIR_VARIABLE)
     if folder:
         return Path(folder)
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "treatysim" / "rooms"
+    return default_rooms_dir()
 
 
 def registry() -> Registry:
