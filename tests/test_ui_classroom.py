@@ -304,3 +304,21 @@ def test_a_new_teacher_link_takes_the_console_from_the_old_address(shared, regis
         assert f"Join code: {room.code}" in texts(box)
     finally:
         rc.close()
+
+
+def test_a_console_left_open_on_the_old_address_loses_the_room(shared, registry):
+    """docs/classroom.md: an open console tab on the old address shows the lobby at its next poll."""
+    import time
+
+    room = registry.open_room("classroom")
+    box, rc = solara.render(shared.ClassroomPage({"teacher": room.teacher}), handle_error=False)
+    try:
+        assert rc.find(v.Btn, children=["Start"]).widgets
+        registry.new_teacher_token(room)  # pressed in another tab
+        deadline = time.monotonic() + 3.0  # the page polls every 0.4 s; slack for a busy machine
+        while rc.find(v.Btn, children=["Start"]).widgets:
+            assert time.monotonic() < deadline, "the old console still controls the room"
+            time.sleep(0.05)
+        assert any("teacher link was replaced" in t for t in texts(box))
+    finally:
+        rc.close()
