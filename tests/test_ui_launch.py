@@ -134,3 +134,22 @@ def test_a_rooms_dir_that_cannot_be_written_is_said_at_start(capsys, monkeypatch
     with pytest.raises(SystemExit) as info:
         launch.main(["--port", "0", "--rooms-dir", str(tmp_path / "rooms")])
     assert info.value.code == 2 and "cannot be written" in capsys.readouterr().err
+
+
+def test_a_default_rooms_folder_that_cannot_take_rooms_is_warned_of_and_the_server_starts(
+    capsys, monkeypatch, tmp_path
+):
+    """Without --rooms-dir the page of one's own still works: the server starts, and says where rooms cannot go."""
+    for key, value in launch.OFFLINE_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv(launch.ROOMS_DIR_VARIABLE, raising=False)
+    state = tmp_path / "state"
+    state.write_text("a file where the state folder should be")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    started = []
+    monkeypatch.setattr("solara.__main__.main", lambda: started.append(True))
+    monkeypatch.setattr(launch.sys, "argv", list(launch.sys.argv))
+    launch.main(["--port", "0"])
+    assert started == [True]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warning: rooms cannot be saved" in err and "--rooms-dir" in err
