@@ -243,3 +243,82 @@ def test_a_students_page_follows_the_room_and_starts_each_round_afresh(shared, r
         assert rc.find(v.BtnToggle).widget.v_model == 0 and not rc.find(v.Checkbox).widgets  # accept, afresh
     finally:
         rc.close()
+
+
+def pages_pushed(monkeypatch) -> list[str]:
+    """The addresses a page navigates to (a page rendered without a browser has nowhere to go)."""
+    pushed: list[str] = []
+    monkeypatch.setattr(solara.routing.Router, "push", lambda self, path: pushed.append(path))
+    return pushed
+
+
+def test_a_room_that_cannot_be_saved_opens_and_the_console_says_why(tmp_path, monkeypatch):
+    """*Open a room* with a file where the rooms folder should be raised FileExistsError out of the click (the
+    console's guard caught only RoomError); the room now opens, and its console says it is not saved, and why."""
+    from sim.ui import classroom
+
+    folder = tmp_path / "rooms"
+    folder.write_text("a file")
+    registry = Registry(folder=folder)
+    monkeypatch.setattr(classroom, "_registry", registry)
+    pushed = pages_pushed(monkeypatch)
+    _, rc = solara.render(classroom.ClassroomPage({"classroom": ""}), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["Open a room"]).widget.click()
+    finally:
+        rc.close()
+    (room,) = registry.rooms.values()
+    assert pushed == [f"/?teacher={room.teacher}"]  # on to the console
+    box, rc = solara.render(classroom.ClassroomPage({"teacher": room.teacher}), handle_error=False)
+    try:
+        shown = " ".join(texts(box))
+        assert f"Join code: {room.code}" in shown
+        assert f"room {room.code} could not be saved in {folder}" in shown and "lesson goes on" in shown
+        rc.find(v.Btn, children=["Start"]).widget.click()  # the lesson goes on
+        assert room.status == "running"
+    finally:
+        rc.close()
+
+
+def test_a_new_teacher_link_takes_the_console_from_the_old_address(shared, registry, monkeypatch):
+    room = registry.open_room("classroom")
+    old = room.teacher
+    pushed = pages_pushed(monkeypatch)
+    _, rc = solara.render(shared.ClassroomPage({"teacher": old}), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["New teacher link"]).widget.click()
+    finally:
+        rc.close()
+    assert room.teacher != old and registry.teacher_room(room.teacher) is room
+    assert pushed == [f"/?teacher={room.teacher}"]  # the teacher's own tab moves to the new address
+    box, rc = solara.render(shared.ClassroomPage({"teacher": old}), handle_error=False)
+    try:
+        shown = texts(box)
+        assert any("teacher link was replaced" in t for t in shown) and not any(
+            t.startswith("Join code") for t in shown
+        )
+    finally:
+        rc.close()
+    box, rc = solara.render(shared.ClassroomPage({"teacher": room.teacher}), handle_error=False)
+    try:
+        assert f"Join code: {room.code}" in texts(box)
+    finally:
+        rc.close()
+
+
+def test_a_console_left_open_on_the_old_address_loses_the_room(shared, registry):
+    """docs/classroom.md: an open console tab on the old address shows the lobby at its next poll."""
+    import time
+
+    room = registry.open_room("classroom")
+    box, rc = solara.render(shared.ClassroomPage({"teacher": room.teacher}), handle_error=False)
+    try:
+        assert rc.find(v.Btn, children=["Start"]).widgets
+        registry.new_teacher_token(room)  # pressed in another tab
+        deadline = time.monotonic() + 3.0  # the page polls every 0.4 s; slack for a busy machine
+        while rc.find(v.Btn, children=["Start"]).widgets:
+            assert time.monotonic() < deadline, "the old console still controls the room"
+            time.sleep(0.05)
+        assert any("teacher link was replaced" in t for t in texts(box))
+    finally:
+        rc.close()

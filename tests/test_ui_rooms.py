@@ -84,14 +84,50 @@ def test_wrong_codes_lock_out_the_client_then_let_it_try_again(registry, room):
     assert registry.join(room.code, "x", client="guesser", now=later)[0] is room
 
 
-def test_wrong_codes_are_capped_server_wide(registry, room, monkeypatch):
+def test_wrong_codes_past_the_server_wide_limit_lock_their_client_out_at_once(registry, room, monkeypatch):
     monkeypatch.setattr(rooms, "WRONG_CODES_PER_MINUTE", 3)
-    for n in range(3):  # three clients, one wrong code each
+    for n in range(3):  # three clients, one wrong code each: the server is at its limit
         with pytest.raises(RoomError, match="no open room"):
             registry.join("AAAAAAAA", "x", client=f"c{n}", now=100.0)
-    with pytest.raises(RoomError, match="on this server"):
-        registry.join(room.code, "x", client="fresh", now=101.0)
-    assert registry.join(room.code, "x", client="fresh", now=161.0)[0] is room  # a minute later
+    with pytest.raises(RoomError, match="no open room"):  # a fresh client's first wrong code now locks it out
+        registry.join("BBBBBBBB", "x", client="guesser", now=101.0)
+    with pytest.raises(RoomError, match="too many wrong codes"):
+        registry.join(room.code, "x", client="guesser", now=102.0)
+    with pytest.raises(RoomError, match="no open room"):  # a minute later, one wrong code is one of five again
+        registry.join("BBBBBBBB", "x", client="later", now=161.0)
+    assert registry.join(room.code, "x", client="later", now=162.0)[0] is room
+
+
+def test_one_guessing_student_cannot_lock_the_class_out(registry, room):
+    """The server-wide limit refused every join past 120 wrong codes a minute, correct codes included: one student
+    (or a script) typing wrong codes kept the whole class from joining."""
+    for n in range(3 * rooms.WRONG_CODES_PER_MINUTE):  # far past the limit, from many sessions, within the minute
+        with pytest.raises(RoomError):
+            registry.join("AAAAAAAA", "x", client=f"guess{n}", now=100.0 + n / 1000)
+    students = [registry.join(room.code, f"s{n}", client=f"student{n}", now=101.0)[1] for n in range(30)]
+    assert len(room.members) == 30 and all(s.token in room.members for s in students)
+    with pytest.raises(RoomError, match="no open room"):  # a student's typo under attack: only they wait
+        registry.join("AAAAAAAA", "x", client="student0", now=101.0)
+    assert registry.join(room.code, "y", client="student1", now=101.0)[0] is room
+
+
+def test_guessing_under_attack_takes_a_fresh_session_per_guess(registry, room):
+    """What keeps enumeration infeasible once the server-wide limit is passed: every session gets one guess a
+    minute, so a guesser must open a browser session per guess; at an (unrealistically fast) thousand sessions a
+    second, the expected time to hit one of the open rooms is still months, against a lesson's hour."""
+    for n in range(rooms.WRONG_CODES_PER_MINUTE):
+        with pytest.raises(RoomError):
+            registry.join("AAAAAAAA", "x", client=f"c{n}", now=0.0)
+    checked = 0
+    for attempt in range(20):  # one session, many guesses: only the first is looked at
+        try:
+            registry.join(f"ZZZZZZ{attempt:02d}", "x", client="one session", now=1.0)
+        except RoomError as exc:
+            checked += "no open room" in str(exc)
+    assert checked == 1
+    space = len(rooms.CODE_ALPHABET) ** rooms.CODE_LENGTH
+    seconds = space / rooms.MAX_ROOMS / 2 / 1000
+    assert seconds > 90 * 24 * 3600
 
 
 def test_a_closed_room_cannot_be_joined_and_its_file_is_gone(registry, room):
@@ -249,14 +285,37 @@ def test_saving_is_atomic_a_failed_save_leaves_the_last_whole_file(registry, roo
     before = path.read_text()
 
     def crash(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
-        join(registry, room, "Ann")
+    ann = join(registry, room, "Ann")  # the lesson goes on in memory ...
     monkeypatch.undo()
+    assert ann.token in room.members
     assert path.read_text() == before and json.loads(before)["members"] == []
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_a_failed_save_is_said_and_the_room_goes_on(tmp_path, capsys):
+    """A rooms folder that cannot take files (here: a file in its place) raised FileExistsError out of *Open a
+    room*; a full disk or a removed folder raised out of any click. The room now lives on, and says why it is not
+    saved, until a save succeeds."""
+    folder = tmp_path / "rooms"
+    folder.write_text("a file where the folder should be")
+    registry = Registry(folder=folder)
+    room = registry.open_room("classroom", now=0.0)
+    assert registry.rooms[room.code] is room
+    assert room.save_problem and f"room {room.code} could not be saved" in room.save_problem
+    assert str(folder) in room.save_problem and "lesson goes on" in room.save_problem
+    assert f"room {room.code} could not be saved" in capsys.readouterr().err
+    ann = join(registry, room, "Ann")
+    room.claim(ann.token, ["EU"])
+    room.start(0.0)
+    room.decide(ann.token, OBJECT, now=1.0)  # the round is still played after the failed save
+    assert room.game.model.round == 1 and room.save_problem
+    folder.unlink()  # the folder can be made: the next change saves the room and clears the problem
+    room.reveal()
+    assert room.save_problem is None and registry.path(room.code).exists()
+    assert Registry(folder=folder).load() == [room.code]
 
 
 def test_a_damaged_room_file_is_skipped_not_fatal(registry, room, capsys):
@@ -273,3 +332,17 @@ def test_a_room_opens_on_a_historical_session_but_never_on_a_path(registry):
     assert registry.open_room(past).scenario.history is not None
     with pytest.raises(RoomError, match="bundled scenario"):
         registry.open_room("../../etc/passwd")
+
+
+def test_a_new_teacher_link_replaces_the_old_one_and_is_saved(registry, room):
+    old = room.teacher
+    new = registry.new_teacher_token(room)
+    assert new != old and len(new) >= 22  # 128 bits, as the old one
+    assert registry.teacher_room(old) is None and registry.teacher_room(new) is room
+    assert Registry(folder=registry.folder).load() == [room.code]
+    restarted = Registry(folder=registry.folder)
+    restarted.load()
+    assert restarted.teacher_room(new) is not None and restarted.teacher_room(old) is None
+    registry.close(room.code)
+    with pytest.raises(RoomError, match="closed"):
+        registry.new_teacher_token(room)

@@ -24,7 +24,7 @@ import solara.lab
 
 from sim.errors import ScenarioError
 from sim.ui import debrief as db
-from sim.ui.launch import ROOMS_DIR_VARIABLE
+from sim.ui.launch import ROOMS_DIR_VARIABLE, default_rooms_dir
 from sim.ui.narrate import format_text, round_log
 from sim.ui.rooms import FINISHED, PAUSED, RUNNING, Registry, Room, RoomError, room_scenarios
 from sim.ui.state import Decision, map_data
@@ -41,8 +41,7 @@ def rooms_dir() -> Path:
     folder = os.environ.get(ROOMS_DIR_VARIABLE)
     if folder:
         return Path(folder)
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "treatysim" / "rooms"
+    return default_rooms_dir()
 
 
 def registry() -> Registry:
@@ -268,7 +267,7 @@ def TeacherConsole(token: str):
     timer, set_timer = solara.use_state(int(room.timer) if room else 0)
     assign_to, set_assign_to = solara.use_state("")
     if room is None:
-        Lobby(problem="This console's room is closed or unknown: open a new room.")
+        Lobby(problem="This console's room is closed or unknown, or its teacher link was replaced: open a new room.")
         return
     version = room.version
     now = time.time
@@ -276,6 +275,9 @@ def TeacherConsole(token: str):
     def close() -> None:
         registry().close(room.code)
         push("/?classroom")
+
+    def new_link() -> None:  # the old address (if it was seen) stops opening the console
+        push(f"/?teacher={registry().new_teacher_token(room)}")
 
     with solara.Div(classes=["teacher-console"]):
         solara.Text("Teacher's console", style={"font-weight": "bold", "display": "block"})
@@ -291,6 +293,8 @@ def TeacherConsole(token: str):
         )
         JoinQR(room.code)
         RoomHeader(room, clock)
+        if room.save_problem:
+            Message(room.save_problem, "error")
         if error:
             Message(error, "error")
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -305,6 +309,7 @@ def TeacherConsole(token: str):
             )
             solara.Button("Reset", on_click=_guard(set_error, room.reset))
             solara.Button("Close room", on_click=close)
+            solara.Button("New teacher link", on_click=new_link)
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputInt("Seconds per round (0: none)", value=timer, on_value=set_timer)
             solara.Button("Set timer", on_click=_guard(set_error, lambda: room.set_timer(float(timer), now())))

@@ -8,10 +8,14 @@ steps; a student who has not decided is not seated for that round, so the model'
 same rule as for every other delegation.
 
 Join codes are :data:`CODE_LENGTH` characters of :data:`CODE_ALPHABET` drawn with :mod:`secrets` (31**8, about
-8.5e11 codes); wrong codes are limited per client (:data:`WRONG_CODES_BEFORE_LOCKOUT`, then a lockout) and for the
-whole server (:data:`WRONG_CODES_PER_MINUTE`), so finding one of :data:`MAX_ROOMS` open rooms by enumeration takes
-longer than a school year, let alone a lesson. A student's seat is a separate secret token (it goes in the page's
-address, so a reload keeps the delegation); the teacher's console has its own token.
+8.5e11 codes). A code is looked up first (a dict lookup: its time does not depend on how much of a code is right),
+and only wrong codes count against the limits: :data:`WRONG_CODES_BEFORE_LOCKOUT` in a row lock a client (a browser
+session) out for :data:`LOCKOUT_SECONDS`, and while the whole server has seen more than
+:data:`WRONG_CODES_PER_MINUTE`, a single wrong code locks its client out. So a correct code from a client that is not
+locked out always gets in (one student guessing cannot lock the class out), and a guesser needs a fresh browser
+session for every guess under attack. A student's seat is a separate secret token (it goes in the page's address, so
+a reload keeps the delegation); the teacher's console has its own token, which the teacher can replace
+(:meth:`Registry.new_teacher_token`) if the console's address was seen.
 
 A room is saved as JSON (:func:`sim.io.atomic_write_json`: a temporary file, then ``os.replace``) after every
 change and reloaded on restart: what is saved is the scenario's name, the seed, the members, the pending decisions
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sys
 import threading
 import time
 from collections import deque
@@ -47,7 +52,8 @@ MAX_MEMBERS = 60
 #: Wrong codes one client may try in a row before it must wait :data:`LOCKOUT_SECONDS`.
 WRONG_CODES_BEFORE_LOCKOUT = 5
 LOCKOUT_SECONDS = 60.0
-#: Wrong codes the whole server accepts per minute (from all clients together); more are refused unchecked.
+#: Wrong codes the whole server sees per minute (from all clients together) before it counts as under attack: then
+#: one wrong code locks its client out. A correct code is never refused by this limit.
 WRONG_CODES_PER_MINUTE = 120
 MAX_NAME = 40
 #: Timer bounds, seconds per round (0 = no timer).
@@ -144,6 +150,8 @@ class Room:
         self.revealed = False
         self.deadline: float | None = None
         self.version = 0
+        #: Why the last save failed (``None`` once a save succeeds): the room goes on in memory, the console says it.
+        self.save_problem: str | None = None
         self.lock = threading.RLock()
         self._on_change = on_change
         self.game = Game(self.scenario, seed=seed, replicate=replicate)
@@ -408,6 +416,15 @@ class Room:
         return room
 
 
+def save_problem(path: Path, exc: OSError) -> str:
+    """A failed save in words: which room, where, why, and that the lesson goes on."""
+    why = exc.strerror or str(exc)
+    return (
+        f"room {path.stem.removeprefix('room-')} could not be saved in {path.parent}: {why}. "
+        "The lesson goes on, but a restart of the server would lose the room; it is saved again at its next change."
+    )
+
+
 @dataclass
 class _Attempts:
     wrong: int = 0
@@ -460,26 +477,36 @@ class Registry:
         return (room, member) if member is not None else None
 
     def join(self, code: str, name: str, client: str, now: float | None = None) -> tuple[Room, Member]:
-        """A new student in the room with ``code``. Wrong codes count against ``client`` (a browser session) and
-        against the whole server; past the limits a join is refused before the code is looked at."""
+        """A new student in the room with ``code``. The code is looked up first; only a wrong code counts, against
+        ``client`` (a browser session) and the whole server: a client locked out is refused, any code; otherwise a
+        correct code always gets in, whatever other clients guessed."""
         now = time.time() if now is None else now
         with self._lock:
             attempts = self._attempts.setdefault(client, _Attempts())
             if attempts.locked_until > now:
                 raise RoomError(f"too many wrong codes: try again in {attempts.locked_until - now:.0f} s")
-            while self._wrong and self._wrong[0] <= now - 60:
-                self._wrong.popleft()
-            if len(self._wrong) >= WRONG_CODES_PER_MINUTE:
-                raise RoomError("too many wrong codes on this server: try again in a minute")
             room = self.rooms.get(normalise_code(code))
-            if room is None or room.status == CLOSED:
-                self._wrong.append(now)
+            if room is not None and room.status != CLOSED:
+                self._attempts.pop(client, None)
+            else:
+                while self._wrong and self._wrong[0] <= now - 60:
+                    self._wrong.popleft()
+                under_attack = len(self._wrong) >= WRONG_CODES_PER_MINUTE
+                if not under_attack:
+                    self._wrong.append(now)
                 attempts.wrong += 1
-                if attempts.wrong >= WRONG_CODES_BEFORE_LOCKOUT:
+                if attempts.wrong >= WRONG_CODES_BEFORE_LOCKOUT or under_attack:
                     attempts.wrong, attempts.locked_until = 0, now + LOCKOUT_SECONDS
                 raise RoomError("no open room has this code: check it with your teacher")
-            attempts.wrong = 0
         return room, room.add_member(name)
+
+    def new_teacher_token(self, room: Room) -> str:
+        """A new console token for ``room`` (its old console address stops working at once); returns it."""
+        with room.lock:
+            room._open()
+            room.teacher = secrets.token_urlsafe(16)
+            room._changed()
+            return room.teacher
 
     def close(self, code: str) -> None:
         """Close the room and forget it (its file is removed)."""
@@ -488,7 +515,10 @@ class Registry:
         if room is not None:
             room.close()
             if self.folder is not None:
-                self.path(code).unlink(missing_ok=True)
+                try:
+                    self.path(code).unlink(missing_ok=True)
+                except OSError as exc:  # the room is closed all the same; its file would reload as a room
+                    print(f"treatysim-ui: could not remove {self.path(code)}: {exc.strerror or exc}", file=sys.stderr)
 
     def tick(self, now: float | None = None) -> list[str]:
         """Play every round whose timer ran out; returns the codes of the rooms that moved on."""
@@ -504,8 +534,19 @@ class Registry:
         return Path(self.folder) / f"room-{code}.json"
 
     def save(self, room: Room) -> None:
-        if self.folder is not None and room.status != CLOSED:
+        """Save ``room``; if that fails (a full disk, the folder removed or read-only) the room goes on in memory and
+        :attr:`Room.save_problem` says why (the console shows it; the next change tries again)."""
+        if self.folder is None or room.status == CLOSED:
+            return
+        try:
             atomic_write_json(self.path(room.code), room.to_data())
+        except OSError as exc:
+            problem = save_problem(self.path(room.code), exc)
+            if problem != room.save_problem:
+                print(f"treatysim-ui: {problem}", file=sys.stderr)
+            room.save_problem = problem
+        else:
+            room.save_problem = None
 
     def load(self) -> list[str]:
         """Load every saved room from :attr:`folder`; a file that does not load is skipped (and said)."""
