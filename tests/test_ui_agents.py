@@ -17,22 +17,7 @@ v = pytest.importorskip("ipyvuetify")
 
 from sim.ui import app, classroom, figures
 from sim.ui.widgets import OtherAgents
-
-
-def texts(widget) -> list[str]:
-    """Every string a rendered widget tree shows (children, labels, values), depth first."""
-    out: list[str] = []
-
-    def walk(w) -> None:
-        for child in getattr(w, "children", None) or ():
-            out.append(child) if isinstance(child, str) else walk(child)
-        for attr in ("label", "value", "description"):
-            value = getattr(w, attr, None)
-            if isinstance(value, str):
-                out.append(value)
-
-    walk(widget)
-    return out
+from tests.rendered import texts
 
 
 def panel_lines(rc, class_: str) -> list[str]:

@@ -124,21 +124,7 @@ def test_a_students_page_redraws_for_their_own_view_not_for_other_students_decis
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
 v = pytest.importorskip("ipyvuetify")
 
-
-def texts(widget) -> list[str]:
-    """Every string a rendered page shows (children, labels, values), depth first."""
-    out: list[str] = []
-
-    def walk(w) -> None:
-        for child in getattr(w, "children", None) or ():
-            out.append(child) if isinstance(child, str) else walk(child)
-        for attr in ("label", "value", "description"):
-            value = getattr(w, attr, None)
-            if isinstance(value, str):
-                out.append(value)
-
-    walk(widget)
-    return out
+from tests.rendered import texts
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""What a dashboard page shows, read from its rendered widget tree (import from ``tests.rendered``)."""
+
+from __future__ import annotations
+
+
+def texts(widget) -> list[str]:
+    """Every string a rendered widget tree shows (children, labels, values), depth first."""
+    out: list[str] = []
+
+    def walk(w) -> None:
+        for child in getattr(w, "children", None) or ():
+            out.append(child) if isinstance(child, str) else walk(child)
+        for attr in ("label", "value", "description"):
+            value = getattr(w, attr, None)
+            if isinstance(value, str):
+                out.append(value)
+
+    walk(widget)
+    return out
