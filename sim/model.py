@@ -12,13 +12,11 @@ talks or the chair revises the text. At the deadline the fallback decides. Every
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import mesa
 import numpy as np
 
 from sim import dynamics as dyn
-from sim import lobbying, outcomes, steps
+from sim import outcomes, steps
 from sim.inputs import Draw, Lobby, compile_arrays, draw_inputs, replicate_rng
 from sim.scenario import Scenario
 
@@ -103,28 +101,9 @@ class Stakeholder(mesa.Agent):
         self.pressure = 0.0  # the sum of the intensities it spent in the last round
 
     def press(self) -> None:
-        """Press this round's targets; the model's inputs become what the pressure leaves."""
-        m, s = self.model, self.lobby
-        d = m.draw
-        done = lobbying.press(
-            s.channel,
-            s.budget,
-            s.position,
-            s.cares,
-            s.targets,
-            m.text,
-            d.position,
-            d.salience,
-            d.reservation,
-            d.outside_option,
-        )
-        m.draw = replace(
-            d,
-            position=done.position,
-            salience=done.salience,
-            reservation=done.reservation,
-            outside_option=done.outside_option,
-        )
+        """Press this round's targets (:func:`sim.steps.press`); the model's inputs become what the pressure leaves."""
+        m = self.model
+        m.draw, done = steps.press(self.lobby, m.draw, m.text)
         self.targets = [m.arrays.delegation_ids[i] for i in np.flatnonzero(done.targets)]
         self.pressure = float(done.intensity.sum())
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import chairs, lobbying
 from sim import dynamics as dyn
-from sim.inputs import Draw, ScenarioArrays
+from sim.inputs import Draw, Lobby, ScenarioArrays
 from sim.lobbying import Pressed
 
 
@@ -49,30 +49,37 @@ def pooled(arrays: ScenarioArrays, values: np.ndarray) -> np.ndarray:
     return dyn.pull_blocs(values, arrays.cohesive_index, arrays.cohesion, arrays.power)
 
 
+def press(lobby: Lobby, draw: Draw, text: np.ndarray) -> tuple[Draw, Pressed]:
+    """One stakeholder presses the delegations before a round (:func:`sim.lobbying.press`): their inputs afterwards
+    and what it did (whom it pressed, how hard)."""
+    pressed = lobbying.press(
+        lobby.channel,
+        lobby.budget,
+        lobby.position,
+        lobby.cares,
+        lobby.targets,
+        text,
+        draw.position,
+        draw.salience,
+        draw.reservation,
+        draw.outside_option,
+    )
+    after = replace(
+        draw,
+        position=pressed.position,
+        salience=pressed.salience,
+        reservation=pressed.reservation,
+        outside_option=pressed.outside_option,
+    )
+    return after, pressed
+
+
 def lobby(arrays: ScenarioArrays, draw: Draw, text: np.ndarray) -> tuple[Draw, tuple[Pressed, ...]]:
-    """The stakeholders press the delegations, one after another in the scenario's order, before a round
-    (:func:`sim.lobbying.press`): the delegations' inputs afterwards and what each stakeholder did."""
+    """Every stakeholder presses the delegations, one after another in the scenario's order (:func:`press`): the
+    delegations' inputs afterwards and what each stakeholder did."""
     done = []
-    for s in arrays.stakeholders:
-        pressed = lobbying.press(
-            s.channel,
-            s.budget,
-            s.position,
-            s.cares,
-            s.targets,
-            text,
-            draw.position,
-            draw.salience,
-            draw.reservation,
-            draw.outside_option,
-        )
-        draw = replace(
-            draw,
-            position=pressed.position,
-            salience=pressed.salience,
-            reservation=pressed.reservation,
-            outside_option=pressed.outside_option,
-        )
+    for stakeholder in arrays.stakeholders:
+        draw, pressed = press(stakeholder, draw, text)
         done.append(pressed)
     return draw, tuple(done)
 
