@@ -152,11 +152,11 @@ class NegotiationModel(mesa.Model):
     def _coalitions(self, scenario: Scenario) -> list[Coalition]:
         """A :class:`Coalition` agent for every group that pulls its members: the coordinated blocs, then the looser."""
         arrays, names = self.arrays, {b.id: b.name or b.id for b in scenario.blocs}
-        coordinated = dict.fromkeys(d for d, b in zip(arrays.deciders, arrays.bloc_index) if b >= 0)
-        out = [
-            Coalition(self, bloc, names[bloc], np.flatnonzero(arrays.bloc_index == n), 1.0)
-            for n, bloc in enumerate(coordinated)
-        ]
+        out = []
+        for n in range(arrays.n_blocs):
+            members = np.flatnonzero(arrays.bloc_index == n)
+            bloc = arrays.deciders[members[0]]  # a coordinated bloc's members are decided for by its id
+            out.append(Coalition(self, bloc, names[bloc], members, 1.0))
         if arrays.cohesive_index is not None:
             bloc_of = scenario.bloc_of()
             for n, pull in enumerate(arrays.cohesion):

@@ -209,3 +209,19 @@ def test_a_person_who_votes_against_the_groups_line_breaks_ranks():
     model.step()
     (group,) = model.coalitions
     assert group.accepts is True and "S0" in group.defectors
+
+
+def test_each_coalition_agent_names_its_own_members():
+    """Two coordinated blocs listed in the opposite order of their first members: each agent keeps its own."""
+    scenario = build(
+        [delegation("A", 0.1, 0.1), delegation("B", 0.2, 0.2), delegation("C", 0.8, 0.8), delegation("D", 0.9, 0.9)],
+        blocs=[
+            {"id": "late", "members": ["C", "D"], "coordinated": True},
+            {"id": "early", "members": ["A", "B"], "coordinated": True},
+            {"id": "loose", "members": [], "cohesion": 0.5},
+        ],
+    )
+    model = NegotiationModel(scenario, seed=1)
+    ids = model.arrays.delegation_ids
+    named = {c.bloc_id: [ids[i] for i in c.members] for c in model.coalitions}
+    assert named == {"late": ["C", "D"], "early": ["A", "B"]}
