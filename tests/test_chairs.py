@@ -245,3 +245,22 @@ def test_each_new_chair_gives_a_replicate_the_same_bits_alone_or_in_a_batch(stra
     assert batch.dtype == np.float32
     for j in range(r):
         assert np.array_equal(revise(j), batch[j]), j
+
+
+def test_the_friends_chair_seats_five_unless_told_otherwise():
+    """The schema documents five seats when ``chair.friends`` is unset: the same group as ``friends: 5``, not six."""
+    from sim import steps
+    from sim.inputs import compile_arrays
+    from tests.builders import build, delegation
+
+    crowd = [delegation(f"D{i}", i / 8, 1 - i / 8, power=8 - i) for i in range(8)]
+
+    def revised(chair):
+        arrays = compile_arrays(build(crowd, chair={"strategy": "friends", **chair}))
+        text = np.array([0.5, 0.5], dtype=np.float32)
+        util = np.full(8, 0.5, dtype=np.float32)
+        blocking = np.array([True, True, True, False, False, False, False, False])
+        return steps.revise(arrays, text, arrays.position, arrays.salience, util, util + 0.2, blocking)
+
+    assert np.array_equal(revised({}), revised({"friends": 5}))
+    assert not np.array_equal(revised({}), revised({"friends": 6}))  # a sixth seat would move the text
