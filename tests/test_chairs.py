@@ -264,3 +264,13 @@ def test_the_friends_chair_seats_five_unless_told_otherwise():
 
     assert np.array_equal(revised({}), revised({"friends": 5}))
     assert not np.array_equal(revised({}), revised({"friends": 6}))  # a sixth seat would move the text
+
+
+def test_the_package_move_of_a_light_objector_at_the_text_on_one_issue():
+    """A lone objector of power 0.5 is paid in full (the power-weighted mean of one move is that move), and on an
+    issue where its ideal point is the text there is nothing to move: 0, not 0/0."""
+    position = np.array([[0.0, 0.5], [1.0, 1.0]])
+    salience = np.array([[0.8, 0.2], [0.5, 0.5]])
+    text = np.array([0.5, 0.5])
+    move = chairs.package_move(text, position, salience, np.array([0.5, 2.0]), np.array([0.1, 0.0]))
+    assert np.allclose(move, [-0.1 * 0.8 / 0.68, 0.0]) and np.isfinite(move).all()
