@@ -242,7 +242,7 @@ class NegotiationModel(mesa.Model):
         isolation and the round's random-utility draws — without changing the model (the dashboard's advice to a
         player). The recorded votes on provisions that open a final round are not foreseen."""
         t = min(self.round + 1, max(self.arrays.rounds, 1))
-        draw = steps.lobby(self.arrays, self.draw, self.text)[0] if self.stakeholders else self.draw
+        draw = steps.lobby(self.arrays, self.draw, self.text) if self.stakeholders else self.draw
         util, threshold = steps.assess(self.arrays, self.text, draw, t, self.belief)
         uniform = steps.choice_uniforms(self.arrays, draw, self.session, t)
         return steps.decide(self.arrays, util, threshold, t, self.belief, uniform)

@@ -93,7 +93,7 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     belief = steps.credibility(arrays, talks.draw, session)
     for t in range(1, arrays.rounds + 1):
         if arrays.stakeholders:
-            talks = replace(talks, draw=steps.lobby(arrays, talks.draw, talks.text)[0])
+            talks = replace(talks, draw=steps.lobby(arrays, talks.draw, talks.text))
         if t == arrays.rounds and arrays.provision_ids and not arrays.followed[session]:
             talks = vote_on_provisions(arrays, talks, record)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)

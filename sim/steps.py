@@ -74,14 +74,12 @@ def press(lobby: Lobby, draw: Draw, text: np.ndarray) -> tuple[Draw, Pressed]:
     return after, pressed
 
 
-def lobby(arrays: ScenarioArrays, draw: Draw, text: np.ndarray) -> tuple[Draw, tuple[Pressed, ...]]:
+def lobby(arrays: ScenarioArrays, draw: Draw, text: np.ndarray) -> Draw:
     """Every stakeholder presses the delegations, one after another in the scenario's order (:func:`press`): the
-    delegations' inputs afterwards and what each stakeholder did."""
-    done = []
+    delegations' inputs afterwards."""
     for stakeholder in arrays.stakeholders:
-        draw, pressed = press(stakeholder, draw, text)
-        done.append(pressed)
-    return draw, tuple(done)
+        draw = press(stakeholder, draw, text)[0]
+    return draw
 
 
 def demands(arrays: ScenarioArrays, draw: Draw, t: int, belief: float | np.ndarray | None = None) -> np.ndarray:
