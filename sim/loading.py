@@ -51,11 +51,16 @@ SCENARIO_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 HISTORY = "history/"
 
 
+def historical_sessions() -> list[str]:
+    """Names of the backtest's historical sessions bundled in ``scenarios/history/``, sorted (without the prefix)."""
+    folder = scenarios_dir() / "history"
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
 def history_path(name: str) -> Path:
     """The bundled historical session ``name`` (``scenarios/history/NAME.yaml``); an unknown one is a
     :class:`ScenarioError` with the closest name."""
-    folder = scenarios_dir() / "history"
-    cases = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    cases = historical_sessions()
     if name not in cases:
         close = difflib.get_close_matches(name, cases, n=1)
         hint = f" (did you mean 'history/{close[0]}'?)" if close else ""
@@ -63,7 +68,7 @@ def history_path(name: str) -> Path:
             f"{HISTORY}{name}",
             [("", f"unknown historical session{hint}; there are {len(cases)} in scenarios/history/")],
         )
-    return folder / f"{name}.yaml"
+    return scenarios_dir() / "history" / f"{name}.yaml"
 
 
 def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:

@@ -39,7 +39,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.inputs import DEFAULT_SEED
 from sim.io import atomic_write_json
-from sim.loading import SCENARIO_NAME, available_scenarios, load_scenario, scenarios_dir
+from sim.loading import HISTORY, SCENARIO_NAME, available_scenarios, historical_sessions, load_scenario
 from sim.scenario import Scenario
 from sim.ui.state import Decision, Game, PlayerBrief, player_brief
 
@@ -86,22 +86,17 @@ class Played:
     at: float
 
 
-HISTORY = "history/"
-
-
 def room_scenarios() -> list[str]:
     """What a room can be opened on: the bundled scenarios, then the backtest's historical sessions
     (``history/NAME``, whose debrief says what really happened)."""
-    folder = scenarios_dir() / "history"
-    past = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-    return available_scenarios() + [HISTORY + name for name in past]
+    return available_scenarios() + [HISTORY + name for name in historical_sessions()]
 
 
 def load_room_scenario(name: str) -> Scenario:
-    """The scenario of :func:`room_scenarios` called ``name`` (never a path elsewhere on the server)."""
-    if name.startswith(HISTORY) and SCENARIO_NAME.match(name[len(HISTORY) :]):
-        return load_scenario(scenarios_dir() / "history" / f"{name[len(HISTORY) :]}.yaml")
-    if not SCENARIO_NAME.match(name):
+    """The scenario of :func:`room_scenarios` called ``name`` (never a path elsewhere on the server): a bundled name
+    or ``history/NAME``, as :func:`sim.loading.load_scenario` resolves them."""
+    bare = name.removeprefix(HISTORY)
+    if not SCENARIO_NAME.match(bare):
         raise RoomError(f"no scenario {name!r}: a room plays a bundled scenario")
     return load_scenario(name)
 
