@@ -141,32 +141,20 @@ def input_overrides(values: dict[str, float], kinds: dict[str, type]) -> dict[st
 def declared_number(parts: list[str]) -> int | float | None:
     """For a field the scenario leaves unset (``None``): ``0`` or ``0.0`` when the schema declares a number there
     (an integer or a float field), else None. ``parts`` is the dotted path, ids of patched-by-id lists included."""
-    import typing
-
     from pydantic import BaseModel
 
     from sim.inheritance import KEYED_LISTS
-    from sim.scenario import Scenario
+    from sim.scenario import Scenario, types_in
 
     model: Any = Scenario
-    annotation: Any = None
+    found: set[Any] = set()
     keys = [p for n, p in enumerate(parts) if not (n == 1 and parts[0] in KEYED_LISTS)]
     for key in keys:
         if model is None or key not in model.model_fields:
             return None
-        annotation = model.model_fields[key].annotation
-        stack, model = [annotation], None
-        while stack:  # the schema model inside tuple[...], X | None, Annotated[...]
-            arg = stack.pop()
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                model = arg
-            stack += list(typing.get_args(arg))
-    found: set[Any] = set()
-    stack = [annotation]
-    while stack:
-        arg = stack.pop()
-        found.add(arg)
-        stack += list(typing.get_args(arg))
+        found = types_in(model.model_fields[key].annotation)
+        # the schema model inside tuple[...], X | None, Annotated[...], if the path goes on into it
+        model = next((t for t in found if isinstance(t, type) and issubclass(t, BaseModel)), None)
     if bool in found:
         return None
     return 0 if int in found and float not in found else 0.0 if float in found else None

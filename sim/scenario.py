@@ -57,19 +57,19 @@ def _is_number(text: str) -> bool:
 Style = Annotated[str | float, PlainValidator(_check_style)]
 
 
-def _types_in(annotation: object) -> set[object]:
+def types_in(annotation: object) -> set[object]:
     """Every type named in a field's annotation, at any depth of ``Annotated``, unions, ``None`` and containers."""
     found = {annotation}
     for arg in typing.get_args(annotation):
         if arg is not Ellipsis:
-            found |= _types_in(arg)
+            found |= types_in(arg)
     return found
 
 
 def reject_bool_numbers(value: object, annotation: object) -> object:
     """YAML's ``true``/``yes`` is not a number: a bool where the field (or a mapping's or list's values) wants a
     number and no yes/no is an error, not 1 (pydantic would read ``True`` as 1)."""
-    types = _types_in(annotation)
+    types = types_in(annotation)
     if bool in types or not types & {int, float}:
         return value
     if isinstance(value, bool):
