@@ -134,18 +134,20 @@ def compile_lobbies(scenario: Scenario, dtype: type) -> tuple[Lobby, ...]:
     return tuple(out)
 
 
+def group_index(groups: list[str], bloc_of: dict[str, str], delegation_ids: tuple[str, ...]) -> np.ndarray:
+    """Each delegation's position in ``groups`` (bloc ids) by the bloc it belongs to, −1 for none of them. (N,)"""
+    return np.array([groups.index(bloc_of[d]) if bloc_of.get(d) in groups else -1 for d in delegation_ids], np.int64)
+
+
 def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
     """Turn a :class:`Scenario` into a :class:`ScenarioArrays`: arrays in scenario order, floats in ``dtype``."""
     issues = scenario.issue_ids
     ds = scenario.delegations
     bloc_of = scenario.bloc_of()
     coordinated = [b.id for b in scenario.blocs if b.pull == 1.0 and b.id in bloc_of.values()]
-    bloc_index = np.array([coordinated.index(bloc_of[d.id]) if bloc_of.get(d.id) in coordinated else -1 for d in ds])
+    bloc_index = group_index(coordinated, bloc_of, scenario.delegation_ids)
     cohesive = [b for b in scenario.blocs if 0.0 < b.pull < 1.0 and b.id in bloc_of.values()]
-    cohesive_ids = [b.id for b in cohesive]
-    cohesive_index = np.array(
-        [cohesive_ids.index(bloc_of[d.id]) if bloc_of.get(d.id) in cohesive_ids else -1 for d in ds]
-    )
+    cohesive_index = group_index([b.id for b in cohesive], bloc_of, scenario.delegation_ids)
     index_of = {d.id: i for i, d in enumerate(ds)}
     leads = {b.id: index_of[b.lead] for b in scenario.blocs if b.lead is not None}
     lead = np.array([leads.get(bloc_of.get(d.id), -1) for d in ds], dtype=np.int64)
@@ -166,7 +168,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         beta=np.array([d.beta for d in ds], dtype=dtype),
         can_block=np.array([d.can_block for d in ds], dtype=bool),
         votes=np.array([d.votes for d in ds], dtype=np.int64),
-        bloc_index=bloc_index.astype(np.int64),
+        bloc_index=bloc_index,
         n_blocs=len(coordinated),
         deciders=tuple(coordinated[b] if b >= 0 else d.id for b, d in zip(bloc_index, ds)),
         draft=None if chair.draft is None else np.array([chair.draft[k] for k in issues], dtype=dtype),
@@ -199,7 +201,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
             [[p.shift if p.issue == k else 0.0 for k in issues] for p in scenario.provisions], dtype=dtype
         ).reshape(len(scenario.provisions), len(issues)),
         provision_threshold=proc.provision_threshold,
-        cohesive_index=cohesive_index.astype(np.int64) if cohesive else None,
+        cohesive_index=cohesive_index if cohesive else None,
         cohesion=tuple(b.pull for b in cohesive),
         lead=lead if (lead >= 0).any() else None,
         stakeholders=compile_lobbies(scenario, dtype),
