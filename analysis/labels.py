@@ -22,6 +22,7 @@ SETTING_LABELS = {
     "procedure.vote_threshold": "vote threshold (share of yes)",
     "procedure.abstention_band": "abstention band (utility)",
     "procedure.provision_threshold": "share needed to delete a provision",
+    "procedure.provision_voting": "how delegations vote on provisions",
     "procedure.deadline_credibility": "credibility of the deadline",
     "procedure.resumable": "talks may resume",
     "procedure.sessions": "sessions (at most)",

@@ -309,7 +309,7 @@ class NegotiationModel(mesa.Model):
         """The last round of the final session opens with recorded votes on deleting single provisions
         (:func:`sim.steps.provision_votes`); ``provision_results`` keeps each vote, the text goes on without the
         provisions deleted."""
-        votes = steps.provision_votes(self.arrays, self.text, self.draw)
+        votes = steps.provision_votes(self.arrays, self.text, self.draw, self.belief)
         for j, pid in enumerate(self.arrays.provision_ids):
             self.provision_results[pid] = {
                 "called": bool(votes.called[j]),

@@ -206,6 +206,9 @@ class Procedure(Frozen):
     abstention_band: Unit = 0.05
     #: Share of those voting keep or delete that a recorded vote needs to delete a provision (docs/model.md §15).
     provision_threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.5
+    #: How a delegation weighs a provision in a recorded vote (docs/model.md §15): ``sophisticated`` — by what each
+    #: vote leads to, the text adopted or the talks failed (Farquharson 1969); ``sincere`` — the two texts alone.
+    provision_voting: Literal["sophisticated", "sincere"] = "sophisticated"
     #: How far delegations believe the deadline: 1 = it is final; c < 1 = they expect talks to go on (a session
     #: suspended and resumed), concede as if the talks ran longer, and come only c^(1/β) of the way to their outside option.
     deadline_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 1.0

@@ -95,7 +95,7 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
         if arrays.stakeholders:
             talks = replace(talks, draw=steps.lobby(arrays, talks.draw, talks.text))
         if t == arrays.rounds and arrays.provision_ids and not arrays.followed[session]:
-            talks = vote_on_provisions(arrays, talks, record)
+            talks = vote_on_provisions(arrays, talks, record, belief)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
         decision = steps.decide(
             arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t)
@@ -137,10 +137,13 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     return talks
 
 
-def vote_on_provisions(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
+def vote_on_provisions(
+    arrays: ScenarioArrays, talks: Talks, record: Record, belief: float | np.ndarray | None = None
+) -> Talks:
     """In the last round of the final session, before the decision on the whole text: the recorded votes on
-    deleting single provisions (:func:`sim.steps.provision_votes`); the text goes on without those deleted."""
-    votes = steps.provision_votes(arrays, talks.text, talks.draw)
+    deleting single provisions (:func:`sim.steps.provision_votes`, the deadline believed as far as ``belief``); the
+    text goes on without those deleted."""
+    votes = steps.provision_votes(arrays, talks.text, talks.draw, belief)
     for j, pid in enumerate(arrays.provision_ids):
         record[f"provision_{pid}"][talks.active] = np.where(
             votes.called[..., j], votes.kept[..., j].astype(np.int8), -1

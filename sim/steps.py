@@ -214,12 +214,55 @@ class ProvisionVotes:
     abstain: np.ndarray
 
 
-def provision_votes(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> ProvisionVotes:
+def foreseen_adoption(
+    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: float | np.ndarray | None = None
+) -> np.ndarray:
+    """Whether ``text`` would be adopted if the decision on the whole came now, in the final round: by consensus
+    (nobody who can block objects, by the deterministic rule, with any relief of isolation) or, where the rules
+    provide one, by the fallback vote. What a sophisticated voter foresees (Farquharson 1969). (..., K) → (...)."""
+    sure = replace(arrays, temperature=0.0)  # foresight by the deterministic rule: no draws are spent on it
+    util, threshold = assess(sure, text, draw, arrays.rounds, belief)
+    agreed = dyn.consensus_reached(decide(sure, util, threshold, arrays.rounds, belief).blocking)
+    if not arrays.vote_fallback:
+        return agreed
+    yes, no = ballots(sure, util, threshold)
+    return agreed | count_votes(sure, yes, no).adopted
+
+
+def provision_worth(
+    arrays: ScenarioArrays,
+    text: np.ndarray,
+    without: np.ndarray,
+    draw: Draw,
+    belief: float | np.ndarray | None = None,
+) -> np.ndarray:
+    """What keeping a provision is worth to each delegation: the text with it against the text without it.
+
+    ``sincere`` voting compares the two texts, u_i(p) − u_i(p′). ``sophisticated`` voting (the default) compares
+    what each vote leads to (Farquharson 1969; McKelvey & Niemi 1978): a text that would then fail is worth the
+    delegation's outside option o_i, not its utility — V_i(p) = u_i(p) if p would be adopted, else o_i — so a
+    delegation that prefers the package to no treaty defends a provision whose deletion would make another
+    delegation block the whole. Coordinated blocs pooled. (..., N)."""
+    util = dyn.utility(text, draw.position, draw.salience)
+    util_without = dyn.utility(without, draw.position, draw.salience)
+    if arrays.provision_voting == "sophisticated":
+        util = np.where(foreseen_adoption(arrays, text, draw, belief)[..., None], util, draw.outside_option)
+        util_without = np.where(
+            foreseen_adoption(arrays, without, draw, belief)[..., None], util_without, draw.outside_option
+        )
+    return pooled(arrays, util - util_without)
+
+
+def provision_votes(
+    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: float | np.ndarray | None = None
+) -> ProvisionVotes:
     """Before the decision on the whole text, one provision after another: a delegation that gains more than half
     the abstention band from deleting it calls a recorded vote; every delegation votes keep if the provision is worth
-    at least half the band to it, delete if deleting it is, and abstains in between (random-utility ballots at the
+    at least half the band to it (:func:`provision_worth`: sophisticated or sincere, per
+    ``procedure.provision_voting``), delete if deleting it is, and abstains in between (random-utility ballots at the
     scenario's temperature); a coordinated bloc votes as one. The provision is deleted iff the votes to delete reach
-    ``procedure.provision_threshold`` of those voting keep or delete — and the text moves by its ``shift``."""
+    ``procedure.provision_threshold`` of those voting keep or delete — and the text moves by its ``shift``.
+    ``belief``: how far the delegations believe the deadline (:func:`credibility`), for the demands foreseen."""
     n_provisions = len(arrays.provision_ids)
     lead = text.shape[:-1]
     out = {
@@ -235,9 +278,7 @@ def provision_votes(arrays: ScenarioArrays, text: np.ndarray, draw: Draw) -> Pro
     half = arrays.abstention_band / 2
     for j in range(n_provisions):
         without = np.clip(text + arrays.provision_shift[j], 0.0, 1.0).astype(text.dtype)
-        worth = pooled(
-            arrays, dyn.utility(text, draw.position, draw.salience) - dyn.utility(without, draw.position, draw.salience)
-        )
+        worth = provision_worth(arrays, text, without, draw, belief)
         calls = dyn.ballots(worth, np.float32(half), arrays.abstention_band)[1]  # would vote to delete
         if arrays.stochastic:
             keep, delete = dyn.random_ballots(

@@ -8,7 +8,9 @@ from sim import simulate
 from tests.builders import build, delegation
 
 
-def votes_on(provision_shift: float, keepers: int, deleters: int, middle: int = 0, **extra):
+def votes_on(
+    provision_shift: float, keepers: int, deleters: int, middle: int = 0, voting: str = "sophisticated", **extra
+):
     """A take-it-or-leave-it text at safeguards 0.6 with one provision; ``keepers`` value it (ideal 0.9),
     ``deleters`` gain from deleting it (ideal 0.2), ``middle`` are indifferent (ideal 0.6, low salience on it)."""
     members = (
@@ -20,7 +22,7 @@ def votes_on(provision_shift: float, keepers: int, deleters: int, middle: int = 
         members,
         provisions=[{"id": "p", "issue": "safeguards", "shift": provision_shift}],
         chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-        procedure={"rounds": 2, "fallback": "vote"},
+        procedure={"rounds": 2, "fallback": "vote", "provision_voting": voting},
         uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02},
         **extra,
     )
@@ -57,3 +59,59 @@ def test_deleting_a_provision_moves_the_text_by_its_shift():
 def test_without_a_delegation_that_gains_from_deletion_no_vote_is_called():
     results = simulate(votes_on(-0.2, keepers=5, deleters=0, middle=2), 50, 5)
     assert (results.record["provision_p"] == -1).all()
+
+
+def guarded_provision(voting: str):
+    """A held text at safeguards 0.6 whose provision (deleting it moves safeguards to 0.4) a guardian needs: G
+    (ideal 0.9, outside option 0.8) accepts the text with it (utility 0.85) and blocks it without (0.75). Six
+    delegations of the middle (ideal 0.45) would rather have the text without it (0.975 against 0.925), but far
+    rather any treaty than none (outside option 0.5). No fallback: a blocked text fails."""
+    members = [delegation("G", 0.5, 0.9, reservation=0.9, outside_option=0.8)] + [
+        delegation(f"M{i}", 0.5, 0.45, reservation=0.95, outside_option=0.5) for i in range(6)
+    ]
+    return build(
+        members,
+        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
+        procedure={"rounds": 2, "fallback": "none", "provision_voting": voting},
+        uncertainty={"position": 0.01, "salience": 0.02, "reservation": 0.01},
+    )
+
+
+def test_sophisticated_voters_keep_a_provision_whose_deletion_would_sink_the_text():
+    """Farquharson (1969): the middle votes on what each ballot leads to — the treaty with the provision, or no treaty
+    — and keeps the provision; sincere voters delete it and the guardian then blocks the whole."""
+    sophisticated = simulate(guarded_provision("sophisticated"), 100, 6)
+    sincere = simulate(guarded_provision("sincere"), 100, 6)
+    assert (sophisticated.record["provision_p"] != 0).all()  # never deleted
+    assert (sophisticated.outcome_labels() == "consensus").mean() > 0.95
+    assert (sincere.record["provision_p"] == 0).mean() > 0.95
+    assert (sincere.outcome_labels() == "failed").mean() > 0.95
+
+
+def test_sophisticated_voting_is_sincere_voting_when_a_deletion_sinks_nothing():
+    """With a fallback vote that adopts the text either way, what each ballot leads to is the text itself: the two
+    rules give the same votes, replicate by replicate."""
+    for keepers, deleters, middle in ((4, 3, 3), (2, 6, 0)):
+        both = [
+            simulate(votes_on(-0.2, keepers, deleters, middle, voting=voting), 100, 7)
+            for voting in ("sophisticated", "sincere")
+        ]
+        assert both[0].outcome_labels().tolist() == both[1].outcome_labels().tolist()  # the text is adopted either way
+        for column in ("provision_p", "keep_p", "delete_p", "abstain_p"):
+            assert np.array_equal(both[0].record[column], both[1].record[column]), column
+
+
+def test_the_mesa_model_foresees_as_the_batched_engine_does():
+    """Both runners call the same foresight (sim.steps.provision_votes): same outcome and provision vote, replicate
+    by replicate, under both rules — including the guarded case, where the two rules differ."""
+    from sim.model import NegotiationModel
+
+    for voting in ("sophisticated", "sincere"):
+        scenario = guarded_provision(voting)
+        batch = simulate(scenario, 6, 8)
+        for k in range(6):
+            model = NegotiationModel(scenario, seed=8, replicate=k).run()
+            assert model.outcome == batch.outcome_labels()[k], (voting, k)
+            vote = model.provision_results.get("p", {"called": False})
+            assert batch.record["provision_p"][k] == (int(vote["kept"]) if vote["called"] else -1), (voting, k)

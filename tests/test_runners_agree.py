@@ -157,6 +157,7 @@ def random_scenario(rng: np.random.Generator, number: int):
                 "deadline_credibility": float(rng.choice([1.0, 0.8])),
                 "sessions": int(rng.integers(1, 4)),
                 "resumable": bool(rng.uniform() < 0.4),
+                "provision_voting": ("sophisticated", "sincere")[number % 2],
             },
             "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
             "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
