@@ -61,7 +61,7 @@ def test_without_a_delegation_that_gains_from_deletion_no_vote_is_called():
     assert (results.record["provision_p"] == -1).all()
 
 
-def guarded_provision(voting: str):
+def guarded_provision(voting: str, fallback: str = "none", **extra):
     """A held text at safeguards 0.6 whose provision (deleting it moves safeguards to 0.4) a guardian needs: G
     (ideal 0.9, outside option 0.8) accepts the text with it (utility 0.85) and blocks it without (0.75). Six
     delegations of the middle (ideal 0.45) would rather have the text without it (0.975 against 0.925), but far
@@ -73,8 +73,9 @@ def guarded_provision(voting: str):
         members,
         provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
         chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-        procedure={"rounds": 2, "fallback": "none", "provision_voting": voting},
+        procedure={"rounds": 2, "fallback": fallback, "provision_voting": voting},
         uncertainty={"position": 0.01, "salience": 0.02, "reservation": 0.01},
+        **extra,
     )
 
 
@@ -87,6 +88,23 @@ def test_sophisticated_voters_keep_a_provision_whose_deletion_would_sink_the_tex
     assert (sophisticated.outcome_labels() == "consensus").mean() > 0.95
     assert (sincere.record["provision_p"] == 0).mean() > 0.95
     assert (sincere.outcome_labels() == "failed").mean() > 0.95
+
+
+def test_with_a_vote_that_would_adopt_the_text_without_it_the_middle_deletes_the_provision():
+    """The guarded case under a fallback vote: the guardian would block the text without the provision, but six of
+    seven would then adopt it by a two-thirds vote — nothing is at stake, and sophisticated voters delete it too
+    (the uncc2024_provisions finding, docs/model.md section 15)."""
+    results = simulate(guarded_provision("sophisticated", fallback="vote"), 100, 9)
+    assert (results.record["provision_p"] == 0).mean() > 0.95
+    assert (results.outcome_labels() == "vote").mean() > 0.95
+
+
+def test_a_guardian_that_would_come_round_alone_is_foreseen_to():
+    """With a high cost of blocking alone the guardian accepts the text without the provision rather than stand
+    alone (section 10): deleting it sinks nothing, so the middle deletes it and the text is adopted by consensus."""
+    results = simulate(guarded_provision("sophisticated", behaviour={"isolation_cost": 0.5}), 100, 10)
+    assert (results.record["provision_p"] == 0).mean() > 0.95
+    assert (results.outcome_labels() == "consensus").mean() > 0.95
 
 
 def test_sophisticated_voting_is_sincere_voting_when_a_deletion_sinks_nothing():
