@@ -80,6 +80,21 @@ def stakeholders(scenario: Scenario) -> list[str]:
     return [f"{len(active)} stakeholder(s) without a vote press delegations each round: " + ", ".join(parts)]
 
 
+def provisions(scenario: Scenario) -> list[str]:
+    """How the provisions put to recorded votes are weighed (docs/model.md section 15)."""
+    if not scenario.provisions:
+        return []
+    how = (
+        "by what each ballot leads to, the text adopted or the talks failed (sophisticated)"
+        if scenario.procedure.provision_voting == "sophisticated"
+        else "by the two texts alone (sincere)"
+    )
+    share = scenario.procedure.provision_threshold
+    return [
+        f"{len(scenario.provisions)} provision(s) put to recorded votes, weighed {how}; deleted by {share:g} of votes"
+    ]
+
+
 def describe(scenario: Scenario) -> list[str]:
     """The assumptions behind a run's number, most consequential first."""
     return [
@@ -88,4 +103,5 @@ def describe(scenario: Scenario) -> list[str]:
         *behaviour(scenario),
         *coalitions(scenario),
         *stakeholders(scenario),
+        *provisions(scenario),
     ]

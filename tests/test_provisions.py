@@ -133,3 +133,12 @@ def test_the_mesa_model_foresees_as_the_batched_engine_does():
             assert model.outcome == batch.outcome_labels()[k], (voting, k)
             vote = model.provision_results.get("p", {"called": False})
             assert batch.record["provision_p"][k] == (int(vote["kept"]) if vote["called"] else -1), (voting, k)
+
+
+def test_the_report_says_how_provisions_are_voted_on():
+    from sim.assumptions import describe
+
+    assert not any("provision" in line for line in describe(build([delegation("A", 0.5, 0.5)])))
+    for voting, word in (("sophisticated", "sophisticated"), ("sincere", "sincere")):
+        lines = [line for line in describe(guarded_provision(voting)) if "provision" in line]
+        assert len(lines) == 1 and word in lines[0] and "0.5" in lines[0]
