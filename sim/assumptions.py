@@ -91,7 +91,8 @@ def provisions(scenario: Scenario) -> list[str]:
     )
     share = scenario.procedure.provision_threshold
     return [
-        f"{len(scenario.provisions)} provision(s) put to recorded votes, weighed {how}; deleted by {share:g} of votes"
+        f"{len(scenario.provisions)} provision(s) put to recorded votes, weighed {how}; "
+        f"one is deleted when {share:g} of the keep/delete votes say delete"
     ]
 
 
