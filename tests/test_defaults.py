@@ -31,3 +31,18 @@ def test_every_command_and_the_dashboard_default_to_the_default_seed():
     assert RunConfig.model_fields["seed"].default == DEFAULT_SEED
     assert inspect.signature(Game).parameters["seed"].default == DEFAULT_SEED
     assert inspect.signature(monte_carlo).parameters["seed"].default == DEFAULT_SEED
+
+
+def test_every_rule_of_a_scenario_can_be_set_on_the_command_line():
+    """Each field of the scenario's rule sections has its key in conf/config.yaml (``null``: as the scenario says),
+    so ``procedure.provision_voting=sincere`` works like every other setting, without Hydra's ``+``."""
+    import typing
+
+    from sim.scenario import Scenario
+
+    config = yaml.safe_load((CONF / "config.yaml").read_text(encoding="utf-8"))
+    for section in ("procedure", "chair", "uncertainty", "behaviour", "ratification"):
+        annotation = Scenario.model_fields[section].annotation
+        model = next(a for a in (annotation, *typing.get_args(annotation)) if hasattr(a, "model_fields"))
+        missing = set(model.model_fields) - set(config[section])
+        assert not missing, (section, missing)
