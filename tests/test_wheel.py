@@ -101,7 +101,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def test_the_installed_package_is_the_wheel_with_its_data(installed):
     cwd, env = installed
     code = (
-        "import json, sim, sim.cli, analysis.backtest as b, analysis.sensitivity as s, sim.resources as r; "
+        "import json, sim, sim.cli, sim.analysis.backtest as b, sim.analysis.sensitivity as s, sim.resources as r; "
         "print(json.dumps({'file': sim.__file__, 'scenarios': sim.available_scenarios(), "
         "'version': sim.__version__, 'checkout': str(r.checkout()), 'conf': sim.cli.CONF_DIR, "
         "'library': b.LIBRARY.is_dir(), 'experiment': s.DEFAULT_EXPERIMENT.is_file()}))"
