@@ -305,7 +305,7 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 5) -> pd.DataFrame:
 
 def plot_reliability(table: pd.DataFrame, ax: Any = None, label: str = "model") -> Any:
     """Observed share adopted against the mean forecast per bin (dot area = cases); the diagonal is perfect."""
-    from analysis.plots import _axes, legend_outside
+    from sim.analysis.plots import _axes, legend_outside
 
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle="--", label="perfectly calibrated")
@@ -335,7 +335,7 @@ def plot_reliability(table: pd.DataFrame, ax: Any = None, label: str = "model") 
 
 def plot_cases(table: pd.DataFrame, column: str = outcomes.ADOPTED.key, ax: Any = None) -> Any:
     """One bar per case: the forecast P(adopted), coloured by what really happened (sorted by forecast)."""
-    from analysis.plots import _axes
+    from sim.analysis.plots import _axes
 
     ax = _axes(ax)
     ordered = table.sort_values(column)
@@ -356,7 +356,7 @@ def write_outputs(result: Mapping[str, Any], out: Path, formats: Sequence[str] =
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import figure_style, save_figure
+    from sim.analysis.plots import figure_style, save_figure
     from sim.io import atomic_write
 
     written = []
@@ -447,7 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with command_boundary("treatysim-backtest"):
-        from analysis.plots import figure_formats
+        from sim.analysis.plots import figure_formats
 
         formats = figure_formats(args.format)
         if args.replicates < 1 or not 0 <= args.seed < 2**63:

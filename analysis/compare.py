@@ -8,7 +8,7 @@
 
 Every scenario runs with the same replicates and master seed. The table (printed, and written as
 ``comparison.csv``) has one row per scenario: P(consensus), P(vote), P(failed), P(adopted), each with its 95%
-Wilson interval, and the most likely outcome; ``comparison.png`` draws them (:func:`analysis.plots.plot_scenario_comparison`).
+Wilson interval, and the most likely outcome; ``comparison.png`` draws them (:func:`sim.analysis.plots.plot_scenario_comparison`).
 A bad scenario name or file prints one line per problem and exits with code 2, before anything runs; Ctrl-C exits
 with 130 (:func:`sim.errors.command_boundary`, as every command).
 """
@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.report import format_estimate
 from sim import outcomes
+from sim.analysis.report import format_estimate
 from sim.errors import ScenarioError, command_boundary
 from sim.inputs import DEFAULT_SEED
 
@@ -42,7 +42,7 @@ def most_likely_outcome(summary: Mapping[str, Any]) -> str:
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:
     """Load every scenario first (so a bad name fails before any run), then simulate and summarise each, naming
     delegations and blocs as every report does (:meth:`sim.scenario.Scenario.display_names`)."""
-    from analysis.stats import summarize
+    from sim.analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario
 
@@ -65,7 +65,7 @@ def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, An
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as an aligned text table, each probability followed by its 95% interval."""
     width = max([len("scenario")] + [len(str(r["scenario"])) for r in rows])
-    cell = 25  # the widest cell, "<0.001 [<0.001, <0.001]", and two spaces (rounding: analysis.report)
+    cell = 25  # the widest cell, "<0.001 [<0.001, <0.001]", and two spaces (rounding: sim.analysis.report)
     head = f"{'scenario':<{width}}  " + "".join(f"{HEADERS[k]:<{cell}}" for k in KEYS) + "most likely"
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -101,7 +101,7 @@ def write_outputs(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from analysis.plots import figure_style, plot_scenario_comparison, save_figure
+        from sim.analysis.plots import figure_style, plot_scenario_comparison, save_figure
 
         with figure_style():
             fig, ax = plt.subplots(figsize=(8, 0.6 * len(summaries) + 1.6))
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.scenarios or available_scenarios()
     out = args.out or Path("outputs") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-compare"):
-        from analysis.plots import figure_formats
+        from sim.analysis.plots import figure_formats
 
         formats = figure_formats(args.format)
         if not 1 <= args.replicates <= MAX_REPLICATES or not 0 <= args.seed < 2**63:

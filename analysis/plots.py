@@ -1,6 +1,6 @@
 """Figures of a run. Each function takes data and an optional matplotlib ``ax`` and returns the ``ax``.
 
-Statistics come from :mod:`analysis.stats`; names on axes and titles from :mod:`analysis.labels`; file names are
+Statistics come from :mod:`sim.analysis.stats`; names on axes and titles from :mod:`sim.analysis.labels`; file names are
 chosen by the caller. :func:`figure_style` is the one style of every command's figures (draw inside it) and
 :func:`save_figure` the one way every command writes a figure, in each format asked (``figures.format``: png, svg,
 pdf). Legends sit outside the data (:func:`legend_outside`).
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.labels import scenario_label
+from sim.analysis.labels import scenario_label
 from sim.errors import ScenarioError
 from sim.outcomes import ADOPTED, OUTCOMES, SUMMARY_ROWS
 
@@ -243,8 +243,8 @@ def plot_scenario_comparison(
 ) -> Any:
     """One bar per scenario, split into P(consensus), P(vote) and P(failed); P(adopted) with its 95% interval on top.
 
-    ``summaries`` are :func:`analysis.stats.summarize` outputs (with the scenario's ``title`` where known), drawn top
-    to bottom in the order given and named by their title (or by the user's ``labels`` of their ids).
+    ``summaries`` are :func:`sim.analysis.stats.summarize` outputs (with the scenario's ``title`` where known), drawn
+    top to bottom in the order given and named by their title (or by the user's ``labels`` of their ids).
     """
     ax = _axes(ax)
     y = np.arange(len(summaries))[::-1]

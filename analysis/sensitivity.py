@@ -11,7 +11,7 @@ inputs, not Monte Carlo noise. The output is a probability such as P(adopted).
 Methods: Sobol first-order and total indices with Saltelli's sampling scheme (Sobol' 2001; Saltelli 2002;
 Saltelli et al. 2010), or Morris elementary effects (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007).
 
-Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m analysis.sensitivity``; without
+Run it as ``treatysim-sensitivity [EXPERIMENT.yaml] [--out DIR]`` or ``python -m sim.analysis.sensitivity``; without
 ``--out`` each run writes to its own dated folder, ``outputs/sensitivity/DATE_TIME``. Bad input prints one line per
 problem and exits with code 2, Ctrl-C exits with 130 (:func:`sim.errors.command_boundary`, as every command).
 """
@@ -254,7 +254,7 @@ def evaluate(config: SensitivityConfig, names: list[str], samples: np.ndarray) -
     seed (a progress bar on a terminal)."""
     from tqdm import tqdm
 
-    from analysis.stats import summarize
+    from sim.analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario, with_overrides
 
@@ -308,8 +308,9 @@ def plot_indices(
     indices: pd.DataFrame, ax: Any = None, output: str = "p_adopted", names: dict[str, str] | None = None
 ) -> Any:
     """Bar chart of the indices with their 95% intervals: Sobol total (ST) and first-order (S1), or Morris μ*;
-    ``names`` maps each input (a dotted setting) to the label the axis shows (:func:`analysis.labels.setting_label`)."""
-    from analysis.plots import _axes, legend_outside
+    ``names`` maps each input (a dotted setting) to the label the axis shows
+    (:func:`sim.analysis.labels.setting_label`)."""
+    from sim.analysis.plots import _axes, legend_outside
 
     ax = _axes(ax)
     table = indices.iloc[::-1]
@@ -332,7 +333,7 @@ def plot_indices(
 def input_labels(config: SensitivityConfig, labels: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
     """The scenario's title and a readable name for each input (the delegation's name, the issue's label), for the
     figure; the user's ``labels`` (by dotted name) win."""
-    from analysis.labels import setting_label
+    from sim.analysis.labels import setting_label
     from sim.loading import load_scenario
 
     scenario = load_scenario(config.scenario)
@@ -357,7 +358,7 @@ def write_outputs(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.plots import figure_style, save_figure
+    from sim.analysis.plots import figure_style, save_figure
     from sim.io import atomic_write
 
     written = [
@@ -422,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "sensitivity" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     with command_boundary("treatysim-sensitivity"):
-        from analysis.plots import figure_formats
+        from sim.analysis.plots import figure_formats
 
         formats = figure_formats(args.format)
         config = load_experiment(args.experiment)

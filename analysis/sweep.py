@@ -7,9 +7,9 @@ and, last and atomically, ``summary.json``: a job without it is incomplete and i
 complete it). A *swept parameter* is a run setting (``procedure.rounds``, ``chair.strategy``, ...) that was
 overridden for a job or that differs between jobs; each one becomes a column.
 
-The jobs are read by :mod:`analysis.sweep_jobs`, the tables are in :mod:`analysis.sweep_tables`, their statistics in :mod:`analysis.sweep_stats` and the figures in
-:mod:`analysis.sweep_plots`; this module stays light because Hydra imports it for :class:`SweepProgress` on every run
-(``conf/config.yaml``).
+The jobs are read by :mod:`sim.analysis.sweep_jobs`, the tables are in :mod:`sim.analysis.sweep_tables`, their
+statistics in :mod:`sim.analysis.sweep_stats` and the figures in :mod:`sim.analysis.sweep_plots`; this module stays
+light because Hydra imports it for :class:`SweepProgress` on every run (``conf/config.yaml``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
-from analysis.sweep_jobs import (
+from sim.analysis.sweep_jobs import (
     FIXED,
     NOT_PARAMETERS,
     Job,
@@ -83,7 +83,7 @@ class RunFolderCheck(Callback):
 
 class JobMap(Callback):
     """Hydra callback (``conf/config.yaml``): after each job of a sweep and at its end, ``SWEEP_DIR/jobs.csv`` maps
-    each job's folder to its overrides (:func:`analysis.sweep_jobs.write_job_map`). Hydra numbers the folders
+    each job's folder to its overrides (:func:`sim.analysis.sweep_jobs.write_job_map`). Hydra numbers the folders
     rather than naming them by their overrides, which could be long, and would change the folders a rerun resumes."""
 
     def on_job_end(self, config: Any, job_return: Any, **kwargs: Any) -> None:
@@ -97,7 +97,7 @@ class JobMap(Callback):
 
     @staticmethod
     def write(config: Any) -> None:
-        from analysis.sweep_jobs import write_job_map
+        from sim.analysis.sweep_jobs import write_job_map
 
         try:
             write_job_map(Path(str(config.hydra.sweep.dir)))
@@ -176,9 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", help="figure format(s): png, svg, pdf or several as svg,pdf (default: the sweep's)")
     args = parser.parse_args(argv)
     with command_boundary("treatysim-aggregate"):
-        from analysis.plots import figure_formats
-        from analysis.sweep_plots import write_figures
-        from analysis.sweep_tables import write_tables
+        from sim.analysis.plots import figure_formats
+        from sim.analysis.sweep_plots import write_figures
+        from sim.analysis.sweep_tables import write_tables
 
         formats = figure_formats(args.format) if args.format else None
         jobs, incomplete = read_sweep(args.sweep_dir)

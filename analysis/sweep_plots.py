@@ -1,7 +1,7 @@
-"""Figures of a sweep. Each ``plot_*`` function takes data (from :mod:`analysis.sweep_stats`) and an optional
+"""Figures of a sweep. Each ``plot_*`` function takes data (from :mod:`sim.analysis.sweep_stats`) and an optional
 matplotlib ``ax`` and returns the ``ax``; :func:`write_figures` facets them by scenario and writes the files
-``treatysim-aggregate`` makes, in the one figure style and each format asked (:mod:`analysis.plots`), naming
-settings, scenarios, issues and delegations by readable labels (:mod:`analysis.labels`).
+``treatysim-aggregate`` makes, in the one figure style and each format asked (:mod:`sim.analysis.plots`), naming
+settings, scenarios, issues and delegations by readable labels (:mod:`sim.analysis.labels`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.labels import issue_axis_label, scenario_label, setting_label
-from analysis.plots import _axes, figure_style, integer_ticks, legend_outside, save_figure
 from sim import outcomes
+from sim.analysis.labels import issue_axis_label, scenario_label, setting_label
+from sim.analysis.plots import _axes, figure_style, integer_ticks, legend_outside, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.sweep_jobs import Job
+    from sim.analysis.sweep_jobs import Job
 
 #: The resolution of the sweep figures (wide facets: a little lower than a single run's).
 DPI = 110
@@ -34,10 +34,10 @@ def plot_adoption_curve(
     axis_label: str | None = None,
 ) -> Any:
     """P(adopted) (or the probability ``label`` names) against one swept parameter with its 95% band; ``curve``
-    is one scenario's rows of :func:`analysis.sweep_stats.adoption_by`. Numeric values go on a numeric axis (whole
+    is one scenario's rows of :func:`sim.analysis.sweep_stats.adoption_by`. Numeric values go on a numeric axis (whole
     numbers on whole-number ticks), others are spaced evenly; the axis is named ``axis_label`` (the setting's
     readable name) or, without one, the setting itself. Call it again on the same ``ax`` to add another probability;
-    the legend is the caller's (outside the data: :func:`analysis.plots.legend_outside`)."""
+    the legend is the caller's (outside the data: :func:`sim.analysis.plots.legend_outside`)."""
     ax = _axes(ax)
     colour = colour or outcomes.ADOPTED.colour
     values = curve[parameter].tolist()
@@ -61,7 +61,7 @@ def plot_adoption_curve(
 
 def plot_outcome_shares_by_scenario(shares: pd.DataFrame, ax: Any = None, names: dict[str, str] | None = None) -> Any:
     """Stacked bars of each outcome's share per scenario, with 95% intervals (from
-    :func:`analysis.sweep_stats.outcome_shares`); ``names`` maps scenario ids to what the axis shows (titles)."""
+    :func:`sim.analysis.sweep_stats.outcome_shares`); ``names`` maps scenario ids to what the axis shows (titles)."""
     ax = _axes(ax)
     scenarios = sorted(shares["scenario"].unique())
     y = np.arange(len(scenarios))
@@ -132,7 +132,7 @@ def plot_final_text_density(
 
 def plot_agreement_rounds(rounds: pd.DataFrame, ax: Any = None) -> Any:
     """Share of consensus replicates by rounds left before the deadline (0 = the deadline round), one series per
-    deadline; ``rounds`` is one scenario's rows of :func:`analysis.sweep_stats.agreement_rounds`. The axis spans
+    deadline; ``rounds`` is one scenario's rows of :func:`sim.analysis.sweep_stats.agreement_rounds`. The axis spans
     every round of the longest deadline (whole rounds only), so a single bar reads as "all in that round"."""
     ax = _axes(ax)
     deadlines = sorted(rounds["rounds"].unique())
@@ -156,7 +156,7 @@ def plot_agreement_rounds(rounds: pd.DataFrame, ax: Any = None) -> Any:
 
 def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15, names: dict[str, str] | None = None) -> Any:
     """How often each delegation still blocks at the deadline (the ``top`` most frequent), with 95% intervals;
-    ``shares`` is one scenario's rows of :func:`analysis.sweep_stats.blocking_shares`, ``names`` the delegations'
+    ``shares`` is one scenario's rows of :func:`sim.analysis.sweep_stats.blocking_shares`, ``names`` the delegations'
     names by id."""
     ax = _axes(ax)
     part = shares.head(top).iloc[::-1]
@@ -185,9 +185,9 @@ def write_figures(
     import matplotlib
 
     matplotlib.use("Agg")
-    from analysis.sweep_jobs import swept_parameters
-    from analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares, outcome_shares
-    from analysis.sweep_tables import replicate_table, summary_table
+    from sim.analysis.sweep_jobs import swept_parameters
+    from sim.analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares, outcome_shares
+    from sim.analysis.sweep_tables import replicate_table, summary_table
 
     formats = tuple(formats or recorded_formats(jobs))
     labels = {**recorded_labels(jobs), **(labels or {})}

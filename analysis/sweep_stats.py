@@ -1,8 +1,8 @@
-"""Statistics of a sweep, from the tables of :mod:`analysis.sweep_tables`: adoption against a swept parameter, the
+"""Statistics of a sweep, from the tables of :mod:`sim.analysis.sweep_tables`: adoption against a swept parameter, the
 outcome shares per scenario, when consensus comes, and who blocks.
 
 Probabilities are pooled over jobs as counts (successes out of replicates), and every interval is the Wilson score
-interval of :func:`analysis.stats.wilson_interval` (Wilson 1927; Brown, Cai & DasGupta 2001), which keeps its
+interval of :func:`sim.analysis.stats.wilson_interval` (Wilson 1927; Brown, Cai & DasGupta 2001), which keeps its
 coverage near 0 and 1, where adoption likelihoods often sit.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analysis.stats import wilson_interval
 from sim import outcomes
+from sim.analysis.stats import wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd

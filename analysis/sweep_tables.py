@@ -1,6 +1,6 @@
 """A sweep's tables: one row per job and statistic (``sweep_summary``) and one row per replicate
 (``sweep_replicates``), each written as Parquet and CSV by ``treatysim-aggregate``. The jobs come from
-:func:`analysis.sweep.read_sweep`.
+:func:`sim.analysis.sweep.read_sweep`.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.sweep_jobs import Job, swept_parameters
 from sim import outcomes
+from sim.analysis.sweep_jobs import Job, swept_parameters
 from sim.results import rule_names
 
 if TYPE_CHECKING:

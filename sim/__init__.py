@@ -1,12 +1,18 @@
 """treatysim: simulate multilateral treaty negotiations and estimate how likely a text is to be adopted.
 
 The data flow: ``load_scenario()`` → frozen :class:`Scenario` → :func:`simulate` (batched Monte Carlo) or
-:class:`NegotiationModel` (Mesa, one run step by step) → :class:`Results` → ``analysis``.
+:class:`NegotiationModel` (Mesa, one run step by step) → :class:`Results` → ``sim.analysis``.
 Everything is imported lazily: Mesa costs most of a second to import and the Monte Carlo path needs none of it.
+
+The analysis is the subpackage ``sim.analysis``, kept in the repository's ``analysis/`` folder beside ``sim/`` (the
+layout is fixed) so that no top-level ``analysis`` is installed to collide with other packages: a wheel maps the folder
+to ``sim/analysis`` (``pyproject.toml``, ``[tool.setuptools.package-dir]``), and a checkout finds it through
+:data:`__path__` (below).
 """
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +47,38 @@ __all__ = [
     "simulate",
     "with_overrides",
 ]
+
+
+def _checkout_root() -> str | None:
+    """The repository this package runs from when ``sim.analysis`` must be found in its ``analysis/`` folder: there is
+    no ``sim/analysis/`` (a wheel has one), the parent holds ``analysis/__init__.py`` and a ``pyproject.toml`` that
+    names treatysim (:func:`sim.resources.checkout`). Plain file checks first, so an installed package, whose parent is
+    ``site-packages``, is told apart without reading anything (even beside another distribution's ``analysis``)."""
+    package = os.path.dirname(os.path.realpath(__file__))
+    root = os.path.dirname(package)
+    if os.path.isdir(os.path.join(package, "analysis")):
+        return None
+    if not (
+        os.path.isfile(os.path.join(root, "analysis", "__init__.py"))
+        and os.path.isfile(os.path.join(root, "pyproject.toml"))
+    ):
+        return None
+    from sim.resources import checkout
+
+    found = checkout()
+    return str(found) if found is not None else None
+
+
+# From a checkout (tests from the repository's root, a worktree on PYTHONPATH, an editable install), the package's
+# __path__ is extended with the repository's root, so ``import sim.analysis`` finds ``<root>/analysis`` after looking in
+# ``sim/`` itself: the standard mechanism by which a package spans several folders (cf. pkgutil.extend_path). It is
+# deterministic (this checkout's folder, whatever else is on sys.path or was installed in editable mode), and an
+# installed wheel adds nothing (its ``sim/analysis/`` is a real folder). The root's other folders are not meant as
+# subpackages (nothing imports ``sim.tests`` or ``sim.tools``); tests/test_namespace.py checks both cases.
+_root = _checkout_root()
+if _root is not None and _root not in __path__:
+    __path__.append(_root)
+del _root
 
 
 def __getattr__(name: str) -> Any:

@@ -44,7 +44,7 @@ def task(cfg: DictConfig) -> None:
 def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
     """Validate, run (complete results of the same settings are reused; ``resume``: a sweep job run earlier with
     other settings is run again rather than refused), print the report; turn bad input and Ctrl-C into clean exits."""
-    from analysis.report import format_summary
+    from sim.analysis.report import format_summary
     from sim.config import parse_run_config
     from sim.runner import run
 

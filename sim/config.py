@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from analysis.plots import FIGURE_FORMATS
+from sim.analysis.plots import FIGURE_FORMATS
 from sim.errors import ScenarioError, describe_pydantic_error, from_validation_error
 from sim.inputs import DEFAULT_SEED
 from sim.scenario import reject_bool_numbers
@@ -33,7 +33,7 @@ SCENARIO_SECTIONS = (
 class FigureSettings(BaseModel):
     """Which figures a run writes and how: ``enabled`` (``figures=false`` writes none), ``format`` (one of
     :data:`FIGURE_FORMATS` or a list of them: each figure is written once per format) and ``labels`` (the user's
-    names for settings, scenario ids and issue ids on axes and titles, :mod:`analysis.labels`)."""
+    names for settings, scenario ids and issue ids on axes and titles, :mod:`sim.analysis.labels`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

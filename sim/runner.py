@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.plots import FIGURE_FORMATS
+from sim.analysis.plots import FIGURE_FORMATS
 from sim.config import RunConfig
 from sim.engine import simulate_chunks
 from sim.errors import ScenarioError
@@ -79,7 +79,7 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
     clear_previous_run(output_dir)
     atomic_write_json(output_dir / CONFIG_FILE, record)
     tally, fingerprint = simulate_into_table(scenario, config, output_dir / RESULTS_FILE)
-    from analysis.stats import summary as summarize_tally
+    from sim.analysis.stats import summary as summarize_tally
     from sim.assumptions import describe
 
     summary = {
@@ -315,15 +315,15 @@ def write_figures(
 ) -> list[Path]:
     """``outcome_shares``, ``policy_map`` (the first two issues; a one-issue scenario's along its one issue) and,
     where the scenario has an entry-into-force rule, ``ratification`` (the ratification curve), each in every format
-    of ``formats``, in the one figure style (:func:`analysis.plots.figure_style`); axes name the issues by their labels
-    and the meanings of their ends, titles the scenario by its title (``labels``: the user's own names, by id)."""
+    of ``formats``, in the one figure style (:func:`sim.analysis.plots.figure_style`); axes name the issues by their
+    labels and the meanings of their ends, titles the scenario by its title (``labels``: the user's own names, by id)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.labels import issue_axis_label, scenario_label
-    from analysis.plots import (
+    from sim.analysis.labels import issue_axis_label, scenario_label
+    from sim.analysis.plots import (
         figure_style,
         plot_outcome_shares,
         plot_policy_map,

@@ -1,7 +1,7 @@
 """The streaming tally of a run: what its summary needs, gathered chunk by chunk in memory bounded by a block.
 
 A :class:`Tally` keeps no column of every replicate. It reduces what it is given, block by block of
-:data:`BLOCK` replicates, to what the summary (:func:`analysis.stats.summary`) asks of it:
+:data:`BLOCK` replicates, to what the summary (:func:`sim.analysis.stats.summary`) asks of it:
 
 - each per-delegation column (R × N) to two counts: how often each delegation is marked, and how often each
   decider — a delegation, or a coordinated bloc counted as one — is the *only* one marked;

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis import backtest as bt
+from sim.analysis import backtest as bt
 from sim.errors import ScenarioError
 from sim.inputs import DEFAULT_SEED
 from tests.builders import build, delegation
@@ -96,7 +96,7 @@ def test_the_command_reports_a_missing_folder_in_one_line(tmp_path, capsys):
 def test_the_backtest_does_not_get_worse_than_recorded(tmp_path):
     """The library's scores at the recorded settings (few replicates, the grid, leave-one-out) against the values
     committed in docs/backtest_record.json: a model change that hurts forecasting by more than 0.02 fails here.
-    Regenerate the record with `python -m analysis.backtest --grid -n 50 --record` and say why in the commit."""
+    Regenerate the record with `python -m sim.analysis.backtest --grid -n 50 --record` and say why in the commit."""
     record = json.loads(RECORD.read_text(encoding="utf-8"))
     result = bt.run_backtest(bt.read_library(bt.LIBRARY), record["replicates"], record["seed"], grid=True)
     scores = result["scores"].set_index("forecaster")

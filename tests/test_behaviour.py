@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.stats import outcome_counts
 from sim import load_scenario, simulate, with_overrides
+from sim.analysis.stats import outcome_counts
 from sim.outcomes import CONSENSUS as _C
 from sim.outcomes import FAILED as _F
 from sim.outcomes import VOTE as _V

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-import analysis.compare
-import analysis.sensitivity
-import analysis.sweep
+import sim.analysis.compare
+import sim.analysis.sensitivity
+import sim.analysis.sweep
 from sim.errors import EXIT_INTERRUPTED, EXIT_USAGE, ScenarioError
 
 
@@ -24,7 +24,7 @@ def _bad_input(*args, **kwargs):
 
 
 def compare(tmp_path: Path) -> tuple[Callable[[], object], str]:
-    return (lambda: analysis.compare.main(["classroom", "-n", "5", "--out", str(tmp_path / "out")])), "compare"
+    return (lambda: sim.analysis.compare.main(["classroom", "-n", "5", "--out", str(tmp_path / "out")])), "compare"
 
 
 def sensitivity(tmp_path: Path) -> tuple[Callable[[], object], str]:
@@ -38,19 +38,19 @@ def sensitivity(tmp_path: Path) -> tuple[Callable[[], object], str]:
             }
         )
     )
-    return (lambda: analysis.sensitivity.main([str(path), "--out", str(tmp_path / "out")])), "sensitivity"
+    return (lambda: sim.analysis.sensitivity.main([str(path), "--out", str(tmp_path / "out")])), "sensitivity"
 
 
 def aggregate(tmp_path: Path) -> tuple[Callable[[], object], str]:
-    return (lambda: analysis.sweep.main([str(tmp_path)])), "read_sweep"
+    return (lambda: sim.analysis.sweep.main([str(tmp_path)])), "read_sweep"
 
 
 COMMANDS = {"treatysim-compare": compare, "treatysim-sensitivity": sensitivity, "treatysim-aggregate": aggregate}
 #: Where each command does its work: interrupted there, it must exit cleanly.
 WORK = {
-    "compare": (analysis.compare, "compare"),
-    "sensitivity": (analysis.sensitivity, "sensitivity"),
-    "read_sweep": (analysis.sweep, "read_sweep"),
+    "compare": (sim.analysis.compare, "compare"),
+    "sensitivity": (sim.analysis.sensitivity, "sensitivity"),
+    "read_sweep": (sim.analysis.sweep, "read_sweep"),
 }
 
 
@@ -84,7 +84,7 @@ def test_bad_input_exits_2_and_raises_under_treatysim_debug(prog: str, tmp_path:
 def test_aggregate_of_no_sweep_keeps_its_message(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
     with pytest.raises(SystemExit) as info:
-        analysis.sweep.main([str(tmp_path / "nowhere")])
+        sim.analysis.sweep.main([str(tmp_path / "nowhere")])
     assert info.value.code == EXIT_USAGE
     assert capsys.readouterr().err == f"{tmp_path / 'nowhere'}: no such sweep directory\n"
 
@@ -101,9 +101,9 @@ def test_aggregate_of_no_sweep_keeps_its_message(tmp_path: Path, capsys, monkeyp
     ],
 )
 def test_the_report_names_the_chair(overrides, expected):
-    from analysis.report import format_summary
-    from analysis.stats import summarize
     from sim import load_scenario, simulate
+    from sim.analysis.report import format_summary
+    from sim.analysis.stats import summarize
 
     summary = {**summarize(simulate(load_scenario("uncc2024"), 20, 1)), **overrides}
     assert format_summary(summary).splitlines()[1].endswith(expected)

@@ -14,10 +14,10 @@ matplotlib.use("Agg")
 import pytest
 import yaml
 
-from analysis.compare import compare, comparison_rows, format_table, main, most_likely_outcome
-from analysis.plots import plot_scenario_comparison
-from analysis.stats import summarize
 from sim import outcomes
+from sim.analysis.compare import compare, comparison_rows, format_table, main, most_likely_outcome
+from sim.analysis.plots import plot_scenario_comparison
+from sim.analysis.stats import summarize
 from sim.engine import simulate
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
@@ -55,7 +55,7 @@ def test_a_bad_scenario_name_exits_2_before_anything_runs(tmp_path: Path):
         [
             sys.executable,
             "-m",
-            "analysis.compare",
+            "sim.analysis.compare",
             "classroom",
             "no_such_scenario",
             "-n",
@@ -111,7 +111,7 @@ def test_bad_input_exits_2_in_one_line_and_raises_under_treatysim_debug(tmp_path
 
 
 def test_compare_refuses_an_absurd_number_of_replicates_in_one_line(capsys):
-    from analysis.compare import main
+    from sim.analysis.compare import main
 
     with pytest.raises(SystemExit) as info:
         main(["classroom", "-n", "1000000000000", "--no-figure"])

@@ -164,8 +164,8 @@ def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
 
 
 def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
-    from analysis.stats import summarize
     from sim import load_scenario, simulate
+    from sim.analysis.stats import summarize
 
     out = tmp_path / "run"
     proc = treatysim(

@@ -21,8 +21,8 @@ def test_the_config_files_seed_is_the_default_seed():
 
 
 def test_every_command_and_the_dashboard_default_to_the_default_seed():
-    from analysis.compare import parse_args
-    from analysis.sensitivity import SensitivityConfig
+    from sim.analysis.compare import parse_args
+    from sim.analysis.sensitivity import SensitivityConfig
     from sim.config import RunConfig
     from sim.ui.state import Game, monte_carlo
 

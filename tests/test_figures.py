@@ -19,9 +19,9 @@ import yaml
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from analysis import plots, sweep_plots
-from analysis.labels import issue_axis_label, setting_label
-from analysis.plots import figure_formats, plot_policy_map, save_figure
+from sim.analysis import plots, sweep_plots
+from sim.analysis.labels import issue_axis_label, setting_label
+from sim.analysis.plots import figure_formats, plot_policy_map, save_figure
 from sim.config import parse_run_config
 from sim.errors import ScenarioError
 
@@ -206,7 +206,7 @@ def chair_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sweep_figures(sweep_dir: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Captured:
-    from analysis.sweep import read_sweep
+    from sim.analysis.sweep import read_sweep
 
     captured = Captured()
     monkeypatch.setattr(sweep_plots, "save_figure", captured)
@@ -336,7 +336,7 @@ def test_figures_false_still_writes_no_figure(tmp_path):
 
 
 def test_aggregate_writes_the_formats_asked_and_refuses_an_unknown_one(sweep, tmp_path, capsys):
-    from analysis.sweep import main
+    from sim.analysis.sweep import main
 
     main([str(sweep), "--out", str(tmp_path / "agg"), "--format", "svg"])
     figures = {p.suffix for p in (tmp_path / "agg").iterdir() if p.suffix in (".png", ".svg", ".pdf")}
@@ -348,7 +348,7 @@ def test_aggregate_writes_the_formats_asked_and_refuses_an_unknown_one(sweep, tm
 
 
 def test_aggregate_defaults_to_the_format_the_sweep_was_run_with(tmp_path):
-    from analysis.sweep_jobs import Job
+    from sim.analysis.sweep_jobs import Job
 
     jobs = [Job("0", tmp_path, {"figures.format": ["svg", "pdf"]}, (), {}), Job("1", tmp_path, {}, (), {})]
     assert sweep_plots.recorded_formats(jobs) == ("svg", "pdf")
@@ -356,8 +356,8 @@ def test_aggregate_defaults_to_the_format_the_sweep_was_run_with(tmp_path):
 
 
 def test_compare_and_sensitivity_write_the_formats_asked(tmp_path):
-    from analysis.compare import main as compare_main
-    from analysis.sensitivity import main as sensitivity_main
+    from sim.analysis.compare import main as compare_main
+    from sim.analysis.sensitivity import main as sensitivity_main
 
     compare_main(["classroom", "-n", "50", "--out", str(tmp_path / "cmp"), "--format", "pdf,svg"])
     assert {p.name for p in (tmp_path / "cmp").iterdir()} == {"comparison.csv", "comparison.pdf", "comparison.svg"}
@@ -382,7 +382,7 @@ def test_every_analysis_command_refuses_an_unknown_format_in_one_line(command, t
 
 def test_figure_settings_are_never_swept_parameters(tmp_path):
     """``figures.format`` and ``figures.labels`` change no number: never a column of a sweep's tables."""
-    from analysis.sweep_jobs import Job, flatten, swept_parameters
+    from sim.analysis.sweep_jobs import Job, flatten, swept_parameters
 
     def job(name: str, rounds: int, fmt: list[str]) -> Job:
         run = parse_run_config({"scenario": "classroom", "procedure": {"rounds": rounds}, "figures": {"format": fmt}})
@@ -394,7 +394,7 @@ def test_figure_settings_are_never_swept_parameters(tmp_path):
 
 
 def test_many_scenarios_wrap_onto_rows_at_a_pages_width():
-    from analysis.sweep_plots import FACETS_PER_ROW, _facets
+    from sim.analysis.sweep_plots import FACETS_PER_ROW, _facets
 
     fig, panels = _facets(5)
     assert len(panels) == 5 and all(ax.get_visible() for ax in panels)
@@ -404,7 +404,7 @@ def test_many_scenarios_wrap_onto_rows_at_a_pages_width():
 
 
 def test_aggregate_names_the_scenarios_as_swept(sweep, capsys):
-    from analysis.sweep import main as aggregate_main
+    from sim.analysis.sweep import main as aggregate_main
 
     aggregate_main([str(sweep), "--no-figures", "--out", str(sweep / "names")])
     assert "swept: scenario, procedure.rounds, delegations.RUS.outside_option" in capsys.readouterr().out

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.stats import summarize
 from sim import simulate
+from sim.analysis.stats import summarize
 from sim.errors import ScenarioError
 from sim.loading import validate_scenario
 

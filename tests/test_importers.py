@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.importers import (
+from sim.analysis.importers import (
     detect_scale,
     import_text,
     main,
@@ -384,7 +384,7 @@ def test_the_command_exits_2_in_one_line_per_problem_without_a_traceback(tmp_pat
         source.write_bytes(content)
     out = tmp_path / "s.yaml"
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.importers", str(source), "--format", "table", "-o", str(out)],
+        [sys.executable, "-m", "sim.analysis.importers", str(source), "--format", "table", "-o", str(out)],
         check=False,
         capture_output=True,
         text=True,

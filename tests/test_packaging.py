@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import analysis.backtest
-import analysis.compare
-import analysis.importers
-import analysis.sensitivity
-import analysis.sweep
 import sim
+import sim.analysis.backtest
+import sim.analysis.compare
+import sim.analysis.importers
+import sim.analysis.sensitivity
+import sim.analysis.sweep
 import sim.cli
 import sim.resources
 import sim.ui.launch
@@ -33,8 +33,8 @@ def test_a_checkout_uses_the_repository_folders(monkeypatch):
     assert sim.resources.bundled_dir("conf") == ROOT / "conf"
     assert scenarios_dir() == ROOT / "scenarios"
     assert Path(sim.cli.CONF_DIR) == ROOT / "conf"
-    assert analysis.sensitivity.DEFAULT_EXPERIMENT == ROOT / "conf" / "experiment" / "sensitivity.yaml"
-    assert analysis.backtest.LIBRARY == ROOT / "scenarios" / "history"
+    assert sim.analysis.sensitivity.DEFAULT_EXPERIMENT == ROOT / "conf" / "experiment" / "sensitivity.yaml"
+    assert sim.analysis.backtest.LIBRARY == ROOT / "scenarios" / "history"
     assert "uncc2024" in available_scenarios()
 
 
@@ -68,14 +68,12 @@ def test_version_comes_from_the_distribution_or_pyproject(monkeypatch):
 
 
 def test_every_package_and_data_folder_is_in_the_wheel_list():
-    """``pyproject.toml`` lists the packages by hand (the data packages are mapped from conf/ and scenarios/, which
-    ``packages.find`` cannot do): a new subpackage or data folder must be added there."""
+    """``pyproject.toml`` lists the packages by hand (the data packages are mapped from conf/ and scenarios/, and
+    analysis/ to ``sim.analysis``, which ``packages.find`` cannot do): a new subpackage or data folder must be added
+    there."""
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
-    code = {
-        ".".join(p.parent.relative_to(ROOT).parts)
-        for top in ("sim", "analysis")
-        for p in (ROOT / top).rglob("__init__.py")
-    }
+    code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sim").rglob("__init__.py")}
+    code |= {".".join(("sim", *p.parent.relative_to(ROOT).parts)) for p in (ROOT / "analysis").rglob("__init__.py")}
     data = {
         ".".join(("sim", "_bundled", *d.relative_to(ROOT).parts))
         for top in ("conf", "scenarios")
@@ -83,14 +81,15 @@ def test_every_package_and_data_folder_is_in_the_wheel_list():
         if d.is_dir() and not d.name.startswith((".", "__"))
     }
     assert listed == code | data
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"]["sim.analysis"] == "analysis"  # analysis/ is sim.analysis
 
 
 COMMANDS: dict[str, Callable[[list[str]], object]] = {
-    "treatysim-compare": analysis.compare.main,
-    "treatysim-aggregate": analysis.sweep.main,
-    "treatysim-sensitivity": analysis.sensitivity.main,
-    "treatysim-backtest": analysis.backtest.main,
-    "treatysim-import": analysis.importers.main,
+    "treatysim-compare": sim.analysis.compare.main,
+    "treatysim-aggregate": sim.analysis.sweep.main,
+    "treatysim-sensitivity": sim.analysis.sensitivity.main,
+    "treatysim-backtest": sim.analysis.backtest.main,
+    "treatysim-import": sim.analysis.importers.main,
     "treatysim-ui": sim.ui.launch.main,
 }
 

@@ -39,7 +39,7 @@ def test_the_section_shows_to_frame_read_csv_and_read_parquet_of_both_sweep_tabl
     text = SECTION.group(1)
     for name in ("sweep_summary.parquet", "sweep_replicates.parquet", "pd.read_csv(", "pd.read_parquet("):
         assert name in text
-    from analysis.sweep_tables import write_tables
+    from sim.analysis.sweep_tables import write_tables
 
     source = Path(sys.modules[write_tables.__module__].__file__).read_text(encoding="utf-8")
     assert '"sweep_summary"' in source and '"sweep_replicates"' in source and ".parquet" in source

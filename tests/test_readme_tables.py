@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.report import format_estimate
-from analysis.stats import summarize
 from sim import load_scenario, simulate, with_overrides
+from sim.analysis.report import format_estimate
+from sim.analysis.stats import summarize
 from sim.inputs import DEFAULT_SEED
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from analysis.sweep_jobs import read_sweep
+from sim.analysis.sweep_jobs import read_sweep
 from sim.config import parse_run_config
 from sim.errors import ScenarioError
 from sim.loading import load_scenario, with_overrides
@@ -91,11 +91,11 @@ def test_aggregation_leaves_out_a_job_whose_table_was_cut_mid_row_and_names_it(t
     read = []
     real_read_csv = pd.read_csv
     monkeypatch.setattr(pd, "read_csv", lambda path, *a, **k: read.append(Path(path)) or real_read_csv(path, *a, **k))
-    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+    with caplog.at_level(logging.WARNING, logger="sim.analysis.sweep_jobs"):
         jobs, incomplete = read_sweep(sweep)
     assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
     assert any("damaged" in r.getMessage() and str(sweep / "1") in r.getMessage() for r in caplog.records)
-    from analysis.sweep_tables import replicate_table
+    from sim.analysis.sweep_tables import replicate_table
 
     frame = replicate_table(jobs)
     assert set(frame["job"]) == {"0", "2"} and len(frame) == 200
@@ -103,7 +103,7 @@ def test_aggregation_leaves_out_a_job_whose_table_was_cut_mid_row_and_names_it(t
 
 
 def test_the_aggregate_command_names_the_damaged_job(tmp_path: Path, capsys):
-    from analysis.sweep import main as aggregate_main
+    from sim.analysis.sweep import main as aggregate_main
 
     sweep = tmp_path / "sweep"
     make_sweep(sweep, rounds=(2, 4))
@@ -248,7 +248,7 @@ def test_an_unwritable_run_folder_is_said_before_hydra_makes_it(tmp_path: Path, 
     """A folder the user may not write into (as root, chmod stops nothing: ``os.access`` is what is asked)."""
     import os
 
-    from analysis.sweep import RunFolderCheck
+    from sim.analysis.sweep import RunFolderCheck
     from sim.io import folder_problem
 
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
@@ -329,7 +329,7 @@ def test_the_page_shows_a_bad_seed_and_bad_replicates_as_a_sentence():
 
 
 def test_sensitivity_refuses_an_experiment_beyond_its_cap_before_sampling(monkeypatch):
-    import analysis.sensitivity as sa
+    import sim.analysis.sensitivity as sa
 
     config = sa.SensitivityConfig(
         scenario="classroom", replicates=1_000_000, samples=100_000, inputs={"chair.step": (0.1, 1.0)}
@@ -340,7 +340,7 @@ def test_sensitivity_refuses_an_experiment_beyond_its_cap_before_sampling(monkey
 
 
 def test_a_sensitivity_range_error_names_the_delegation_and_plain_numbers():
-    from analysis.sensitivity import apply_inputs
+    from sim.analysis.sensitivity import apply_inputs
 
     with pytest.raises(ScenarioError) as caught:
         apply_inputs(load_scenario("classroom"), {"delegations.USA.reservation": np.float64(1.55e299)})
@@ -445,7 +445,7 @@ def test_aggregation_names_a_job_whose_summary_is_damaged(tmp_path: Path, caplog
     (sweep / "1" / "summary.json").write_text('{"scenario": "classroom", "replic')
     (sweep / "2" / ".hydra").mkdir(exist_ok=True)
     (sweep / "2" / ".hydra" / "overrides.yaml").write_text("- seed=[1,\n  : :")  # unreadable: the job still counts
-    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+    with caplog.at_level(logging.WARNING, logger="sim.analysis.sweep_jobs"):
         jobs, incomplete = read_sweep(sweep)
     assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
     assert any("summary.json cannot be read" in r.getMessage() for r in caplog.records)
@@ -545,12 +545,12 @@ def test_an_out_path_that_cannot_be_a_folder_is_one_line_and_exit_2(tmp_path: Pa
     monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
     (tmp_path / "a_file").write_text("mine")
     if command == "aggregate":
-        from analysis.sweep import main
+        from sim.analysis.sweep import main
 
         make_sweep(tmp_path / "sweep", rounds=(2,))
         argv = [str(tmp_path / "sweep"), "--no-figures", "--out", out]
     else:
-        from analysis.compare import main
+        from sim.analysis.compare import main
 
         argv = ["classroom", "-n", "20", "--no-figure", "--out", out]
     with pytest.raises(SystemExit) as exit_:
@@ -614,11 +614,11 @@ def test_aggregation_leaves_out_a_job_whose_summary_fields_were_edited(tmp_path:
     summary = json.loads(path.read_text())
     summary[field] = value
     path.write_text(json.dumps(summary))
-    with caplog.at_level(logging.WARNING, logger="analysis.sweep_jobs"):
+    with caplog.at_level(logging.WARNING, logger="sim.analysis.sweep_jobs"):
         jobs, incomplete = read_sweep(sweep)
     assert [job.name for job in jobs] == ["0", "2"] and incomplete == [sweep / "1"]
     assert any("damaged: summary.json" in r.getMessage() for r in caplog.records)
-    from analysis.sweep_tables import summary_table
+    from sim.analysis.sweep_tables import summary_table
 
     assert set(summary_table(jobs)["job"]) == {"0", "2"}
 
@@ -626,7 +626,7 @@ def test_aggregation_leaves_out_a_job_whose_summary_fields_were_edited(tmp_path:
 def test_an_unfingerprinted_table_that_is_not_a_table_is_one_line(tmp_path: Path, capsys, monkeypatch):
     """A job written before summaries fingerprinted their table is trusted if its table exists; one that is not a
     table is named in one line (exit 2), never a parser's traceback."""
-    from analysis.sweep import main as aggregate_main
+    from sim.analysis.sweep import main as aggregate_main
 
     monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
     sweep = tmp_path / "sweep"

@@ -1,5 +1,5 @@
 """One rounding rule for every printed probability: the terminal report, the dashboard's Monte Carlo panel and
-``treatysim-compare`` (``analysis.report.format_probability``). An estimate is never printed outside its own printed
+``treatysim-compare`` (``sim.analysis.report.format_probability``). An estimate is never printed outside its own printed
 interval, and nothing that is not exactly 0 or 1 prints as a rounded 0 or 1 (issue 15)."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from analysis.compare import comparison_rows, format_table
-from analysis.report import format_probability, format_summary
-from analysis.stats import wilson_interval
 from sim import outcomes
+from sim.analysis.compare import comparison_rows, format_table
+from sim.analysis.report import format_probability, format_summary
+from sim.analysis.stats import wilson_interval
 
 N = 100_000
 
@@ -84,7 +84,7 @@ def test_the_dashboard_and_compare_round_as_the_report_does():
 
 @pytest.mark.parametrize("successes", [0, 1, 2, 5, 49, 50, 51, 99, 100, 150, 500, 99_850, 99_900, 99_950, 99_999, N])
 def test_an_estimate_is_never_printed_outside_its_interval(successes):
-    from analysis.report import format_interval
+    from sim.analysis.report import format_interval
 
     p = successes / N
     low, high = wilson_interval(successes, N)
@@ -94,7 +94,7 @@ def test_an_estimate_is_never_printed_outside_its_interval(successes):
 
 
 def test_shares_never_round_to_zero_or_a_hundred_percent():
-    from analysis.report import format_share
+    from sim.analysis.report import format_share
 
     assert format_share(0.0) == "0.0%" and format_share(1.0) == "100.0%"
     assert format_share(0.00002) == "<0.1%" and format_share(0.0009) == "<0.1%" and format_share(0.001) == "0.1%"

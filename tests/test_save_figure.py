@@ -1,4 +1,5 @@
-"""Every figure is written by ``analysis.plots.save_figure``: atomically, at the caller's resolution, then closed."""
+"""Every figure is written by ``sim.analysis.plots.save_figure``: atomically, at the caller's resolution, then
+closed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from PIL import Image
 
-from analysis.plots import save_figure
+from sim.analysis.plots import save_figure
 
 
 def test_a_figure_is_written_as_png_at_the_dpi_asked_and_closed(tmp_path: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.stats import summarize
+from sim.analysis.stats import summarize
 from sim.engine import simulate
 from sim.loading import available_scenarios, load_scenario, scenarios_dir
 

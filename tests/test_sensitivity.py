@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.sensitivity import (
+from sim import ScenarioError, load_scenario, with_overrides
+from sim.analysis.sensitivity import (
     SensitivityConfig,
     apply_inputs,
     input_kinds,
@@ -22,7 +23,6 @@ from analysis.sensitivity import (
     sensitivity,
     sobol_base_samples,
 )
-from sim import ScenarioError, load_scenario, with_overrides
 
 INPUTS = {"delegations.RUS.outside_option": (0.40, 0.70), "procedure.vote_threshold": (0.5, 0.9)}
 
@@ -212,8 +212,8 @@ def test_the_noise_note_appears_for_few_samples_or_noisy_indices_only():
 
 
 def test_unset_numeric_fields_of_groups_stakeholders_and_the_chair_can_be_inputs():
-    from analysis.sensitivity import input_kinds
     from sim import load_scenario
+    from sim.analysis.sensitivity import input_kinds
 
     kinds = input_kinds(
         load_scenario("uncc2024_lobbying"),

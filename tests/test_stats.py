@@ -7,8 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.stats import summarize, wilson_interval
 from sim import load_scenario, outcomes, simulate
+from sim.analysis.stats import summarize, wilson_interval
 
 
 def test_wilson_interval_known_values():
@@ -38,7 +38,7 @@ def test_summary_probabilities_add_up_and_blockers_are_ranked():
 
 
 def test_the_report_never_shows_a_rounded_certainty():
-    from analysis.report import format_probability
+    from sim.analysis.report import format_probability
 
     assert format_probability(0.9995) == ">0.999" and format_probability(0.0004) == "<0.001"
     assert format_probability(1.0) == "1.000" and format_probability(0.0) == "0.000"
@@ -47,7 +47,7 @@ def test_the_report_never_shows_a_rounded_certainty():
 
 
 def test_pivotal_means_the_only_blocker_and_two_perfectionists_are_never_pivotal():
-    from analysis.stats import pivotal_delegations
+    from sim.analysis.stats import pivotal_delegations
     from tests.builders import build, delegation, lone_holdout
 
     results = simulate(lone_holdout(style=0.1, reservation=0.95), 1000, 2)
@@ -65,7 +65,7 @@ def test_pivotal_means_the_only_blocker_and_two_perfectionists_are_never_pivotal
 
 
 def test_a_coordinated_bloc_that_alone_blocks_is_pivotal_as_one():
-    from analysis.stats import pivotal_delegations
+    from sim.analysis.stats import pivotal_delegations
     from tests.builders import build, delegation
 
     crowd = [delegation(f"D{i}", 0.5, 0.5) for i in range(3)]

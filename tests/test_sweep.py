@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.sweep import main as aggregate_main
 from sim import load_scenario, outcomes, simulate, with_overrides
+from sim.analysis.sweep import main as aggregate_main
 
 ROUNDS = (3, 8)
 STRATEGIES = ("accommodate", "hold")

@@ -7,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-from analysis.sweep_jobs import JOB_MAP, write_job_map
+from sim.analysis.sweep_jobs import JOB_MAP, write_job_map
 from tests.test_sweep_resume import run_sweep, skipped_jobs
 
 
@@ -55,7 +55,7 @@ def test_the_map_marks_an_unfinished_job_and_survives_an_unreadable_overrides_fi
 
 
 def test_aggregate_writes_the_map(tmp_path: Path, capsys):
-    from analysis.sweep import main as aggregate_main
+    from sim.analysis.sweep import main as aggregate_main
     from tests.test_reliability import make_sweep
 
     sweep = tmp_path / "sweep"

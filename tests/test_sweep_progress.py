@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from analysis.sweep import planned_jobs
+from sim.analysis.sweep import planned_jobs
 
 BASIC = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 

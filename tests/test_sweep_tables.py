@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.stats import wilson_interval
-from analysis.sweep import Job, flatten, main, swept_parameters
-from analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares
-from analysis.sweep_tables import summary_table
 from sim import load_scenario, outcomes, simulate
+from sim.analysis.stats import wilson_interval
+from sim.analysis.sweep import Job, flatten, main, swept_parameters
+from sim.analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares
+from sim.analysis.sweep_tables import summary_table
 from sim.config import parse_run_config
 from sim.results import concatenate
 from sim.runner import chunks_with_progress

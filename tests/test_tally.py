@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.stats import summary
 from sim import simulate
+from sim.analysis.stats import summary
 from sim.tally import Histogram, Tally
 from tests.builders import build, delegation
 

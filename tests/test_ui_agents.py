@@ -280,7 +280,7 @@ def test_the_ui_extra_declares_every_package_the_dashboard_imports_itself():
                 imported |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
-    third_party = imported - set(sys.stdlib_module_names) - {"sim", "analysis", "__future__"}
+    third_party = imported - set(sys.stdlib_module_names) - {"sim", "__future__"}
     distributions = importlib.metadata.packages_distributions()
     names = {m: {m.lower(), *(d.lower() for d in distributions.get(m, []))} for m in third_party}  # module or its dist
     assert {"solara", "ipywidgets", "segno"} <= set(names)  # the test sees what it is meant to see

@@ -14,8 +14,8 @@ import yaml
 solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
 v = pytest.importorskip("ipyvuetify")
 
-from analysis.stats import summarize
 from sim import simulate
+from sim.analysis.stats import summarize
 from sim.config import RunConfig
 from sim.ui import (
     app,
@@ -165,7 +165,7 @@ def test_solara_assets_match_the_solara_version():
 
 def test_the_core_and_the_cli_import_neither_solara_nor_mesa():
     code = (
-        "import sys, sim, sim.cli, sim.runner, sim.engine, analysis.stats, analysis.report\n"
+        "import sys, sim, sim.cli, sim.runner, sim.engine, sim.analysis.stats, sim.analysis.report\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'solara', 'mesa', 'reacton', 'ipyvuetify'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -29,6 +29,7 @@ COMMANDS = (
     "treatysim-aggregate",
     "treatysim-sensitivity",
     "treatysim-backtest",
+    "treatysim-import",
     "treatysim-ui",
 )
 #: Not sources: left out of the copy the wheel is built from.
@@ -87,6 +88,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     names = set(zipfile.ZipFile(wheel).namelist())
     assert bundled_files() <= names, f"missing from the wheel: {sorted(bundled_files() - names)}"
     assert not {n for n in names if n.startswith(("conf/", "scenarios/"))}, "data at the top of site-packages"
+    assert "sim/analysis/__init__.py" in names and "sim/analysis/stats.py" in names, "the analysis as sim.analysis"
+    assert not {n for n in names if n.startswith("analysis/")}, "a top-level analysis package in the wheel"
     base = Path(getattr(sys, "_base_executable", sys.executable))  # the interpreter itself, not this test's venv
     run([base, "-m", "venv", tmp / "venv"], tmp, env)
     bin_dir = tmp / "venv" / "bin"
@@ -101,10 +104,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def test_the_installed_package_is_the_wheel_with_its_data(installed):
     cwd, env = installed
     code = (
-        "import json, sim, sim.cli, analysis.backtest as b, analysis.sensitivity as s, sim.resources as r; "
+        "import json, sim, sim.cli, sim.analysis.backtest as b, sim.analysis.sensitivity as s, sim.resources as r; "
         "print(json.dumps({'file': sim.__file__, 'scenarios': sim.available_scenarios(), "
         "'version': sim.__version__, 'checkout': str(r.checkout()), 'conf': sim.cli.CONF_DIR, "
-        "'library': b.LIBRARY.is_dir(), 'experiment': s.DEFAULT_EXPERIMENT.is_file()}))"
+        "'library': b.LIBRARY.is_dir(), 'experiment': s.DEFAULT_EXPERIMENT.is_file(), 'path': sim.__path__,"
+        " 'analysis': b.__file__}))"
     )
     found = json.loads(run(["python", "-c", code], cwd, env))
     venv = env["VIRTUAL_ENV"]
@@ -113,6 +117,20 @@ def test_the_installed_package_is_the_wheel_with_its_data(installed):
     assert found["scenarios"] == sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
     assert found["version"] == VERSION
     assert found["library"] and found["experiment"]
+    package = str(Path(found["file"]).parent)
+    assert found["path"] == [package]  # nothing added to the installed package's __path__ (sim/__init__.py)
+    assert found["analysis"] == str(Path(package) / "analysis" / "backtest.py")
+
+
+def test_the_analysis_is_installed_only_inside_the_namespace(installed):
+    """Issue 15: ``sim.analysis`` imports, a top-level ``analysis`` does not exist (it could collide with another
+    distribution's)."""
+    cwd, env = installed
+    assert (
+        run(["python", "-c", "import sim.analysis.stats as s; print(s.__name__)"], cwd, env) == "sim.analysis.stats\n"
+    )
+    done = subprocess.run(["python", "-c", "import analysis"], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "No module named 'analysis'" in done.stderr
 
 
 def test_treatysim_runs_from_another_directory(installed):

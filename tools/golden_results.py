@@ -33,7 +33,7 @@ def cases() -> dict[str, tuple[str, dict]]:
 
 def table(name: str, overrides: dict) -> str:
     """The results table of one case, as ``treatysim`` writes it, then its summary (``summary.json``'s numbers)."""
-    from analysis.stats import summarize
+    from sim.analysis.stats import summarize
     from sim.engine import simulate
     from sim.loading import load_scenario, with_overrides
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import solara
 
-from analysis.plots import plot_outcome_shares, plot_ratification_curve
+from sim.analysis.plots import plot_outcome_shares, plot_ratification_curve
 from sim.errors import ScenarioError
 from sim.inputs import DEFAULT_SEED
 from sim.loading import available_scenarios, load_scenario

@@ -1,4 +1,4 @@
-"""The dashboard's policy map. Like ``analysis.plots``: the function takes data and an optional ``ax``, returns the ``ax``."""
+"""The dashboard's policy map. Like ``sim.analysis.plots``: the function takes data and an optional ``ax``, returns the ``ax``."""
 
 from __future__ import annotations
 

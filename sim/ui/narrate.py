@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from analysis.report import format_estimate, format_interval, format_probability, format_share
 from sim import dynamics as dyn
 from sim import outcomes
+from sim.analysis.report import format_estimate, format_interval, format_probability, format_share
 from sim.ui.state import Game, RoundRecord
 
 #: Changes smaller than this (in utility) are not worth a word in the explanation.
@@ -237,7 +237,7 @@ def explain(game: Game) -> list[str]:
 
 def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
     """The Monte Carlo panel in words: P(adopted) with its interval, the outcome shares, the usual blockers (rounded
-    as the terminal report rounds them, :func:`analysis.report.format_probability`)."""
+    as the terminal report rounds them, :func:`sim.analysis.report.format_probability`)."""
     ci = summary["ci95"]
     low, high = ci["p_adopted"]
     lines = [

@@ -451,7 +451,7 @@ def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = DEFAULT_
 
     ``replicates`` must be 1 to :data:`MAX_MONTE_CARLO_REPLICATES` and ``seed`` in ``[0, 2**63)``: anything else is
     a :class:`ScenarioError` in one sentence."""
-    from analysis.stats import summarize
+    from sim.analysis.stats import summarize
 
     if (
         isinstance(replicates, (int, np.integer))
