@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim import chairs, outcomes, simulate
@@ -100,8 +100,34 @@ def feasible_problems(draw):
     return start, position, salience, power, outside
 
 
+#: A problem the first search (Newton's direction on the linear piece the text is on) left two delegations short of
+#: their outside options on: three delegations at corners of the cube, a start at a corner, a thin feasible set.
+CORNER_PROBLEM = (
+    np.array([0.0, 0.0, 0.25]),
+    np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+    np.array([[1 / 3, 1 / 3, 1 / 3], [0.2, 0.4, 0.4], [1 / 7, 2 / 7, 4 / 7]]),
+    np.ones(3),
+    np.array([0.0, 0.3375, 0.59151786]),
+)
+
+
+def test_the_nash_text_beats_every_text_on_a_grid_on_three_issues_from_a_corner():
+    """Brute force on the problem found by the random test below: the text found is feasible and its Nash product at
+    least that of the best of 101³ texts (less a grid's worth)."""
+    _, position, salience, power, outside = CORNER_PROBLEM
+    grid = np.linspace(0.0, 1.0, 101)
+    texts = np.stack(np.meshgrid(grid, grid, grid, indexing="ij"), axis=-1).reshape(-1, 3)
+    surplus = dyn.utility(texts, position, salience) - outside
+    product = np.where((surplus > 0).all(axis=1), np.log(np.maximum(surplus, 1e-300)) @ power, -np.inf)
+    for dtype in (np.float64, np.float32):
+        found = chairs.nash_text(*(np.asarray(a, dtype=dtype) for a in CORNER_PROBLEM)).astype(np.float64)
+        assert (dyn.utility(found, position, salience) > outside).all(), dtype
+        assert np.log(dyn.utility(found, position, salience) - outside) @ power >= product.max() - 1e-3, dtype
+
+
 @settings(max_examples=300, deadline=None)
 @given(problem=feasible_problems())
+@example(problem=CORNER_PROBLEM)
 def test_the_nash_text_is_feasible_whenever_some_text_is(problem):
     start, position, salience, power, outside = problem
     p = chairs.nash_text(start, position, salience, power, outside)
