@@ -31,6 +31,7 @@ SETTING_LABELS = {
     "chair.step": "chair's step per round",
     "chair.friends": "seats in the chair's group of friends",
     "uncertainty.position": "noise on positions (sd)",
+    "uncertainty.group_position": "noise on groups' positions (sd)",
     "uncertainty.salience": "noise on saliences (log sd)",
     "uncertainty.reservation": "noise on reservations (sd)",
     "behaviour.default_outside_option": "default outside option (utility)",

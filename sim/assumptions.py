@@ -96,6 +96,14 @@ def provisions(scenario: Scenario) -> list[str]:
     ]
 
 
+def group_errors(scenario: Scenario) -> list[str]:
+    """An estimation error shared by each bloc's members (docs/model.md section 7), where the scenario draws one."""
+    sd = scenario.uncertainty.group_position
+    if sd <= 0.0 or not scenario.blocs:
+        return []
+    return [f"each bloc's ideal points share an error of sd {sd:g} per issue, on top of each member's own"]
+
+
 def describe(scenario: Scenario) -> list[str]:
     """The assumptions behind a run's number, most consequential first."""
     return [
@@ -105,4 +113,5 @@ def describe(scenario: Scenario) -> list[str]:
         *coalitions(scenario),
         *stakeholders(scenario),
         *provisions(scenario),
+        *group_errors(scenario),
     ]

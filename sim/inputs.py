@@ -52,6 +52,8 @@ class ScenarioArrays:
     noise_salience: float
     noise_reservation: float
     dtype: np.dtype
+    noise_group_position: float = 0.0  # sd of the shift of a bloc's positions shared by its members (per issue)
+    group_of: np.ndarray | None = None  # (N,) index of the delegation's bloc (any kind), -1 for none; None: no blocs
     status_quo: np.ndarray | None = None  # (K,) where the issues stand without agreement, if the scenario says
     from_status_quo: np.ndarray | None = None  # (N,) bool: outside option = utility of the status quo
     sessions: int = 1
@@ -85,6 +87,11 @@ class ScenarioArrays:
     def draws_credibility(self) -> bool:
         """Whether a replicate draws a credibility for each session (some session is followed by another)."""
         return any(self.followed)
+
+    @property
+    def draws_group_positions(self) -> bool:
+        """Whether a replicate draws a shared shift of each bloc's positions (``uncertainty.group_position`` > 0)."""
+        return self.noise_group_position > 0.0 and self.group_of is not None and bool((self.group_of >= 0).any())
 
     @property
     def stochastic(self) -> bool:
@@ -185,6 +192,10 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         noise_salience=unc.salience,
         noise_reservation=unc.reservation,
         dtype=np.dtype(dtype),
+        noise_group_position=unc.group_position,
+        group_of=group_index([b.id for b in scenario.blocs], bloc_of, scenario.delegation_ids)
+        if scenario.blocs
+        else None,
         status_quo=None if sq is None else np.array([sq[k] for k in issues], dtype=dtype),
         from_status_quo=from_sq if from_sq.any() else None,
         sessions=proc.sessions,
@@ -255,14 +266,22 @@ def noise_length(arrays: ScenarioArrays) -> int:
         length += 2 * n
     if arrays.stochastic and arrays.provision_ids:
         length += len(arrays.provision_ids) * n
+    if arrays.draws_group_positions:
+        length += group_count(arrays) * k
     return length
+
+
+def group_count(arrays: ScenarioArrays) -> int:
+    """The number of blocs whose members share a position shift (:func:`draw_noise`)."""
+    return 0 if arrays.group_of is None else int(arrays.group_of.max()) + 1
 
 
 def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
     """One replicate's draws, in a fixed layout: standard normals for positions, saliences and reservation shifts;
     then, only where the scenario needs them, a Beta credibility per session (a doubted deadline) and uniforms for
-    random-utility choice (each session's rounds and its ballots). A scenario that needs neither draws exactly what
-    it drew before these existed, so its numbers do not change."""
+    random-utility choice (each session's rounds and its ballots), uniforms of ratification and of provision ballots,
+    and a standard normal per bloc and issue for a shared error in the group's positions. A scenario that needs none
+    of these draws exactly what it drew before they existed, so its numbers do not change."""
     n, k = arrays.shape
     parts = [rng.standard_normal(2 * n * k + n)]
     if arrays.draws_credibility:
@@ -274,6 +293,8 @@ def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
         parts.append(rng.random(2 * n))
     if arrays.stochastic and arrays.provision_ids:
         parts.append(rng.random(len(arrays.provision_ids) * n))
+    if arrays.draws_group_positions:
+        parts.append(rng.standard_normal(group_count(arrays) * k))
     noise = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return noise.astype(arrays.dtype)  # the same draws at any working precision
 
@@ -289,7 +310,15 @@ def perturb(arrays: ScenarioArrays, noise: np.ndarray) -> Draw:
     z_pos = noise[..., : n * k].reshape(*lead, n, k)
     z_sal = noise[..., n * k : 2 * n * k].reshape(*lead, n, k)
     z_res = noise[..., 2 * n * k : 2 * n * k + n]
-    position = np.clip(arrays.position + arrays.noise_position * z_pos, 0.0, 1.0)
+    position = arrays.position + arrays.noise_position * z_pos
+    if arrays.draws_group_positions:  # the last G·K numbers: one shift per bloc and issue, shared by its members
+        groups = group_count(arrays)
+        z_group = noise[..., noise.shape[-1] - groups * k :].reshape(*lead, groups, k)
+        member = arrays.group_of >= 0
+        shared = np.zeros_like(position)
+        shared[..., member, :] = z_group[..., arrays.group_of[member], :]
+        position = position + arrays.dtype.type(arrays.noise_group_position) * shared
+    position = np.clip(position, 0.0, 1.0)
     weights = arrays.salience * np.exp(arrays.noise_salience * z_sal)
     salience = weights / ordered_sum(weights)[..., None]
     shift = arrays.noise_reservation * z_res

@@ -265,9 +265,14 @@ class Uncertainty(Frozen):
     Positions and reservations in the bundled scenarios are analyst estimates on a 0–1 scale, good to about a
     tenth, hence the defaults: ``position`` 0.05 (normal noise, clipped to [0, 1]), ``salience`` 0.2 (log-normal
     multiplicative noise, renormalised), ``reservation`` 0.05 (one normal shift of reservation and outside option).
+
+    ``group_position``: the error of an estimate made for a whole group — one normal shift per bloc and issue, shared
+    by all its members, on top of each one's own (docs/model.md §7). Independent noise averages out over a large
+    group; an analyst's error about the group does not. Default 0 (off).
     """
 
     position: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
+    group_position: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
     salience: Annotated[float, Field(ge=0.0, le=3.0, allow_inf_nan=False)] = 0.2
     reservation: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.05
 

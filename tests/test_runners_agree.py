@@ -159,6 +159,7 @@ def random_scenario(rng: np.random.Generator, number: int):
                 "resumable": bool(rng.uniform() < 0.4),
                 "provision_voting": ("sophisticated", "sincere")[number % 2],
             },
+            "uncertainty": {"group_position": (0.0, 0.1)[number % 3 == 0]},
             "status_quo": {f"i{j}": float(rng.uniform()) for j in range(k)} if with_sq else None,
             "ratification": {"threshold": int(rng.integers(1, 8)), "horizon_years": 5} if rng.uniform() < 0.5 else None,
             "provisions": [
