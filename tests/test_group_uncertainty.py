@@ -74,3 +74,17 @@ def test_the_report_names_a_shared_group_error_only_where_one_is_drawn():
     ]
     assert named(a_large_group(0.0)) == []
     assert named(a_large_group(0.1).model_copy(update={"blocs": ()})) == []
+
+
+def test_each_bloc_draws_its_own_shift():
+    members = [delegation(f"A{i}", 0.5, 0.5) for i in range(3)] + [delegation(f"B{i}", 0.5, 0.5) for i in range(3)]
+    scenario = build(
+        members,
+        blocs=[{"id": "a", "members": ["A0", "A1", "A2"]}, {"id": "b", "members": ["B0", "B1", "B2"]}],
+        uncertainty={"position": 0.0, "group_position": 0.1},
+    )
+    arrays = compile_arrays(scenario)
+    shift = draw_batch(arrays, 9, range(500)).position - arrays.position
+    assert np.allclose(shift[:, 0:3], shift[:, 0:1]) and np.allclose(shift[:, 3:6], shift[:, 3:4])
+    for k in range(2):
+        assert abs(np.corrcoef(shift[:, 0, k], shift[:, 3, k])[0, 1]) < 0.15  # independent across blocs
