@@ -546,7 +546,8 @@ def render(
     killed = counts["killed"] + counts["timeout"]
     scored = len(results) - counts["equivalent"]
     score = 100 * killed / max(scored, 1)
-    sampled = len(results) < total
+    sampled = len(results) < total and bool(args.sample)
+    chosen = len(results) < total and not args.sample
     lines = [
         "# Mutation testing of the model's core",
         "",
@@ -559,6 +560,8 @@ def render(
         + (
             f" (a random sample of {len(results)} of the {total} mutants, seed {args.seed})"
             if sampled
+            else f" (the {len(results)} of the {total} mutants chosen with --only)"
+            if chosen
             else f" (all {total} mutants)"
         ),
         "",
