@@ -112,6 +112,15 @@ _LAST_SESSION = (
     "replicates are suspended)"
 )
 _CLIP = "widening the test only adds values at exactly 0 or 1, or inside [0, 1], which clipping leaves as they are"
+_LOG_SLOPE = "return np.where(surplus >= eps, 1.0 / safe, (2.0 * eps - surplus) / (eps * eps))"
+_BEND = "bend = w * np.where(surplus >= eps, 1.0 / np.square(np.maximum(surplus, eps)), 1.0 / (eps * eps))"
+_BOX_START = "lo, hi = np.full(p.shape[:-1], -np.inf, dtype=p.dtype), np.full(p.shape[:-1], np.inf, dtype=p.dtype)"
+_BRACKET_START = "lo, hi = np.zeros(p.shape[:-1], dtype=p.dtype), np.ones(p.shape[:-1], dtype=p.dtype)"
+_RIDGE = "ridge = 64 * np.finfo(trace.dtype).eps * trace + np.finfo(trace.dtype).tiny"
+_SCALAR_START = (
+    "p.shape[:-0] is (): each bound starts as one scalar of the same value and dtype, which the loop's np.where "
+    "broadcasts to the replicates' shape; the values are the same, and the caller broadcasts them against p alike"
+)
 EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/dynamics.py", _COMPROMISE, "> -> >=", 55): "the inner guard only changes the quotient where total = 0, a "
     "branch the outer np.where discards (a 0/0 RuntimeWarning at most)",
@@ -179,6 +188,16 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/inputs.py", "provision_threshold: float = 0.5", "0.5 -> 1.0", 29): _DEFAULTS,
     ("sim/inputs.py", "noise = parts[0] if len(parts) == 1 else np.concatenate(parts)", "1 -> 0", 34): "concatenating "
     "one array gives the same numbers as the array itself",
+    ("sim/chairs.py", _LOG_SLOPE, ">= -> >", 24): "the branches differ only at z = ε, where both give 1/ε exactly (in "
+    "float32 and float64: the continuation has log's slope there, tests/test_nash_search.py checks it is continuous)",
+    ("sim/chairs.py", _BEND, ">= -> >", 28): "the branches differ only at z = ε, where both give 1/ε² (exactly in "
+    "float64; in float32 one unit in the last place apart, at the one float32 value of a continuous surplus)",
+    ("sim/chairs.py", _BOX_START, "1 -> 0", 27): _SCALAR_START,
+    ("sim/chairs.py", _BOX_START, "1 -> 0", 74): _SCALAR_START,
+    ("sim/chairs.py", _BRACKET_START, "1 -> 0", 28): _SCALAR_START,
+    ("sim/chairs.py", _BRACKET_START, "1 -> 0", 66): _SCALAR_START,
+    ("sim/chairs.py", _RIDGE, "+ -> -", 47): "the smallest normal number (2e-308) counts only when the trace is 0, "
+    "where every issue's gradient is 0 too and Newton's direction is 0/±tiny = ±0, a direction with no box (t = 0)",
 }
 
 
@@ -527,7 +546,8 @@ def render(
     killed = counts["killed"] + counts["timeout"]
     scored = len(results) - counts["equivalent"]
     score = 100 * killed / max(scored, 1)
-    sampled = len(results) < total
+    sampled = len(results) < total and bool(args.sample)
+    chosen = len(results) < total and not args.sample
     lines = [
         "# Mutation testing of the model's core",
         "",
@@ -540,6 +560,8 @@ def render(
         + (
             f" (a random sample of {len(results)} of the {total} mutants, seed {args.seed})"
             if sampled
+            else f" (the {len(results)} of the {total} mutants chosen with --only)"
+            if chosen
             else f" (all {total} mutants)"
         ),
         "",
