@@ -90,9 +90,13 @@ def environment(pythonpath: Path) -> dict[str, str]:
     return env | {"PYTHONPATH": str(pythonpath), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def python(code: str, cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
+def python(code: str, cwd: Path, pythonpath: Path, *, no_site: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a new interpreter with ``pythonpath`` first on its path. ``no_site``: without the
+    environment's site-packages (``-S``) — so without the finder an editable install of this checkout puts there,
+    which would map ``sim.analysis`` to the checkout's folder whatever copy of ``sim`` is imported."""
+    flags = ["-S"] if no_site else []
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, env=environment(pythonpath), capture_output=True, text=True
+        [sys.executable, *flags, "-c", code], cwd=cwd, env=environment(pythonpath), capture_output=True, text=True
     )
 
 
@@ -143,7 +147,7 @@ def test_an_installed_package_adds_nothing_to_its_path(tmp_path: Path, own_analy
         "except ModuleNotFoundError:\n    found = None\n"
         "print(json.dumps({'path': sim.__path__, 'analysis': found}))"
     )
-    done = python(code, tmp_path, site)
+    done = python(code, tmp_path, site, no_site=True)  # as a user's environment: no editable install of this checkout
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["path"] == [str(site / "sim")]
@@ -154,7 +158,7 @@ def test_a_checkout_layout_finds_the_analysis_beside_the_package(tmp_path: Path)
     """The same copy with treatysim's ``pyproject.toml`` and ``analysis/`` beside ``sim/``: a checkout."""
     site = tmp_path / "checkout"
     installed_layout(site, own_analysis=False, pyproject='[project]\nname = "treatysim"\n')
-    done = python("import sim, sim.analysis as a; print(a.OTHER, sim.__path__[1:])", tmp_path, site)
+    done = python("import sim, sim.analysis as a; print(a.OTHER, sim.__path__[1:])", tmp_path, site, no_site=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", f"['{site}']"]
 
