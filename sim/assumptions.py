@@ -92,7 +92,7 @@ def provisions(scenario: Scenario) -> list[str]:
     share = scenario.procedure.provision_threshold
     return [
         f"{len(scenario.provisions)} provision(s) put to recorded votes, weighed {how}; "
-        f"one is deleted when {share:g} of the keep/delete votes say delete"
+        f"one is deleted when {share:g} of the keep/delete votes say delete (a tie keeps it)"
     ]
 
 

@@ -231,10 +231,12 @@ def random_ballots(
 
 
 def vote_adopts(yes_votes: np.ndarray, no_votes: np.ndarray, threshold: float) -> np.ndarray:
-    """Adopted iff yes ≥ threshold × (yes + no) of those present and voting, with at least one yes.
+    """Adopted iff yes ≥ threshold × (yes + no) of those present and voting, with at least one yes, and not a tie.
 
-    The comparison allows a relative 1e-9 for floating point: 55 yes to 45 no meets a threshold of 0.55 although
-    0.55 × 100 is 55.000000000000014 in binary.
+    An equally divided vote rejects the proposal, whatever the threshold (rules of procedure of the UN General
+    Assembly, rules 95 and 133: "If a vote is equally divided on matters other than elections, the proposal shall be
+    regarded as rejected"); with no votes at all nothing is adopted. The comparison allows a relative 1e-9 for
+    floating point: 55 yes to 45 no meets a threshold of 0.55 although 0.55 × 100 is 55.000000000000014 in binary.
     """
     needed = threshold * (yes_votes + no_votes) * (1.0 - 1e-9)
-    return (yes_votes > 0) & (yes_votes >= needed)
+    return (yes_votes > 0) & (yes_votes != no_votes) & (yes_votes >= needed)

@@ -213,7 +213,15 @@ def test_a_vote_needs_at_least_one_yes_and_counts_only_those_present_and_voting(
     assert not dyn.vote_adopts(np.int64(0), np.int64(0), 0.5)
     assert dyn.vote_adopts(np.int64(1), np.int64(0), 1.0)
     assert not dyn.vote_adopts(np.int64(1), np.int64(1), 0.51)
-    assert dyn.vote_adopts(np.int64(1), np.int64(1), 0.5)
+
+
+def test_an_equally_divided_vote_rejects_the_proposal_whatever_the_threshold():
+    """UN General Assembly rules of procedure 95 and 133: a tie rejects — even where the threshold, 0.5 or below,
+    would be met (a recorded vote to delete a provision at a simple majority keeps it on a tie)."""
+    for threshold in (0.5, 0.4, 0.1):
+        assert not dyn.vote_adopts(np.int64(50), np.int64(50), threshold)
+        assert dyn.vote_adopts(np.int64(51), np.int64(50), threshold)
+    assert dyn.vote_adopts(np.int64(41), np.int64(59), 0.4)  # below half, more no than yes: the threshold decides
 
 
 def test_the_engines_ballots_use_the_scenarios_abstention_band():

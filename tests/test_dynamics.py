@@ -122,11 +122,12 @@ def test_pool_blocs_gives_members_the_power_weighted_bloc_value():
 
 @given(yes=st.integers(0, 200), no=st.integers(0, 200), share=st.fractions(0, 1, max_denominator=100))
 def test_vote_meets_its_threshold_exactly_as_integer_arithmetic_says(yes, no, share):
-    """A threshold a/b of those present and voting: yes·b ≥ a·(yes + no), even where a/b has no exact binary form."""
+    """A threshold a/b of those present and voting: yes·b ≥ a·(yes + no), even where a/b has no exact binary form,
+    and a tie rejects (no yes at all included)."""
     if share == 0:
         share = 1
     adopted = bool(dyn.vote_adopts(np.int64(yes), np.int64(no), float(share)))
-    assert adopted == (yes > 0 and yes * share.denominator >= share.numerator * (yes + no))
+    assert adopted == (yes > 0 and yes != no and yes * share.denominator >= share.numerator * (yes + no))
 
 
 def test_exactly_at_the_threshold_is_enough():

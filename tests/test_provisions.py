@@ -142,3 +142,13 @@ def test_the_report_says_how_provisions_are_voted_on():
     for voting, word in (("sophisticated", "sophisticated"), ("sincere", "sincere")):
         lines = [line for line in describe(guarded_provision(voting)) if "provision" in line]
         assert len(lines) == 1 and word in lines[0] and "0.5" in lines[0]
+
+
+def test_an_equally_divided_vote_keeps_the_provision():
+    """Three to delete, three to keep: the deletion is a proposal, and an equally divided vote rejects it (UN General
+    Assembly rules of procedure 95 and 133), even at a simple majority."""
+    results = simulate(votes_on(-0.2, keepers=3, deleters=3, voting="sincere"), 100, 12)
+    voted = results.record["provision_p"] >= 0
+    assert voted.mean() > 0.9
+    assert (results.record["keep_p"][voted] == results.record["delete_p"][voted]).all()
+    assert (results.record["provision_p"][voted] == 1).all()
