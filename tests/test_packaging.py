@@ -113,3 +113,13 @@ def test_version_of_treatysim_is_ours_not_hydras(args: list[str], capsys, monkey
 
 def test_every_console_script_is_tested():
     assert set(PYPROJECT["project"]["scripts"]) == {"treatysim", *COMMANDS}
+
+
+def test_treatysim_help_names_every_other_command(capsys, monkeypatch):
+    """`treatysim --help` lists the related commands: every console script the project installs."""
+    monkeypatch.setattr("sys.argv", ["treatysim", "--help"])
+    with pytest.raises(SystemExit):
+        sim.cli.main()
+    shown = capsys.readouterr().out
+    missing = [name for name in PYPROJECT["project"]["scripts"] if name != "treatysim" and name not in shown]
+    assert not missing, missing
