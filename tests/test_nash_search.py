@@ -364,3 +364,16 @@ def test_no_line_search_lowers_the_continued_objective_on_random_lines():
         v = rng.normal(size=(r, k)) * 10.0 ** rng.integers(-3, 3, size=(r, 1))
         q = chairs._line_search(p, v, x, s, w, base)
         assert (chairs._objective(q, x, s, w, base) >= chairs._objective(p, x, s, w, base)).all()
+
+
+def test_newtons_direction_is_finite_where_the_text_sits_at_an_ideal_point():
+    """A text exactly at a delegation's ideal point on an issue (a kink: the subgradient 0 is taken there) gives a
+    finite direction, unsmoothed or smoothed: a NaN would poison every later line search."""
+    x = np.array([[0.3, 0.7], [0.8, 0.2], [0.5, 0.5]])
+    s = np.array([[0.5, 0.5], [0.7, 0.3], [0.2, 0.8]])
+    w = np.array([1.0, 2.0, 1.5])
+    base = np.array([0.6, 0.5, 0.7])
+    p = np.array([0.3, 0.5])  # at delegation 0's ideal on the first issue, at delegation 2's on the second
+    for mu in (0.0, 1e-3, 0.05):
+        v = chairs._newton_direction(p, x, s, w, base, mu)
+        assert np.isfinite(v).all(), mu
