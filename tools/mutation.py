@@ -114,6 +114,9 @@ _LAST_SESSION = (
 _CLIP = "widening the test only adds values at exactly 0 or 1, or inside [0, 1], which clipping leaves as they are"
 _LOG_SLOPE = "return np.where(surplus >= eps, 1.0 / safe, (2.0 * eps - surplus) / (eps * eps))"
 _BEND = "bend = w * np.where(surplus >= eps, 1.0 / np.square(np.maximum(surplus, eps)), 1.0 / (eps * eps))"
+_CONTINUED_LOG = (
+    "surplus >= eps, np.log(np.maximum(surplus, eps)), np.log(eps) + below / eps - below * below / (2.0 * eps * eps)"
+)
 _BOX_START = "lo, hi = np.full(p.shape[:-1], -np.inf, dtype=p.dtype), np.full(p.shape[:-1], np.inf, dtype=p.dtype)"
 _BRACKET_START = "lo, hi = np.zeros(p.shape[:-1], dtype=p.dtype), np.ones(p.shape[:-1], dtype=p.dtype)"
 _RIDGE = "ridge = 64 * np.finfo(trace.dtype).eps * trace + np.finfo(trace.dtype).tiny"
@@ -192,6 +195,8 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     "float32 and float64: the continuation has log's slope there, tests/test_nash_search.py checks it is continuous)",
     ("sim/chairs.py", _BEND, ">= -> >", 28): "the branches differ only at z = ε, where both give 1/ε² (exactly in "
     "float64; in float32 one unit in the last place apart, at the one float32 value of a continuous surplus)",
+    ("sim/chairs.py", _CONTINUED_LOG, ">= -> >", 8): "the branches differ only at z = ε, where both give log ε (the "
+    "quadratic's terms in z − ε vanish there)",
     ("sim/chairs.py", _BOX_START, "1 -> 0", 27): _SCALAR_START,
     ("sim/chairs.py", _BOX_START, "1 -> 0", 74): _SCALAR_START,
     ("sim/chairs.py", _BRACKET_START, "1 -> 0", 28): _SCALAR_START,
