@@ -237,9 +237,12 @@ def test_controls_override_the_rules_and_one_delegation(classroom):
 
 
 def test_the_uncertainty_scale_is_capped_at_the_schemas_bounds(classroom):
-    noisy = with_overrides(classroom, {"uncertainty": {"position": 0.5, "salience": 2.0, "reservation": 0.5}})
+    noisy = with_overrides(
+        classroom, {"uncertainty": {"position": 0.5, "salience": 2.0, "reservation": 0.5, "group_position": 0.4}}
+    )
     capped = apply_controls(noisy, Controls(uncertainty=3.0))
     assert (capped.uncertainty.position, capped.uncertainty.salience, capped.uncertainty.reservation) == (1.0, 3.0, 1.0)
+    assert capped.uncertainty.group_position == 1.0  # every noise level is scaled and capped, the newest included
 
 
 def test_bad_controls_are_scenario_errors_with_a_field_path(classroom):

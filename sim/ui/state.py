@@ -32,7 +32,7 @@ from sim.loading import (
     with_overrides,
 )
 from sim.model import NegotiationModel
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Uncertainty
 
 CONTROLS_SOURCE = "dashboard controls"
 #: The most replicates the page's Monte Carlo runs at once: all of them are held in memory, in the server's process,
@@ -41,8 +41,12 @@ MAX_MONTE_CARLO_REPLICATES = 100_000
 #: Seeds are those of the command line: 0 <= seed < 2**63; a replicate index is below the command line's cap.
 MAX_SEED = 2**63
 MAX_REPLICATE = 100_000_000
-#: Upper bounds of the noise levels in :class:`sim.scenario.Uncertainty`.
-UNCERTAINTY_CAPS = {"position": 1.0, "salience": 3.0, "reservation": 1.0}
+#: Upper bounds of the noise levels in :class:`sim.scenario.Uncertainty`, read from the schema (every field, so a new
+#: one cannot be missed).
+UNCERTAINTY_CAPS = {
+    name: next(m.le for m in field.metadata if getattr(m, "le", None) is not None)
+    for name, field in Uncertainty.model_fields.items()
+}
 
 
 # --- inputs: controls and uploads -------------------------------------------------------------------------------
