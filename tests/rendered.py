@@ -17,3 +17,20 @@ def texts(widget) -> list[str]:
 
     walk(widget)
     return out
+
+
+def solo_page():
+    """The solo dashboard page freshly rendered on the classroom scenario, the module-level reactive state reset
+    first; returns the render context (close it when done)."""
+    import solara
+
+    from sim.ui import app
+
+    app.scenario_name.set("classroom")
+    app.uploaded.set(None)
+    app.players.set([])
+    app.edited.set("")
+    app.error.set("")
+    app.game.set(None)
+    app.adopt_scenario(app.base_scenario())
+    return solara.render(app.Page(), handle_error=False)[1]

@@ -300,17 +300,12 @@ def test_a_bad_seed_or_replicate_is_a_sentence_on_the_dashboard(seed: int, repli
 
 
 def test_the_page_shows_a_bad_seed_and_bad_replicates_as_a_sentence():
-    solara = pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
     v = pytest.importorskip("ipyvuetify")
     from sim.ui import app
+    from tests.rendered import solo_page
 
-    app.scenario_name.set("classroom")
-    app.uploaded.set(None)
-    app.players.set([])
-    app.error.set("")
-    app.game.set(None)
-    app.adopt_scenario(app.base_scenario())
-    _box, rc = solara.render(app.Page(), handle_error=False)
+    rc = solo_page()
     try:
         app.mc_replicates.set(0)
         rc.find(v.Btn, children=["Run Monte Carlo"]).widget.click()

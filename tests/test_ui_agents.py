@@ -17,7 +17,7 @@ v = pytest.importorskip("ipyvuetify")
 
 from sim.ui import app, classroom, figures
 from sim.ui.widgets import OtherAgents
-from tests.rendered import texts
+from tests.rendered import solo_page, texts
 
 
 def panel_lines(rc, class_: str) -> list[str]:
@@ -110,12 +110,7 @@ def test_each_panel_appears_only_for_a_scenario_with_such_agents(name, groups, s
 
 
 def test_the_solo_page_on_the_classroom_scenario_shows_neither_panel():
-    app.scenario_name.set("classroom")
-    app.uploaded.set(None)
-    app.players.set([])
-    app.error.set("")
-    app.adopt_scenario(app.base_scenario())
-    _, rc = solara.render(app.Page(), handle_error=False)
+    rc = solo_page()
     try:
         rc.find(v.Btn, children=["Step"]).widget.click()
         assert not cards(rc, "groups-panel") and not cards(rc, "stakeholders-panel")
@@ -338,12 +333,7 @@ def test_each_unlabelled_delegation_has_a_tooltip_over_its_circle():
 
 
 def test_the_page_lays_the_tooltips_over_the_map():
-    app.scenario_name.set("classroom")
-    app.uploaded.set(None)
-    app.players.set([])
-    app.error.set("")
-    app.adopt_scenario(app.base_scenario())
-    _, rc = solara.render(app.Page(), handle_error=False)
+    rc = solo_page()
     try:
         assert not rc.find(v.Html, class_="map-spot").widgets  # 8 delegations: every one is labelled
         app.pick_scenario("uncc2024")

@@ -22,19 +22,13 @@ from sim.ui import (
     launch,
 )
 from sim.ui.launch import OFFLINE_ENVIRONMENT, parse_args, solara_arguments
+from tests.rendered import solo_page
 
 
 @pytest.fixture
 def page():
     """A freshly rendered page on the classroom scenario (module-level reactive state reset first)."""
-    app.scenario_name.set("classroom")
-    app.uploaded.set(None)
-    app.players.set([])
-    app.edited.set("")
-    app.error.set("")
-    app.game.set(None)
-    app.adopt_scenario(app.base_scenario())
-    _, rc = solara.render(app.Page(), handle_error=False)
+    rc = solo_page()
     yield rc
     rc.close()
 
