@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from sim import simulate
+from sim.loading import load_scenario, with_overrides
 from tests.builders import build, delegation
 
 
@@ -152,3 +156,57 @@ def test_an_equally_divided_vote_keeps_the_provision():
     assert voted.mean() > 0.9
     assert (results.record["keep_p"][voted] == results.record["delete_p"][voted]).all()
     assert (results.record["provision_p"][voted] == 1).all()
+
+
+def band_table_in_the_docs() -> list[list[str]]:
+    """The rows of the abstention-band table of docs/model.md section 15 ("What the vote turns on")."""
+    text = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    section = text.split("**What the vote turns on", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in section.split("\n") if line.startswith("| 0.")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_the_abstention_band_table_in_the_docs_is_what_the_model_gives():
+    """docs/model.md section 15 reports how the uncc2024_provisions vote follows ``procedure.abstention_band``
+    (2,000 replicates, seed 1): each row is rerun and must match to the digits printed."""
+    rows = band_table_in_the_docs()
+    assert [row[0].split()[0] for row in rows] == ["0.04", "0.05", "0.06", "0.07"]
+    base = load_scenario("uncc2024_provisions")
+    for band, kept_6_2, split, kept_24, consensus in rows:
+        delta = float(band.split()[0])
+        results = simulate(with_overrides(base, {"procedure": {"abstention_band": delta}}), 2000, 1)
+        record = results.record
+        for printed, provision in ((kept_6_2, "art6_2"), (kept_24, "art24")):
+            p_kept = (record[f"provision_{provision}"] != 0).mean()
+            if printed.startswith(">"):
+                assert p_kept > float(printed.lstrip("> ")), (band, provision, p_kept)
+            else:
+                assert f"{p_kept:.2f}" == printed, (band, provision, p_kept)
+        voted = record["provision_art6_2"] >= 0
+        means = [f"{record[f'{kind}_art6_2'][voted].mean():.0f}" for kind in ("keep", "delete", "abstain")]
+        assert " / ".join(means) == split, (band, means)
+        assert f"{(results.outcome_labels() == 'consensus').mean():.2f}" == consensus, band
+
+
+def test_the_unshipped_candidate_in_the_docs_is_what_its_script_prints(capsys):
+    """docs/model.md section 15 quotes tools/participation_check.py (a mechanism checked and not shipped): the numbers
+    it quotes are the script's."""
+    tools = Path(__file__).parents[1] / "tools"
+    spec = importlib.util.spec_from_file_location("participation_check", tools / "participation_check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    check.main([])
+    printed = capsys.readouterr().out
+    docs = " ".join((Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8").split())
+    quoted = docs.split("One candidate was checked and is not shipped", 1)[1].split("Choosing between", 1)[0]
+    candidate = next(line for line in printed.splitlines() if line.startswith("candidate"))
+    kept = candidate.split("art6_2 kept ")[1].split(",")[0]
+    split = candidate.split("keep / delete / abstain ")[1].split(";")[0]
+    consensus = candidate.split("P(consensus) ")[1].strip()
+    share = printed.rsplit(": ", 1)[1].strip()
+    assert f"keeps Art. 6(2) in {kept} of the replicates" in quoted
+    assert f"P(consensus) to {consensus}" in quoted and f"the split stays {split}" in quoted
+    assert f"in {share} of the cases" in quoted
+    # and the shipped rule's line is the miss the section reports
+    shipped = next(line for line in printed.splitlines() if line.startswith("shipped"))
+    assert "art6_2 kept 0.27" in shipped and "84 / 88 / 21" in shipped
