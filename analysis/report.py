@@ -110,23 +110,39 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
 
 
 def provision_lines(summary: Mapping[str, Any]) -> list[str]:
-    """Per provision put to recorded votes: P(kept) and the mean votes to keep, delete and abstain."""
+    """Per provision put to recorded votes: P(kept) over all replicates, how often it was put to a vote and how
+    those votes went, and the mean votes to keep, delete and abstain where one was held. A provision never put to a
+    vote is kept, so P(kept) alone can hide that no vote was held (consensus before the last round, or no delegation
+    gaining enough from deleting it): the lines say so."""
     out = []
     for pid, p in (summary.get("provisions") or {}).items():
-        votes = p["votes"]
-        held = (
-            (
-                f"votes keep {votes['keep']['mean']:.0f} / delete {votes['delete']['mean']:.0f} / abstain "
-                f"{votes['abstain']['mean']:.0f} (means where a vote was held)"
+        label = p.get("label") or ""
+        out.append(f"  provision {pid}" + (f" ({label})" if label and label != pid else ""))
+        called = p["p_vote_called"]
+        kept = f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}"
+        if not called:
+            out.append(f"{kept}: never put to a vote ({NO_VOTE_BECAUSE})")
+            continue
+        if called < 1.0:
+            voted = (
+                f"put to a vote in {format_share(called)} of replicates, kept by "
+                f"{format_estimate(p['p_kept_if_voted'], p['ci95_kept_if_voted'])} of those votes; "
+                f"no vote in the rest ({NO_VOTE_BECAUSE})"
             )
-            if votes["keep"]
-            else "no vote held"
-        )
-        out.append(
-            f"  provision {pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}; "
-            f"vote called {format_share(p['p_vote_called'])}; {held}"
-        )
+        else:
+            voted = "put to a vote in every replicate"
+        out.append(f"{kept}: {voted}")
+        votes = p["votes"]
+        if votes["keep"]:
+            out.append(
+                f"    votes where one was held (means): keep {votes['keep']['mean']:.0f}, "
+                f"delete {votes['delete']['mean']:.0f}, abstain {votes['abstain']['mean']:.0f}"
+            )
     return ([""] + out) if out else []
+
+
+#: Why a provision may not be put to a vote in a replicate (docs/model.md section 15).
+NO_VOTE_BECAUSE = "the talks ended before the last round, or no delegation gained enough from deleting it"
 
 
 def ratification_lines(summary: Mapping[str, Any]) -> list[str]:

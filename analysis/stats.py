@@ -90,8 +90,9 @@ def spread(values: Histogram) -> dict[str, float] | None:
 
 def provisions_summary(tally: Tally) -> dict[str, Any]:
     """Per provision put to recorded votes: P(a vote was called), P(kept) with its Wilson interval (over all
-    replicates: kept when no vote was called or the talks ended before the last round), and the votes to keep,
-    delete and abstain where a vote was held (mean, 5th and 95th percentiles)."""
+    replicates: kept when no vote was called or the talks ended before the last round), P(kept) among the replicates
+    in which it was put to a vote (``None`` when it never was), and the votes to keep, delete and abstain where a
+    vote was held (mean, 5th and 95th percentiles)."""
     ids = [c.name[len("provision_") :] for c in tally.columns if c.name.startswith("provision_")]
     if not ids:
         return {}
@@ -104,10 +105,13 @@ def provisions_summary(tally: Tally) -> dict[str, Any]:
             name: spread(tally.histogram(f"{name}_{pid}", by=f"provision_{pid}", where=lambda codes: codes >= 0))
             for name in ("keep", "delete", "abstain")
         }
+        kept_in_votes = held - result.count(0)
         out[pid] = {
             "p_vote_called": held / r,
             "p_kept": kept / r,
             "ci95_kept": list(wilson_interval(kept, r)),
+            "p_kept_if_voted": kept_in_votes / held if held else None,
+            "ci95_kept_if_voted": list(wilson_interval(kept_in_votes, held)) if held else None,
             "votes": votes,
         }
     return {"provisions": out}

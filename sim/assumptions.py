@@ -90,10 +90,30 @@ def provisions(scenario: Scenario) -> list[str]:
         else "by the two texts alone (sincere)"
     )
     share = scenario.procedure.provision_threshold
+    n = len(scenario.provisions)
     return [
-        f"{len(scenario.provisions)} provision(s) put to recorded votes, weighed {how}; "
+        f"{n} provision{'s' if n > 1 else ''} put to recorded votes, weighed {how}; "
         f"one is deleted when {share:g} of the keep/delete votes say delete (a tie keeps it)"
     ]
+
+
+def entry_into_force(scenario: Scenario) -> list[str]:
+    """The entry-into-force rule P(in force) is under, that the ratification stage's constants are illustrative, and
+    a threshold no ratifications could meet (docs/model.md section 14)."""
+    rule = scenario.ratification
+    if rule is None:
+        return []
+    from sim.ratification import HALF_GAIN, HAZARD
+
+    line = (
+        f"entry into force {rule.lag_days} days after {rule.threshold} states ratify, followed for "
+        f"{rule.horizon_years:g} years; ratification times from illustrative, uncalibrated constants "
+        f"(G {HALF_GAIN:g}, H {HAZARD:g} a year)"
+    )
+    states = sum(d.votes for d in scenario.delegations)
+    if rule.threshold > states:
+        line += f"; the threshold is above the {states} states at the table, so it is never met"
+    return [line]
 
 
 def group_errors(scenario: Scenario) -> list[str]:
@@ -113,5 +133,6 @@ def describe(scenario: Scenario) -> list[str]:
         *coalitions(scenario),
         *stakeholders(scenario),
         *provisions(scenario),
+        *entry_into_force(scenario),
         *group_errors(scenario),
     ]

@@ -82,15 +82,29 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
     from sim.analysis.stats import summary as summarize_tally
     from sim.assumptions import describe
 
-    summary = {
-        "title": scenario.title,
-        **summarize_tally(tally, scenario.display_names()),
-        "assumptions": describe(scenario),
-        RESULTS_RECORD: fingerprint,
-    }
+    summary = with_scenario_facts(
+        {
+            "title": scenario.title,
+            **summarize_tally(tally, scenario.display_names()),
+            "assumptions": describe(scenario),
+            RESULTS_RECORD: fingerprint,
+        },
+        scenario,
+    )
     if config.figures.enabled:
         write_figures(scenario, tally, summary, output_dir, config.figures.format, config.figures.labels)
     atomic_write_json(output_dir / SUMMARY_FILE, summary)
+    return summary
+
+
+def with_scenario_facts(summary: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """The summary with what the scenario says beside the statistics: each provision's label, and the
+    entry-into-force rule (``entry_into_force``: threshold, lag_days, horizon_years) the P(in force) is under."""
+    for provision in scenario.provisions:
+        if provision.id in summary.get("provisions", {}):
+            summary["provisions"][provision.id]["label"] = provision.label
+    if scenario.ratification is not None:
+        summary["entry_into_force"] = scenario.ratification.model_dump()
     return summary
 
 

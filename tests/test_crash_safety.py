@@ -166,6 +166,7 @@ def test_an_interrupted_runs_leftovers_are_replaced_not_mixed(tmp_path: Path):
 def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     from sim import load_scenario, simulate
     from sim.analysis.stats import summarize
+    from sim.runner import with_scenario_facts
 
     out = tmp_path / "run"
     proc = treatysim(
@@ -182,8 +183,9 @@ def test_the_streamed_table_and_summary_equal_a_one_shot_run(tmp_path: Path):
     one_shot = tmp_path / "one_shot.csv"
     results.to_frame().to_csv(one_shot, index=False, float_format="%.6g")
     assert (out / "results.csv").read_bytes() == one_shot.read_bytes()
-    names = load_scenario("uncc2024").display_names()
-    expected = json.loads(json.dumps(summarize(results, names)))
+    scenario = load_scenario("uncc2024")
+    # the run adds the scenario's own facts beside the statistics (provision labels, the entry-into-force rule)
+    expected = json.loads(json.dumps(with_scenario_facts(summarize(results, scenario.display_names()), scenario)))
     summary = json.loads((out / "summary.json").read_text())
     # the run adds what only it knows: the title, the assumptions behind the number, the table's fingerprint
     assert summary["assumptions"] and summary["results_csv"]["rows"] == 700

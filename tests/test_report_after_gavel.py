@@ -1,0 +1,69 @@
+"""What the report says about the stages around the gavel: provisions that were (not) put to a vote, and the
+entry-into-force rule its P(in force) is under (a new user's review found both easy to misread)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import simulate
+from sim.analysis.report import format_summary
+from sim.analysis.stats import summarize
+from sim.assumptions import describe
+from sim.runner import with_scenario_facts
+from tests.builders import build, delegation, lone_holdout
+
+
+def report(scenario, replicates: int = 200, seed: int = 1) -> tuple[dict, str]:
+    """The summary and printed report of a run, as ``treatysim`` writes and prints them."""
+    summary = with_scenario_facts(
+        {
+            **summarize(simulate(scenario, replicates, seed), scenario.display_names()),
+            "assumptions": describe(scenario),
+        },
+        scenario,
+    )
+    return summary, format_summary(summary)
+
+
+def with_provision(scenario, **extra):
+    """``scenario`` with one provision on safeguards (deleting it lowers them by 0.2) and any other sections."""
+    doc = scenario.model_dump()
+    doc["provisions"] = [{"id": "p", "label": "Art. 9: a clause", "issue": "safeguards", "shift": -0.2}]
+    doc.update(extra)
+    return type(scenario).model_validate(doc)
+
+
+def test_a_provision_never_put_to_a_vote_is_reported_as_such():
+    """Everyone agrees in round 1: the provision is 'kept' only because no vote was held, and the report says so."""
+    agree = build([delegation(f"D{i}", 0.5, 0.5) for i in range(4)], procedure={"rounds": 5})
+    summary, text = report(with_provision(agree))
+    assert summary["provisions"]["p"]["p_vote_called"] == 0.0
+    assert summary["provisions"]["p"]["p_kept_if_voted"] is None
+    assert "provision p (Art. 9: a clause)" in text
+    assert "never put to a vote (the talks ended before the last round" in text
+
+
+def test_a_provision_voted_on_in_some_replicates_reports_how_those_votes_went():
+    """A lone holdout makes the talks reach the last round in some replicates only: P(kept) over all replicates
+    and P(kept) among the votes held differ, and both are printed with the share of replicates that voted."""
+    summary, text = report(with_provision(lone_holdout(style="linear", reservation=0.85, outside_option=0.55)), 300)
+    p = summary["provisions"]["p"]
+    assert 0.0 < p["p_vote_called"] < 1.0, p
+    assert p["p_kept_if_voted"] is not None
+    assert p["p_kept"] == pytest.approx(1.0 - p["p_vote_called"] * (1.0 - p["p_kept_if_voted"]))
+    assert "of those votes; no vote in the rest" in text
+
+
+def test_the_report_names_the_entry_into_force_rule_and_a_threshold_never_met():
+    crowd = build([delegation(f"D{i}", 0.5, 0.5) for i in range(3)], procedure={"rounds": 3})
+    doc = crowd.model_dump()
+    doc["ratification"] = {"threshold": 5, "lag_days": 30, "horizon_years": 4}
+    unreachable = type(crowd).model_validate(doc)
+    summary, text = report(unreachable, 50)
+    assert summary["entry_into_force"] == {"threshold": 5, "lag_days": 30, "horizon_years": 4.0}
+    assert summary["p_in_force"] == 0.0
+    assert "assumes: entry into force 30 days after 5 states ratify, followed for 4 years" in text
+    assert "the threshold is above the 3 states at the table, so it is never met" in text
+    doc["ratification"]["threshold"] = 3
+    _, reachable = report(type(crowd).model_validate(doc), 50)
+    assert "entry into force 30 days after 3 states ratify" in reachable and "never met" not in reachable
