@@ -49,6 +49,7 @@ def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
     from sim.runner import run
 
     debug = bool(os.environ.get("TREATYSIM_DEBUG"))
+    earlier = summary_identity(output_dir)
     try:
         config = parse_run_config(data)
         summary = run(config, output_dir, resume=resume)
@@ -56,18 +57,51 @@ def run_and_report(data: dict, output_dir: Path, resume: bool = False) -> None:
         if debug:
             raise
         print(exc.format(), file=sys.stderr)
+        remove_unused_run_folder(output_dir)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         print(f"treatysim: interrupted; nothing incomplete was left in {output_dir}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     try:
         print(format_summary(summary, summary.get("title", "")))
-        print(f"\n  written to {output_dir}/", flush=True)
+        reused = earlier is not None and summary_identity(output_dir) == earlier
+        print(f"\n  {'already in' if reused else 'written to'} {output_dir}/", flush=True)
     except BrokenPipeError:  # `treatysim | head`: the reader has gone; the files are written
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 _task = {"started": False}
+
+
+def summary_identity(output_dir: Path) -> tuple[int, int] | None:
+    """The run folder's ``summary.json`` as a file (inode, modification time), or None: every run writes it anew
+    (to a temporary file, renamed), so an unchanged identity means the run reused results already there."""
+    from sim.runner import SUMMARY_FILE
+
+    try:
+        stat = (output_dir / SUMMARY_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def remove_unused_run_folder(output_dir: Path) -> None:
+    """After bad input: remove the run folder Hydra made for the run if it holds nothing but Hydra's own records
+    (``.hydra/`` and its log), so a class's typos do not leave a trail of empty ``outputs/DATE/TIME`` folders. A
+    folder holding anything else — an earlier run's results, the user's files — is left as it is."""
+    import shutil
+
+    try:
+        entries = list(output_dir.iterdir())
+        hydra_only = all(
+            (e.name == ".hydra" and e.is_dir() and all(f.suffix == ".yaml" for f in e.iterdir()))
+            or (e.suffix == ".log" and e.is_file())
+            for e in entries
+        )
+        if entries and hydra_only:
+            shutil.rmtree(output_dir)
+    except OSError:  # gone already, or not ours to remove: the error above is what matters
+        pass
 
 
 def main() -> None:

@@ -68,7 +68,22 @@ def test_cli_rejects_a_wrong_scenario_file_with_one_clear_line(tmp_path: Path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"{bad}: line 23: delegations[0].position.scope: must be at most 1" in proc.stderr
-    assert not (tmp_path / "run" / "summary.json").exists()
+    assert not (tmp_path / "run").exists()  # not even the folder Hydra made for the run: nothing is left behind
+
+
+def test_bad_input_leaves_an_earlier_runs_folder_as_it_was(tmp_path: Path):
+    """The folder Hydra makes for a run is removed after bad input only when it holds nothing else."""
+    run = tmp_path / "run"
+    assert (
+        treatysim(
+            "scenario=classroom", "replicates=50", "figures.enabled=false", f"hydra.run.dir={run}", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    before = sorted(p.name for p in run.iterdir())
+    proc = treatysim("scenario=classroom", "procedure.rounds=-1", f"hydra.run.dir={run}", cwd=tmp_path)
+    assert proc.returncode == 2 and "procedure.rounds" in proc.stderr
+    assert sorted(p.name for p in run.iterdir()) == before
 
 
 def test_piping_the_report_into_head_is_not_an_error(tmp_path: Path):
@@ -121,3 +136,11 @@ def test_the_command_starts_before_heavy_imports_and_every_public_name_resolves(
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_rerun_that_reuses_complete_results_does_not_say_it_wrote_them(tmp_path: Path):
+    run = tmp_path / "run"
+    args = ("scenario=classroom", "replicates=50", "figures.enabled=false", f"hydra.run.dir={run}")
+    first, again = treatysim(*args, cwd=tmp_path), treatysim(*args, cwd=tmp_path)
+    assert first.stdout.rstrip().endswith(f"written to {run}/")
+    assert again.returncode == 0 and again.stdout.rstrip().endswith(f"already in {run}/")
