@@ -123,3 +123,4 @@ def test_treatysim_help_names_every_other_command(capsys, monkeypatch):
     shown = capsys.readouterr().out
     missing = [name for name in PYPROJECT["project"]["scripts"] if name != "treatysim" and name not in shown]
     assert not missing, missing
+    assert "treatysim validate" in shown  # the subcommand the README names beside --help
