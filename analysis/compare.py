@@ -8,7 +8,8 @@
 
 Every scenario runs with the same replicates and master seed. The table (printed, and written as
 ``comparison.csv``) has one row per scenario: P(consensus), P(vote), P(failed), P(adopted), each with its 95%
-Wilson interval, and the most likely outcome; ``comparison.png`` draws them (:func:`sim.analysis.plots.plot_scenario_comparison`).
+Wilson interval, P(in force) for scenarios with an entry-into-force rule, and the most likely outcome;
+``comparison.png`` draws them (:func:`sim.analysis.plots.plot_scenario_comparison`).
 A bad scenario name or file prints one line per problem and exits with code 2, before anything runs; Ctrl-C exits
 with 130 (:func:`sim.errors.command_boundary`, as every command).
 """
@@ -35,8 +36,11 @@ MAX_REPLICATES = 100_000_000
 
 
 def most_likely_outcome(summary: Mapping[str, Any]) -> str:
-    """The outcome with the highest probability (ties: in the registry's order, :mod:`sim.outcomes`)."""
-    return outcomes.most_likely(summary)
+    """The outcome with the highest probability; outcomes tied for it are all named (``consensus or vote
+    (tied)``), in the registry's order (:mod:`sim.outcomes`), rather than the first standing for them."""
+    best = max(summary.get(o.key, 0.0) for o in outcomes.OUTCOMES)
+    tied = [o.name for o in outcomes.OUTCOMES if summary.get(o.key, 0.0) == best]
+    return tied[0] if len(tied) == 1 else " or ".join(tied) + " (tied)"
 
 
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:
@@ -57,6 +61,8 @@ def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         row: dict[str, Any] = {"scenario": s["scenario"], "replicates": s["replicates"], "seed": s["seed"]}
         for key in KEYS:
             row[key], (row[f"{key}_low"], row[f"{key}_high"]) = s[key], s["ci95"][key]
+        if "p_in_force" in s:  # with an entry-into-force rule: P(in force within the horizon), as the report gives it
+            row["p_in_force"], (row["p_in_force_low"], row["p_in_force_high"]) = s["p_in_force"], s["ci95_in_force"]
         row["most_likely"] = most_likely_outcome(s)
         rows.append(row)
     return rows
@@ -66,10 +72,14 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as an aligned text table, each probability followed by its 95% interval."""
     width = max([len("scenario")] + [len(str(r["scenario"])) for r in rows])
     cell = 25  # the widest cell, "<0.001 [<0.001, <0.001]", and two spaces (rounding: sim.analysis.report)
-    head = f"{'scenario':<{width}}  " + "".join(f"{HEADERS[k]:<{cell}}" for k in KEYS) + "most likely"
+    keys = [*KEYS, *(["p_in_force"] if any("p_in_force" in r for r in rows) else [])]
+    headers = {**HEADERS, "p_in_force": "P(in force)"}
+    head = f"{'scenario':<{width}}  " + "".join(f"{headers[k]:<{cell}}" for k in keys) + "most likely"
     lines = [head, "-" * len(head)]
     for r in rows:
-        cells = "".join(format_estimate(r[k], (r[k + "_low"], r[k + "_high"])).ljust(cell) for k in KEYS)
+        cells = "".join(
+            (format_estimate(r[k], (r[k + "_low"], r[k + "_high"])) if k in r else "no rule").ljust(cell) for k in keys
+        )
         lines.append(f"{r['scenario']!s:<{width}}  {cells}{r['most_likely']}")
     replicates = {r["replicates"] for r in rows}
     seeds = {r["seed"] for r in rows}

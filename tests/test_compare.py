@@ -76,6 +76,8 @@ def test_a_bad_scenario_name_exits_2_before_anything_runs(tmp_path: Path):
 def test_most_likely_outcome_and_table_format():
     summary = {**{o.key: 0.0 for o in outcomes.OUTCOMES}, "p_consensus": 0.2, "p_vote": 0.5, "p_failed": 0.3}
     assert most_likely_outcome(summary) == "vote"
+    tie = {**summary, "p_consensus": 0.5, "p_vote": 0.5, "p_failed": 0.0}
+    assert most_likely_outcome(tie) == "consensus or vote (tied)"  # not "consensus" standing for both
     rows = comparison_rows([summarize(simulate(load_scenario("classroom"), 20, 1))])
     table = format_table(rows)
     assert "classroom" in table and "95% Wilson interval" in table and rows[0]["most_likely"] in table
@@ -117,3 +119,12 @@ def test_compare_refuses_an_absurd_number_of_replicates_in_one_line(capsys):
         main(["classroom", "-n", "1000000000000", "--no-figure"])
     assert info.value.code == 2
     assert "replicates must be 1 to 100,000,000" in capsys.readouterr().err
+
+
+def test_the_table_gives_p_in_force_for_scenarios_with_an_entry_into_force_rule():
+    """uncc2024 carries its real rule (40 ratifications), classroom none: a column for it, 'no rule' where none."""
+    rows = comparison_rows([summarize(simulate(load_scenario(n), 30, 1)) for n in ("uncc2024", "classroom")])
+    assert 0.0 <= rows[0]["p_in_force_low"] <= rows[0]["p_in_force"] <= rows[0]["p_in_force_high"] <= 1.0
+    assert "p_in_force" not in rows[1]
+    head, _, with_rule, without = format_table(rows).splitlines()[:4]
+    assert "P(in force)" in head and "no rule" in without and "no rule" not in with_rule
