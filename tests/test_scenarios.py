@@ -120,19 +120,27 @@ def test_the_template_is_a_valid_scenario_once_copied(tmp_path: Path):
 
 
 def test_the_templates_commented_examples_are_valid_once_uncommented():
-    """The template shows cohesion, lead and stakeholders as comments; switched on, they must validate."""
+    """The template shows optional sections (stakeholders, status_quo, provisions, ratification) and fields (cohesion,
+    lead, ratification_difficulty ...) as comments; switched on, they must validate and run."""
+    import re
+
     from sim.loading import validate_scenario
 
     lines, out, block = (scenarios_dir() / "template.yaml.example").read_text(encoding="utf-8").splitlines(), [], False
     for line in lines:
-        if line.startswith("# stakeholders:") or (block and line.startswith("#   ")):
+        if re.match(r"# [a-z_]+:", line) or (block and line.startswith("#   ")):  # a commented top-level section
             block = True
             out.append(line[2:])
             continue
         block = False
-        out.append(line.replace("    # cohesion", "    cohesion").replace("    # lead", "    lead"))
+        out.append(re.sub(r"^(\s+)# ([a-z_]+:)", r"\1\2", line))  # a commented field
     scenario = validate_scenario(yaml.safe_load("\n".join(out)), "template.yaml")
     assert scenario.stakeholders and scenario.blocs[0].cohesion == 0.5 and scenario.blocs[0].lead == "LOW"
+    assert scenario.status_quo is not None and scenario.uncertainty.group_position > 0
+    assert [p.issue for p in scenario.provisions] == ["monitoring"] and scenario.procedure.provision_voting
+    assert scenario.ratification is not None and scenario.delegations[0].ratification_difficulty == 0.7
+    summary = summarize(simulate(scenario, replicates=8, seed=1))
+    assert set(summary["provisions"]) == {"upstream_pays"} and "p_in_force" in summary
 
 
 def test_a_historical_session_is_named_history_slash_name():
