@@ -42,9 +42,10 @@ FIGURE_NAMES = ("outcome_shares", "policy_map", "ratification")
 FIGURES = tuple(f"{name}.{fmt}" for name in FIGURE_NAMES for fmt in FIGURE_FORMATS)  # every file a figure may be
 
 
-def prepare_scenario(config: RunConfig) -> Scenario:
-    """The scenario the run uses: the file (bundled name or path) with the command line's overrides applied."""
-    scenario = load_scenario(config.scenario)
+def prepare_scenario(config: RunConfig, loaded: Scenario | None = None) -> Scenario:
+    """The scenario the run uses: the file (bundled name or path) with the command line's overrides applied.
+    ``loaded``: the file's scenario, already loaded (a sweep's check loads each file once)."""
+    scenario = load_scenario(config.scenario) if loaded is None else loaded
     return with_overrides(scenario, config.scenario_overrides(), source=f"overrides of {config.scenario}")
 
 
