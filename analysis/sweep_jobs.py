@@ -84,13 +84,15 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
 
 
+def number(value: Any) -> bool:
+    """Whether ``value`` read from a summary is a number (``true`` is not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def summary_problem(summary: dict[str, Any]) -> str | None:
     """What makes ``summary`` unfit for the sweep's tables (a field they read missing or of another kind, as an
     edited ``"replicates": "many"``), or ``None``."""
     from sim import outcomes
-
-    def number(value: Any) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
 
     if not isinstance(summary.get("scenario"), str):
         return "summary.json has no scenario name"
@@ -108,6 +110,28 @@ def summary_problem(summary: dict[str, Any]) -> str | None:
     texts = summary.get("final_text_mean")
     if not isinstance(texts, dict) or not all(number(v) for v in texts.values()):
         return "summary.json's final_text_mean is not a mapping of numbers"
+    return stage_problem(summary)
+
+
+def stage_problem(summary: dict[str, Any]) -> str | None:
+    """What makes the statistics of the stages a scenario may add (an entry-into-force rule, votes on provisions) in
+    ``summary`` unfit for the sweep's tables, or ``None`` (a summary without those stages has nothing to check)."""
+
+    def interval(value: Any) -> bool:
+        return isinstance(value, list) and len(value) == 2 and all(map(number, value))
+
+    if "p_in_force" in summary:
+        if not number(summary["p_in_force"]) or not interval(summary.get("ci95_in_force")):
+            return "summary.json's p_in_force or its interval is not a number"
+        for key in ("in_force_years_median", "signatures_mean"):
+            if summary.get(key) is not None and not number(summary[key]):
+                return f"summary.json's {key} is not a number"
+    provisions = summary.get("provisions", {})
+    if not isinstance(provisions, dict) or not all(isinstance(p, dict) for p in provisions.values()):
+        return "summary.json's provisions is not a mapping of provisions"
+    for pid, p in provisions.items():
+        if not number(p.get("p_vote_called")) or not number(p.get("p_kept")) or not interval(p.get("ci95_kept")):
+            return f"summary.json's provision {pid}: p_vote_called, p_kept or its interval is not a number"
     return None
 
 
@@ -145,6 +169,17 @@ def swept_parameters(jobs: list[Job]) -> list[str]:
     varying = {k for k in keys if len({json.dumps(j.settings.get(k), sort_keys=True) for j in jobs}) > 1}
     chosen = [k for k in keys if (k in varying or any(k == n or k.startswith(n + ".") for n in named))]
     return [k for k in chosen if k not in FIXED + NOT_PARAMETERS and k.split(".")[0] not in NOT_PARAMETERS]
+
+
+def after_adoption(parameter: str) -> bool:
+    """Whether the swept ``parameter`` can act only after the text is adopted: the entry-into-force rule
+    (``ratification.*``) and a delegation's ``ratification_difficulty`` (docs/model.md section 14). The talks, the
+    fallback vote and the votes on provisions come first and never read them, so P(adopted), P(consensus) and P(kept)
+    cannot depend on such a parameter; P(in force) can."""
+    parts = parameter.split(".")
+    return parts[0] == "ratification" or (
+        len(parts) == 3 and parts[0] == "delegations" and parts[2] == "ratification_difficulty"
+    )
 
 
 #: The map from each job's folder to its overrides, written beside the job folders (:func:`write_job_map`).

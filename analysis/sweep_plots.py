@@ -6,6 +6,7 @@ settings, scenarios, issues and delegations by readable labels (:mod:`sim.analys
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,15 +179,19 @@ def plot_blocking(shares: pd.DataFrame, ax: Any = None, top: int = 15, names: di
 def write_figures(
     jobs: list[Job], out_dir: Path, formats: Sequence[str] | None = None, labels: dict[str, str] | None = None
 ) -> list[Path]:
-    """All sweep figures: ``adoption_by_<parameter>`` for each swept parameter, ``outcome_shares``,
-    ``final_texts``, ``agreement_round`` and ``blocking`` (each faceted by scenario), in each of ``formats``
-    (default: the ``figures.format`` the jobs were run with, else png). Names come from the scenarios (titles,
-    issue labels, delegation names) and the jobs' ``figures.labels``, overridden by ``labels``."""
+    """All sweep figures: for each swept parameter ``adoption_by_<parameter>`` (P(adopted) and P(consensus)),
+    with an entry-into-force rule ``in_force_by_<parameter>`` (P(in force)) and with provisions
+    ``kept_by_<parameter>`` (P(kept) per provision); then ``outcome_shares``, ``final_texts``, ``agreement_round``
+    and ``blocking``. Each is faceted by scenario (the scenarios that have the statistic), in each of ``formats``
+    (default: the ``figures.format`` the jobs were run with, else png). A parameter that acts only after adoption
+    (:func:`sim.analysis.sweep_jobs.after_adoption`) gets ``in_force_by_`` only: P(adopted), P(consensus) and P(kept)
+    cannot depend on it, and would be flat lines. Names come from the scenarios (titles, issue labels, delegation
+    and provision names) and the jobs' ``figures.labels``, overridden by ``labels``."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.analysis.sweep_jobs import swept_parameters
-    from sim.analysis.sweep_stats import adoption_by, agreement_rounds, blocking_shares, outcome_shares
+    from sim.analysis.sweep_jobs import after_adoption, swept_parameters
+    from sim.analysis.sweep_stats import agreement_rounds, blocking_shares, outcome_shares
     from sim.analysis.sweep_tables import replicate_table, summary_table
 
     formats = tuple(formats or recorded_formats(jobs))
@@ -198,21 +203,18 @@ def write_figures(
     written: list[Path] = []
     with figure_style():
         for parameter in [p for p in swept_parameters(jobs) if p != "scenario"]:
-            fig, axes = _facets(len(scenarios))
-            for key in ("p_adopted", "p_consensus"):
-                curves = adoption_by(table, parameter, key)
-                for scenario, ax in zip(scenarios, axes):
-                    plot_adoption_curve(
-                        curves[curves["scenario"] == scenario],
-                        parameter,
-                        ax=ax,
-                        label=f"P({key[2:]})",
-                        colour=outcomes.by_name(key[2:]).colour,
-                        axis_label=_setting_label(parameter, loaded[scenario], labels),
-                    ).set_title(titles[scenario])
-            legend_outside(axes[-1])
-            name = f"adoption_by_{parameter.replace('.', '_')}"
-            written += save_figure(fig, out_dir / name, dpi=DPI, formats=formats)
+            axis_labels = {s: _setting_label(parameter, loaded[s], labels) for s in scenarios}
+            name = parameter.replace(".", "_")
+            curves = {
+                "adoption_by": {s: [] if after_adoption(parameter) else _outcome_series() for s in scenarios},
+                "in_force_by": {s: _in_force_series(table, s) for s in scenarios},
+                "kept_by": {
+                    s: [] if after_adoption(parameter) else _kept_series(table, s, loaded, labels) for s in scenarios
+                },
+            }
+            for figure, series in curves.items():
+                path = out_dir / f"{figure}_{name}"
+                written += _write_curves(table, parameter, series, titles, axis_labels, path, formats)
         fig, axes = _facets(1, 8, 1.6 + 0.6 * len(scenarios))
         plot_outcome_shares_by_scenario(outcome_shares(table), ax=axes[0], names=titles)
         written += save_figure(fig, out_dir / "outcome_shares", dpi=DPI, formats=formats)
@@ -228,6 +230,75 @@ def write_figures(
             plot_blocking(blocking[blocking["scenario"] == scenario], ax=ax, names=names).set_title(titles[scenario])
         written += save_figure(fig, out_dir / "blocking", dpi=DPI, formats=formats)
     return written
+
+
+#: A curve of a sweep figure: the statistic of :func:`sim.analysis.sweep_tables.summary_table`, its legend, its colour.
+Series = tuple[str, str, str]
+
+#: The colour of P(in force): none of the outcomes' (:mod:`sim.outcomes`).
+IN_FORCE_COLOUR = "#66a61e"
+
+#: The colours of the provisions' P(kept), in the order of :func:`sim.analysis.sweep_stats.provision_ids`.
+PROVISION_COLOURS = ("#e7298a", "#1f78b4", "#a6761d", "#666666", "#b2df8a", "#fb9a99")
+
+
+def _outcome_series() -> list[Series]:
+    return [(k, f"P({k[2:]})", outcomes.by_name(k[2:]).colour) for k in ("p_adopted", "p_consensus")]
+
+
+def _in_force_series(table: pd.DataFrame, scenario: str) -> list[Series]:
+    """P(in force), where ``scenario``'s jobs have an entry-into-force rule."""
+    rows = table[(table["scenario"] == scenario) & (table["statistic"] == "p_in_force")]
+    return [("p_in_force", "P(in force)", IN_FORCE_COLOUR)] if len(rows) else []
+
+
+def _kept_series(table: pd.DataFrame, scenario: str, loaded: dict[str, Any], labels: dict[str, str]) -> list[Series]:
+    """P(kept) of each of ``scenario``'s provisions, named by the user's label or the scenario's (wrapped: the
+    legend sits beside the panels), each in
+    the colour its id has across the sweep (a provision shared by two scenarios is one colour)."""
+    from sim.analysis.sweep_stats import provision_ids
+
+    every = provision_ids(table)
+    named = {p.id: p.label for p in loaded[scenario].provisions} if loaded[scenario] is not None else {}
+    return [
+        (
+            f"p_kept.{pid}",
+            textwrap.fill("P(kept): " + labels.get(pid, named.get(pid, pid)), 30),
+            PROVISION_COLOURS[every.index(pid) % len(PROVISION_COLOURS)],
+        )
+        for pid in provision_ids(table[table["scenario"] == scenario])
+    ]
+
+
+def _write_curves(
+    table: pd.DataFrame,
+    parameter: str,
+    series: dict[str, list[Series]],
+    titles: dict[str, str],
+    axis_labels: dict[str, str],
+    path: Path,
+    formats: Sequence[str],
+) -> list[Path]:
+    """One figure of probabilities against ``parameter`` (:func:`plot_adoption_curve`, pooled by
+    :func:`sim.analysis.sweep_stats.adoption_by`): a panel per scenario with any of ``series`` (none: no file), one
+    legend for all of them."""
+    from sim.analysis.sweep_stats import adoption_by
+
+    shown = [s for s in titles if series.get(s)]
+    if not shown:
+        return []
+    fig, axes = _facets(len(shown))
+    for scenario, ax in zip(shown, axes):
+        rows = table[table["scenario"] == scenario]
+        for key, label, colour in series[scenario]:
+            curve = adoption_by(rows, parameter, key)
+            plot_adoption_curve(curve, parameter, ax=ax, label=label, colour=colour, axis_label=axis_labels[scenario])
+        ax.set_title(titles[scenario])
+    legend = {}
+    for ax in axes:
+        legend.update({label: handle for handle, label in zip(*ax.get_legend_handles_labels())})
+    legend_outside(axes[-1], handles=list(legend.values()), labels=list(legend))
+    return save_figure(fig, path, dpi=DPI, formats=formats)
 
 
 def recorded_formats(jobs: list[Job]) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""Statistics of a sweep, from the tables of :mod:`sim.analysis.sweep_tables`: adoption against a swept parameter, the
-outcome shares per scenario, when consensus comes, and who blocks.
+"""Statistics of a sweep, from the tables of :mod:`sim.analysis.sweep_tables`: adoption (or entry into force, or a
+provision kept) against a swept parameter, the outcome shares per scenario, when consensus comes, and who blocks.
 
 Probabilities are pooled over jobs as counts (successes out of replicates), and every interval is the Wilson score
 interval of :func:`sim.analysis.stats.wilson_interval` (Wilson 1927; Brown, Cai & DasGupta 2001), which keeps its
@@ -45,6 +45,15 @@ def _as_number(text: str) -> float | None:
         return float(text)
     except (TypeError, ValueError):
         return None
+
+
+def provision_ids(table: pd.DataFrame) -> list[str]:
+    """The provisions put to recorded votes in the jobs of ``table`` (rows of one scenario, or all), in order of
+    first appearance: the ``<id>`` of its ``p_kept.<id>`` statistics
+    (:func:`sim.analysis.sweep_tables.stage_statistics`)."""
+    prefix = "p_kept."
+    names = table.loc[table["statistic"].str.startswith(prefix), "statistic"]
+    return [name.removeprefix(prefix) for name in dict.fromkeys(names)]
 
 
 def outcome_shares(table: pd.DataFrame) -> pd.DataFrame:

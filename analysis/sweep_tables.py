@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim import outcomes
+from sim.analysis.stats import wilson_interval
 from sim.analysis.sweep_jobs import Job, swept_parameters
 from sim.results import rule_names
 
@@ -22,9 +23,30 @@ def _job_columns(job: Job, swept: list[str]) -> dict[str, Any]:
     return {"job": job.name, **{k: job.settings.get(k) for k in swept}}
 
 
+def stage_statistics(summary: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]:
+    """The statistics of the stages a job's scenario may add (docs/model.md sections 14 and 15), as ``(statistic,
+    value, ci95_low, ci95_high)``, where it has them (none otherwise): with an entry-into-force rule ``p_in_force``
+    (its Wilson interval), ``in_force_years_median`` and ``signatures_mean`` (``None`` when no replicate got there);
+    with provisions, per provision ``p_vote_called.<id>`` and ``p_kept.<id>``, each with its Wilson interval
+    (``summary.json`` records none for P(vote called): it is the interval of its count, ``p_vote_called`` ×
+    ``replicates``)."""
+    stats: list[tuple[str, Any, Any, Any]] = []
+    if "p_in_force" in summary:
+        stats.append(("p_in_force", summary["p_in_force"], *summary["ci95_in_force"]))
+        stats += [(k, summary.get(k), None, None) for k in ("in_force_years_median", "signatures_mean")]
+    r = summary["replicates"]
+    for pid, provision in summary.get("provisions", {}).items():
+        called = provision["p_vote_called"]
+        stats.append((f"p_vote_called.{pid}", called, *wilson_interval(round(called * r), r)))
+        stats.append((f"p_kept.{pid}", provision["p_kept"], *provision["ci95_kept"]))
+    return stats
+
+
 def summary_table(jobs: list[Job]) -> pd.DataFrame:
     """A row per job × outcome statistic: ``job``, the swept parameters, ``scenario``, ``replicates``, ``seed``,
-    the rules in force, ``statistic``, ``value``, ``ci95_low``, ``ci95_high`` (NaN where no interval applies)."""
+    the rules in force, ``statistic``, ``value``, ``ci95_low``, ``ci95_high`` (NaN where no interval applies). The
+    statistics of an entry-into-force rule and of provisions (:func:`stage_statistics`) have rows only for the jobs
+    whose scenario has them: in a table pivoted by statistic, they are empty for the others."""
     import pandas as pd
 
     swept = swept_parameters(jobs)
@@ -39,6 +61,7 @@ def summary_table(jobs: list[Job]) -> pd.DataFrame:
         stats = [(k, s[k], *s["ci95"][k]) for k in PROBABILITIES]
         stats += [(k, s.get(k), None, None) for k in ("rounds_median", "consensus_round_median")]
         stats += [(f"final_text_mean.{i}", v, None, None) for i, v in s["final_text_mean"].items()]
+        stats += stage_statistics(s)
         rows += [{**base, "statistic": k, "value": v, "ci95_low": lo, "ci95_high": hi} for k, v, lo, hi in stats]
     frame = pd.DataFrame(rows)
     return frame.astype({"value": float, "ci95_low": float, "ci95_high": float})

@@ -72,6 +72,65 @@ def test_summary_table_has_a_row_per_job_and_statistic():
     assert adopted.loc["1", "value"] == 0.75 and adopted.loc["0", "procedure.rounds"] == 5
 
 
+def with_later_stages(job: Job) -> Job:
+    """``job`` as a scenario with an entry-into-force rule and one provision would have summarised it (100
+    replicates: 30 in force, a vote on art6_2 called in 80 and the provision kept in 45)."""
+    stages = {
+        "p_in_force": 0.3,
+        "ci95_in_force": list(wilson_interval(30, 100)),
+        "in_force_years_median": 2.5,
+        "signatures_mean": None,
+        "ratification_curve": [],
+        "provisions": {
+            "art6_2": {"p_vote_called": 0.8, "p_kept": 0.45, "ci95_kept": list(wilson_interval(45, 100)), "votes": {}}
+        },
+    }
+    return Job(job.name, job.path, job.settings, job.overrides, {**job.summary, **stages})
+
+
+def test_later_stages_have_rows_only_for_the_jobs_that_have_them():
+    table = summary_table([with_later_stages(make_job("0", 5, 0.5, 0.25)), make_job("1", 10, 0.5, 0.75)])
+    stages = ["p_in_force", "in_force_years_median", "signatures_mean", "p_vote_called.art6_2", "p_kept.art6_2"]
+    rows = table[table["job"] == "0"].set_index("statistic")
+    assert rows.index.tolist()[-len(stages) :] == stages
+    assert rows.loc["p_in_force", ["value", "ci95_low", "ci95_high"]].tolist() == pytest.approx(
+        [0.3, *wilson_interval(30, 100)]
+    )
+    assert rows.loc["in_force_years_median", "value"] == 2.5 and np.isnan(rows.loc["signatures_mean", "value"])
+    assert rows.loc["p_kept.art6_2", ["ci95_low", "ci95_high"]].tolist() == pytest.approx(wilson_interval(45, 100))
+    assert rows.loc["p_vote_called.art6_2", ["value", "ci95_low", "ci95_high"]].tolist() == pytest.approx(
+        [0.8, *wilson_interval(80, 100)]
+    )
+    assert np.isnan(rows.loc["in_force_years_median", "ci95_low"])  # a median has no interval
+    assert set(table.loc[table["job"] == "1", "statistic"]).isdisjoint(stages)  # job 1 has no such stage
+    wide = table.pivot(index="job", columns="statistic", values="value")
+    assert wide.loc["0", "p_in_force"] == 0.3 and np.isnan(wide.loc["1", "p_in_force"])
+
+
+def test_a_later_stage_statistic_that_is_not_a_number_leaves_the_job_out():
+    from sim.analysis.sweep_jobs import summary_problem
+
+    good = with_later_stages(make_job("0", 5, 0.5, 0.25)).summary
+    assert summary_problem(good) is None and summary_problem(make_job("1", 5, 0.5, 0.25).summary) is None
+    for damage in (
+        {"p_in_force": "most"},
+        {"ci95_in_force": None},
+        {"in_force_years_median": "soon"},
+        {"provisions": {"art6_2": {"p_vote_called": 1.0, "p_kept": "yes", "ci95_kept": [0, 1]}}},
+        {"provisions": ["art6_2"]},
+    ):
+        assert summary_problem({**good, **damage}) is not None, damage
+
+
+def test_only_ratification_settings_act_after_adoption():
+    from sim.analysis.sweep_jobs import after_adoption
+
+    assert after_adoption("ratification.threshold") and after_adoption("ratification.horizon_years")
+    assert after_adoption("delegations.USA.ratification_difficulty")
+    for parameter in ("procedure.rounds", "procedure.provision_threshold", "delegations.USA.outside_option"):
+        assert not after_adoption(parameter), parameter
+
+
 def test_adoption_is_pooled_over_the_other_parameters_with_a_wilson_interval():
     jobs = [make_job("0", 5, 0.5, 0.5), make_job("1", 5, 1.0, 1.0), make_job("2", 10, 0.5, 0.2, replicates=50)]
     curve = adoption_by(summary_table(jobs), "procedure.rounds")
