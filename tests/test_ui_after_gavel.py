@@ -19,4 +19,18 @@ def test_the_monte_carlo_panel_gives_entry_into_force_and_provisions():
     summary = monte_carlo(load_scenario("uncc2024_provisions"), replicates=60, seed=2)
     lines = "\n".join(monte_carlo_lines(summary))
     assert "In force within the horizon:" in lines
-    assert "Provision art6_2: kept" in lines and "Provision art24: kept" in lines
+    assert "Provision Art. 6(2): the general human-rights clause: kept" in lines  # by its label, as the report
+    assert "Provision Art. 24: conditions and safeguards: kept" in lines and "put to a vote in every replicate" in lines
+
+
+def test_the_monte_carlo_panel_says_when_a_provision_was_never_put_to_a_vote():
+    """A provision 'kept' only because consensus came before the last round is not read as a vote won."""
+    from tests.builders import build, delegation
+
+    agree = build(
+        [delegation(f"D{i}", 0.5, 0.5) for i in range(4)],
+        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
+        procedure={"rounds": 5},
+    )
+    lines = "\n".join(monte_carlo_lines(monte_carlo(agree, replicates=20, seed=1)))
+    assert "Provision p: kept" in lines and "never put to a vote (the talks ended before the last round" in lines

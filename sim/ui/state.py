@@ -476,4 +476,6 @@ def monte_carlo(scenario: Scenario, replicates: int = 2000, seed: int = DEFAULT_
         )
     replicates = whole_number(replicates, "replicates", 1, MAX_MONTE_CARLO_REPLICATES + 1)
     seed = whole_number(seed, "seed", 0, MAX_SEED)
-    return summarize(simulate(scenario, replicates, seed), scenario.display_names())
+    from sim.runner import with_scenario_facts
+
+    return with_scenario_facts(summarize(simulate(scenario, replicates, seed), scenario.display_names()), scenario)
