@@ -92,6 +92,8 @@ def remove_unused_run_folder(output_dir: Path) -> None:
     import shutil
 
     try:
+        if output_dir.resolve() in (Path.cwd(), *Path.cwd().parents):  # hydra.run.dir=.: never the folder one is in
+            return
         entries = list(output_dir.iterdir())
         hydra_only = all(
             (e.name == ".hydra" and e.is_dir() and all(f.suffix == ".yaml" for f in e.iterdir()))

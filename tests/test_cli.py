@@ -144,3 +144,12 @@ def test_a_rerun_that_reuses_complete_results_does_not_say_it_wrote_them(tmp_pat
     first, again = treatysim(*args, cwd=tmp_path), treatysim(*args, cwd=tmp_path)
     assert first.stdout.rstrip().endswith(f"written to {run}/")
     assert again.returncode == 0 and again.stdout.rstrip().endswith(f"already in {run}/")
+
+
+def test_bad_input_never_removes_the_folder_the_command_runs_in(tmp_path: Path):
+    """``hydra.run.dir=.`` in an empty folder: after bad input it holds only Hydra's records, and stays."""
+    here = tmp_path / "class"
+    here.mkdir()
+    proc = treatysim("scenario=nonexist", "hydra.run.dir=.", cwd=here)
+    assert proc.returncode == 2 and "nonexist" in proc.stderr
+    assert here.is_dir() and (here / ".hydra").is_dir()
