@@ -277,7 +277,10 @@ def test_a_class_negotiates_in_one_room(dashboard, proxy, tmp_path):
         teacher = open_page(browser, 1300, 1000)
         watch(teacher, *watched)
         teacher.goto(f"{dashboard}?classroom")
-        teacher.get_by_role("button", name="Open a room", exact=True).click()
+        open_room = teacher.get_by_role("button", name="Open a room", exact=True)
+        open_room.wait_for()  # the first render may be slow on a busy machine (the page's default patience)
+        settle(teacher, open_room)  # a click during the first redraws can be lost (see settle)
+        open_room.click()
         code_text = teacher.locator(".join-code").inner_text(timeout=10_000)
         code = code_text.split(":")[1].strip()
         assert len(code) >= 8
@@ -377,7 +380,10 @@ def test_the_193_delegation_scenario_fits_a_projector_and_a_phone(dashboard, tmp
             page.screenshot(path=str(folder / f"uncc2024-groups-lobbying-{width}px.png"), full_page=True)
 
             page.goto(f"{dashboard}?classroom&scenario=uncc2024")
-            page.get_by_role("button", name="Open a room", exact=True).click()
+            open_room = page.get_by_role("button", name="Open a room", exact=True)
+            open_room.wait_for()
+            settle(page, open_room)
+            open_room.click()
             code = page.locator(".join-code").inner_text(timeout=10_000).split(":")[1].strip()
             page.locator(".policy-map img").wait_for(timeout=10_000)
             widths[f"console at {width}"] = no_overflow(page)
