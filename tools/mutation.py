@@ -62,6 +62,7 @@ TESTS = (
     "tests/test_ratification.py",
     "tests/test_tally.py",
     "tests/test_golden.py",
+    "tests/test_mutation_gaps.py",
 )
 IGNORE = shutil.ignore_patterns(
     ".git",
