@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import dynamics as dyn
+from sim import ratification as rat
 from sim import stages, steps
 from sim.inputs import compile_arrays, noise_length, perturb
 from tests.builders import build, delegation
@@ -111,3 +112,13 @@ def test_the_ratification_curve_has_a_year_for_each_whole_year_of_the_horizon_an
     assert list(stages.ratification_years(_adopting(horizon=3.0))) == [1, 2, 3]
     plain = compile_arrays(build([delegation("A", 0.5, 0.5), delegation("B", 0.5, 0.5)]))
     assert plain.ratification is None and list(stages.ratification_years(plain)) == []
+
+
+def test_a_government_with_nothing_to_gain_never_signs_nor_ratifies_even_on_a_draw_of_zero():
+    """docs/model.md §14: readiness π_i is 0 for a gain g_i ≤ 0 (and at difficulty 1), and such a government never
+    signs and never ratifies (its time is infinite) — on every draw of [0, 1), the draw 0 included."""
+    ready = rat.readiness(np.array([0.0, -0.2, 0.3]), np.array([0.5, 0.5, 1.0]))
+    assert np.array_equal(ready, np.zeros(3))
+    for uniform in (np.zeros(3), np.full(3, 0.5)):
+        assert not rat.signs(ready, uniform).any()
+        assert np.isposinf(rat.ratification_years(ready, uniform)).all()
