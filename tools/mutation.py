@@ -508,10 +508,12 @@ def rerender(log: Path, mutants: list[Mutant], total: int, args: argparse.Namesp
         if not found:
             continue
         m = by_number[int(found.group(1))]
-        if m.describe() != found.group(4).split(" [")[0]:
-            raise SystemExit(f"the mutated files changed since the run: {m.describe()} != {found.group(4)}")
+        rest = found.group(4)
+        if not rest.startswith(m.describe()):  # the description itself may hold " [" (a list in the line)
+            raise SystemExit(f"the mutated files changed since the run: {m.describe()} != {rest}")
         m.status, m.seconds = found.group(2), float(found.group(3))
-        m.failed_test = found.group(4).split(" [")[1].rstrip("]") if " [" in found.group(4) else ""
+        failed = rest[len(m.describe()) :]
+        m.failed_test = failed[2:].removesuffix("]") if failed.startswith(" [") else ""
         if m.status in ("survived", "equivalent") and m.key in EQUIVALENT:
             m.status, m.reason = "equivalent", EQUIVALENT[m.key]
         elif m.status == "equivalent":
