@@ -1,7 +1,7 @@
 """A small mutation runner for the model's core (issue 18): does any test notice when the model changes?
 
 Each mutant is one small change to one of the core modules (``sim/dynamics.py``, ``sim/steps.py``,
-``sim/stages.py``, ``sim/inputs.py``, ``sim/outcomes.py``):
+``sim/stages.py``, ``sim/inputs.py``, ``sim/outcomes.py``, ``sim/ratification.py``):
 
 - comparisons ``<`` ↔ ``<=``, ``>`` ↔ ``>=``, ``==`` ↔ ``!=``
 - arithmetic ``+`` ↔ ``-``, ``*`` ↔ ``/`` (and ``+=`` ↔ ``-=``)
@@ -47,7 +47,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ("sim/dynamics.py", "sim/steps.py", "sim/stages.py", "sim/inputs.py", "sim/outcomes.py")
+FILES = (
+    "sim/dynamics.py",
+    "sim/steps.py",
+    "sim/stages.py",
+    "sim/inputs.py",
+    "sim/outcomes.py",
+    "sim/ratification.py",
+)
 #: The fast subset, in two stages: the documented-behaviour tests first (a second or two), then, only for a mutant
 #: that survives them, the rest (``-x`` stops each stage at its first failure).
 FIRST = ("tests/test_documented_behaviour.py",)
@@ -62,6 +69,7 @@ TESTS = (
     "tests/test_ratification.py",
     "tests/test_tally.py",
     "tests/test_golden.py",
+    "tests/test_mutation_gaps.py",
 )
 IGNORE = shutil.ignore_patterns(
     ".git",
@@ -103,10 +111,6 @@ _TOP = "top = np.maximum(np.maximum(yes_score, no_score), 0.0)"
 _ADOPTED = 'ADOPTED = Outcome(-1, "adopted", "adopted", "adopted (either way)", "#333333", adopted=True)'
 _COST = "if arrays.agreement_cost > 0.0:  # a text must beat no agreement by this much (above 1: nothing will do)"
 _DEFAULTS = "a ScenarioArrays default: compile_arrays, its only constructor, always passes this field"
-_CONTINUOUS = (
-    "the draws are continuous: a uniform equal to a probability, or a ratification time equal to a "
-    "year or the horizon, has probability zero"
-)
 _LAST_SESSION = (
     "carrying the concessions after the last session changes a draw that is never used again (those "
     "replicates are suspended)"
@@ -124,6 +128,8 @@ _SCALAR_START = (
     "p.shape[:-0] is (): each bound starts as one scalar of the same value and dtype, which the loop's np.where "
     "broadcasts to the replicates' shape; the values are the same, and the caller broadcasts them against p alike"
 )
+_READY = "return np.where(gain > 0.0, (1.0 - difficulty) * positive / (positive + HALF_GAIN), 0.0)"
+_NEVER = "return np.where(hazard > 0.0, -np.log1p(-uniform) / np.where(hazard > 0.0, hazard, 1.0), np.inf)"
 EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/dynamics.py", _COMPROMISE, "> -> >=", 55): "the inner guard only changes the quotient where total = 0, a "
     "branch the outer np.where discards (a 0/0 RuntimeWarning at most)",
@@ -159,31 +165,9 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/outcomes.py", _ADOPTED, "- -> +", 18): "ADOPTED's code is never stored, counted or looked up (the "
     "aggregate row is found by name and key)",
     ("sim/outcomes.py", _ADOPTED, "1 -> 0", 19): "ADOPTED's code is never stored, counted or looked up",
-    ("sim/dynamics.py", "return ~blocked.any(axis=-1)", "- -> +", 25): "the stages call it on (replicates, "
-    "delegations) arrays only, where axis 1 is the last axis",
-    ("sim/dynamics.py", "yes = uniform < p_yes", "< -> <=", 14): _CONTINUOUS,
-    ("sim/dynamics.py", "return yes, ~yes & (uniform < p_yes + p_no)", "< -> <=", 28): _CONTINUOUS,
-    ("sim/dynamics.py", "return (yes_votes > 0) & (yes_votes >= needed)", ">= -> >", 36): "`needed` is the "
-    "threshold less a relative 1e-9, so a whole number of votes never equals it exactly",
     ("sim/stages.py", "if session + 1 < arrays.sessions:", "+ -> -", 11): _LAST_SESSION,
     ("sim/stages.py", "if session + 1 < arrays.sessions:", "1 -> 0", 13): _LAST_SESSION,
     ("sim/stages.py", "if session + 1 < arrays.sessions:", "< -> <=", 15): _LAST_SESSION,
-    ("sim/stages.py", "within = years <= horizon", "<= -> <", 15): _CONTINUOUS,
-    (
-        "sim/stages.py",
-        'record["in_force_years"][rows] = np.where(in_force <= horizon, in_force, np.nan)',
-        "<= -> <",
-        51,
-    ): _CONTINUOUS,
-    ("sim/stages.py", 'record[f"ratifications_y{year}"][rows] = (years <= year) @ arrays.votes', "<= -> <", 48): (
-        _CONTINUOUS
-    ),
-    (
-        "sim/stages.py",
-        "return range(1, int(np.ceil(arrays.ratification[2])) + 1) if arrays.ratification is not None else range(0)",
-        "0 -> 1",
-        104,
-    ): "the else branch is never taken: only a scenario with an entry-into-force rule asks for the curve's years",
     ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "< -> <=", 16): _CLIP,
     ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "0.0 -> 1.0", 18): _CLIP,
     ("sim/stages.py", "outside = (text < 0.0) | (text > 1.0)", "> -> >=", 31): _CLIP,
@@ -191,6 +175,12 @@ EQUIVALENT: dict[tuple[str, str, str, int], str] = {
     ("sim/inputs.py", "provision_threshold: float = 0.5", "0.5 -> 1.0", 29): _DEFAULTS,
     ("sim/inputs.py", "noise = parts[0] if len(parts) == 1 else np.concatenate(parts)", "1 -> 0", 34): "concatenating "
     "one array gives the same numbers as the array itself",
+    ("sim/ratification.py", _READY, "> -> >=", 21): "at a gain of exactly 0 the formula gives (1 − d) · 0 / G = 0, "
+    "the readiness the else branch gives",
+    ("sim/ratification.py", _NEVER, "> -> >=", 68): "the inner guard only changes the divisor where the hazard is 0, a "
+    "branch the outer np.where discards (a 0/0 RuntimeWarning at most)",
+    ("sim/ratification.py", _NEVER, "1.0 -> 0.0", 83): "the divisor for a hazard of 0 only feeds the branch the outer "
+    "np.where discards",
     ("sim/chairs.py", _LOG_SLOPE, ">= -> >", 24): "the branches differ only at z = ε, where both give 1/ε exactly (in "
     "float32 and float64: the continuation has log's slope there, tests/test_nash_search.py checks it is continuous)",
     ("sim/chairs.py", _BEND, ">= -> >", 28): "the branches differ only at z = ε, where both give 1/ε² (exactly in "
@@ -518,10 +508,12 @@ def rerender(log: Path, mutants: list[Mutant], total: int, args: argparse.Namesp
         if not found:
             continue
         m = by_number[int(found.group(1))]
-        if m.describe() != found.group(4).split(" [")[0]:
-            raise SystemExit(f"the mutated files changed since the run: {m.describe()} != {found.group(4)}")
+        rest = found.group(4)
+        if not rest.startswith(m.describe()):  # the description itself may hold " [" (a list in the line)
+            raise SystemExit(f"the mutated files changed since the run: {m.describe()} != {rest}")
         m.status, m.seconds = found.group(2), float(found.group(3))
-        m.failed_test = found.group(4).split(" [")[1].rstrip("]") if " [" in found.group(4) else ""
+        failed = rest[len(m.describe()) :]
+        m.failed_test = failed[2:].removesuffix("]") if failed.startswith(" [") else ""
         if m.status in ("survived", "equivalent") and m.key in EQUIVALENT:
             m.status, m.reason = "equivalent", EQUIVALENT[m.key]
         elif m.status == "equivalent":
