@@ -276,6 +276,18 @@ def group_count(arrays: ScenarioArrays) -> int:
     return 0 if arrays.group_of is None else int(arrays.group_of.max()) + 1
 
 
+#: The largest uniform draw: the largest float32 below 1. A float64 draw above it would round to exactly 1.0 in float32,
+#: where a choice of probability 1 is not made (U < 1 fails) and a ratification never comes (−ln(1 − U) is infinite):
+#: about one draw in 3·10⁷ (docs/mutation_after_gavel.md). Capped in float64, before the cast, so both precisions
+#: see the same draw.
+LARGEST_UNIFORM = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
+
+
+def uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` uniforms on [0, 1), none above :data:`LARGEST_UNIFORM` (so none is 1 at any working precision)."""
+    return np.minimum(rng.random(size), LARGEST_UNIFORM)
+
+
 def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
     """One replicate's draws, in a fixed layout: standard normals for positions, saliences and reservation shifts;
     then, only where the scenario needs them, a Beta credibility per session (a doubted deadline) and uniforms for
@@ -288,11 +300,11 @@ def draw_noise(arrays: ScenarioArrays, rng: np.random.Generator) -> np.ndarray:
         mu, kappa = arrays.resumed_credibility, CREDIBILITY_CONCENTRATION
         parts.append(np.ones(arrays.sessions) if mu >= 1.0 else rng.beta(kappa * mu, kappa * (1 - mu), arrays.sessions))
     if arrays.stochastic:
-        parts.append(rng.random(arrays.sessions * (arrays.rounds + 1) * n))
+        parts.append(uniforms(rng, arrays.sessions * (arrays.rounds + 1) * n))
     if arrays.ratification is not None:
-        parts.append(rng.random(2 * n))
+        parts.append(uniforms(rng, 2 * n))
     if arrays.stochastic and arrays.provision_ids:
-        parts.append(rng.random(len(arrays.provision_ids) * n))
+        parts.append(uniforms(rng, len(arrays.provision_ids) * n))
     if arrays.draws_group_positions:
         parts.append(rng.standard_normal(group_count(arrays) * k))
     noise = parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -122,3 +122,18 @@ def test_a_government_with_nothing_to_gain_never_signs_nor_ratifies_even_on_a_dr
     for uniform in (np.zeros(3), np.full(3, 0.5)):
         assert not rat.signs(ready, uniform).any()
         assert np.isposinf(rat.ratification_years(ready, uniform)).all()
+
+
+def test_no_uniform_draw_rounds_to_one_in_float32():
+    """A float64 uniform above 1 − 2⁻²⁵ rounded to exactly 1.0 in float32, where a choice of probability 1 is not made
+    and a ratification never comes (docs/mutation_after_gavel.md): uniforms are capped below 1 before the cast."""
+    from sim.inputs import uniforms
+
+    class Extremes:
+        def random(self, size):
+            return np.array([1.0 - 2.0**-30, 1.0 - 2.0**-26, 0.5, 0.0])[:size]
+
+    drawn = uniforms(Extremes(), 4)
+    assert (drawn.astype(np.float32) < 1.0).all() and (drawn < 1.0).all()
+    assert drawn[2] == 0.5 and drawn[3] == 0.0  # every other draw as it was
+    assert np.float32(drawn[0]) == np.float32(drawn[1]) == np.nextafter(np.float32(1.0), np.float32(0.0))
