@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The application: entry points, run settings, the dashboard. Everything else in sim/ is the core.
-APP = {"sim.cli", "sim.runner", "sim.config"}
+#: The application: entry points (with the sweep check Hydra calls), run settings, the dashboard. Everything else in
+#: sim/ is the core.
+APP = {"sim.cli", "sim.runner", "sim.config", "sim.sweep_check"}
 
 
 def module_name(path: Path) -> str:

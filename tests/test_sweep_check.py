@@ -1,4 +1,4 @@
-"""A sweep's jobs are validated before the first runs (sim.analysis.sweep_check): a bad value anywhere in ``-m``
+"""A sweep's jobs are validated before the first runs (sim.sweep_check): a bad value anywhere in ``-m``
 stops the sweep at once, with the job named, rather than after the jobs before it (found by a new-user review)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.analysis import sweep_check
-from sim.analysis.sweep_check import first_bad_job, jobs, swept_values
+from sim import sweep_check
+from sim.sweep_check import first_bad_job, jobs, swept_values
 from tests.test_cli import treatysim
 
 ROOT = Path(__file__).resolve().parents[1]
