@@ -25,7 +25,7 @@ def test_a_ballot_of_probability_zero_is_never_cast_even_on_a_draw_of_zero():
     votes no on every draw. (At λ = 1e-4 the scores are −1000 and below: e^−1000 is 0 in floating point.)"""
     uniform = np.array([0.0, 0.5, np.nextafter(1.0, 0.0)])
     threshold, band = np.full(3, 0.5), 0.2
-    for util, expected_no in ((0.4, False), (0.1, True)):  # 0.1 inside the band; 0.2 below it
+    for util, expected_no in ((0.4, False), (0.1, True)):  # shortfalls 0.1 (inside the band of 0.2) and 0.4 (beyond)
         yes, no = dyn.random_ballots(np.full(3, util), threshold, band, 1e-4, uniform)
         assert not yes.any() and (no == expected_no).all()
         det_yes, det_no = dyn.ballots(np.full(3, util), threshold, band)
