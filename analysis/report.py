@@ -118,20 +118,7 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     for pid, p in (summary.get("provisions") or {}).items():
         label = p.get("label") or ""
         out.append(f"  provision {pid}" + (f" ({label})" if label and label != pid else ""))
-        called = p["p_vote_called"]
-        kept = f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}"
-        if not called:
-            out.append(f"{kept}: never put to a vote ({NO_VOTE_BECAUSE})")
-            continue
-        if called < 1.0:
-            voted = (
-                f"put to a vote in {format_share(called)} of replicates, kept by "
-                f"{format_estimate(p['p_kept_if_voted'], p['ci95_kept_if_voted'])} of those votes; "
-                f"no vote in the rest ({NO_VOTE_BECAUSE})"
-            )
-        else:
-            voted = "put to a vote in every replicate"
-        out.append(f"{kept}: {voted}")
+        out.append(f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}: {how_voted(p)}")
         votes = p["votes"]
         if votes["keep"]:
             out.append(
@@ -143,6 +130,21 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
 
 #: Why a provision may not be put to a vote in a replicate (docs/model.md section 15).
 NO_VOTE_BECAUSE = "the talks ended before the last round, or no delegation gained enough from deleting it"
+
+
+def how_voted(provision: Mapping[str, Any]) -> str:
+    """How often a provision (a summary's ``provisions`` entry) was put to a vote and how those votes went, in words:
+    the report's line and the dashboard's sentence say it alike."""
+    called = provision["p_vote_called"]
+    if not called:
+        return f"never put to a vote ({NO_VOTE_BECAUSE})"
+    if called == 1.0:
+        return "put to a vote in every replicate"
+    return (
+        f"put to a vote in {format_share(called)} of replicates, kept by "
+        f"{format_estimate(provision['p_kept_if_voted'], provision['ci95_kept_if_voted'])} of those votes; "
+        f"no vote in the rest ({NO_VOTE_BECAUSE})"
+    )
 
 
 def ratification_lines(summary: Mapping[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim import dynamics as dyn
 from sim import outcomes
-from sim.analysis.report import NO_VOTE_BECAUSE, format_estimate, format_interval, format_probability, format_share
+from sim.analysis.report import format_estimate, format_interval, format_probability, format_share, how_voted
 from sim.ui.state import Game, RoundRecord
 
 #: Changes smaller than this (in utility) are not worth a word in the explanation.
@@ -269,17 +269,8 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
             + "."
         )
     for pid, p in (summary.get("provisions") or {}).items():
-        called = p["p_vote_called"]
-        if not called:
-            how = f"never put to a vote ({NO_VOTE_BECAUSE})"
-        elif called < 1.0:
-            how = (
-                f"put to a vote in {format_share(called)} of replicates, which kept it in "
-                f"{format_estimate(p['p_kept_if_voted'], p['ci95_kept_if_voted'])} of them"
-            )
-        else:
-            how = "put to a vote in every replicate"
-        lines.append(f"Provision {p.get('label') or pid}: kept {format_estimate(p['p_kept'], p['ci95_kept'])}; {how}.")
+        kept = format_estimate(p["p_kept"], p["ci95_kept"])
+        lines.append(f"Provision {p.get('label') or pid}: kept {kept}; {how_voted(p)}.")
     if "p_in_force" in summary:
         median = summary.get("in_force_years_median")
         lines.append(
