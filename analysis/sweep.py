@@ -48,6 +48,7 @@ __all__ = [
     "planned_jobs",
     "read_job",
     "read_sweep",
+    "sweep_overrides",
     "swept_parameters",
 ]
 
@@ -148,14 +149,20 @@ def planned_jobs(config: Any) -> int | None:
 
     if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return None
-    params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
     values: dict[str, int] = {}
-    for override in OverridesParser.create().parse_overrides(params + list(config.hydra.overrides.task)):
+    for override in OverridesParser.create().parse_overrides(sweep_overrides(config)):
         if override.is_sweep_override() and not override.is_discrete_sweep():
             return None  # an interval sweep: the basic sweeper refuses it
         count = len(list(override.sweep_string_iterator())) if override.is_sweep_override() else 1
         values[override.get_key_element()] = count  # a key given again: its last values
     return math.prod(values.values())
+
+
+def sweep_overrides(config: Any) -> list[str]:
+    """What the basic sweeper makes its jobs of: ``hydra.sweeper.params`` (an experiment's) then the command line's
+    overrides, as ``key=value`` strings (a key given again: its last values win)."""
+    params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+    return params + list(config.hydra.overrides.task)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -34,13 +34,13 @@ class SweepCheck(Callback):
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         from omegaconf import OmegaConf
 
+        from sim.analysis.sweep import sweep_overrides
         from sim.errors import EXIT_USAGE
 
         if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
             return
         base = OmegaConf.to_container(OmegaConf.masked_copy(config, [k for k in config if k != "hydra"]), resolve=True)
-        params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
-        bad = first_bad_job(base, params + list(config.hydra.overrides.task))  # type: ignore[arg-type]
+        bad = first_bad_job(base, sweep_overrides(config))  # type: ignore[arg-type]
         if bad is not None:
             overrides, problem = bad
             print(
