@@ -89,6 +89,9 @@ def provisions(scenario: Scenario) -> list[str]:
         if scenario.procedure.provision_voting == "sophisticated"
         else "by the two texts alone (sincere)"
     )
+    cost = scenario.behaviour.reopening_cost
+    if cost > 0:
+        how += f", with a cost of reopening the chair's text of {cost:g}"
     share = scenario.procedure.provision_threshold
     n = len(scenario.provisions)
     return [

@@ -69,6 +69,7 @@ class ScenarioArrays:
     provision_shift: np.ndarray | None = None  # (P, K) how deleting each provision moves the text
     provision_threshold: float = 0.5
     provision_voting: str = "sophisticated"  # or "sincere" (sim.steps.provision_worth)
+    reopening_cost: float = 0.0  # counted against changing the chair's text in a provision vote (sim.steps)
     cohesive_index: np.ndarray | None = None  # (N,) index of the delegation's cohesive (0 < c < 1) bloc, -1 for none
     cohesion: tuple[float, ...] = ()  # (C,) each cohesive bloc's cohesion
     lead: np.ndarray | None = None  # (N,) the index of the member that speaks for its bloc, -1 for none
@@ -214,6 +215,7 @@ def compile_arrays(scenario: Scenario, dtype: type = FLOAT) -> ScenarioArrays:
         ).reshape(len(scenario.provisions), len(issues)),
         provision_threshold=proc.provision_threshold,
         provision_voting=proc.provision_voting,
+        reopening_cost=how.reopening_cost,
         cohesive_index=cohesive_index if cohesive else None,
         cohesion=tuple(b.pull for b in cohesive),
         lead=lead if (lead >= 0).any() else None,

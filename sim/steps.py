@@ -260,7 +260,9 @@ def provision_votes(
     the abstention band from deleting it calls a recorded vote; every delegation votes keep if the provision is worth
     at least half the band to it (:func:`provision_worth`: sophisticated or sincere, per
     ``procedure.provision_voting``), delete if deleting it is, and abstains in between (random-utility ballots at the
-    scenario's temperature); a coordinated bloc votes as one. The provision is deleted iff the votes to delete reach
+    scenario's temperature); a coordinated bloc votes as one. Keeping the chair's text as it stands is worth
+    ``behaviour.reopening_cost`` more to every delegation: a change reopens a negotiated package (Sebenius 1983 on
+    package deals; the single negotiating text, Raiffa 1982). The provision is deleted iff the votes to delete reach
     ``procedure.provision_threshold`` of those voting keep or delete — and the text moves by its ``shift``.
     ``belief``: how far the delegations believe the deadline (:func:`credibility`), for the demands foreseen."""
     n_provisions = len(arrays.provision_ids)
@@ -276,9 +278,10 @@ def provision_votes(
         )
     }
     half = arrays.abstention_band / 2
+    reopening = arrays.dtype.type(arrays.reopening_cost)  # what changing the chair's text costs each delegation
     for j in range(n_provisions):
         without = np.clip(text + arrays.provision_shift[j], 0.0, 1.0).astype(text.dtype)
-        worth = provision_worth(arrays, text, without, draw, belief)
+        worth = provision_worth(arrays, text, without, draw, belief) + reopening
         calls = dyn.ballots(worth, np.float32(half), arrays.abstention_band)[1]  # would vote to delete
         if arrays.stochastic:
             keep, delete = dyn.random_ballots(

@@ -158,6 +158,58 @@ def test_an_equally_divided_vote_keeps_the_provision():
     assert (results.record["provision_p"][voted] == 1).all()
 
 
+def test_a_cost_of_reopening_the_text_turns_the_indifferent_from_abstaining_to_keeping():
+    """The deleters gain 0.2 x 1/2 = 0.1 from the deletion, the middle next to nothing: with a cost of reopening
+    the chair's text of 0.05 the middle keeps it (its worth rises past the half-band 0.025) while the deleters still
+    vote to delete (0.1 - 0.05 > 0.025)."""
+    plain = simulate(votes_on(-0.2, keepers=4, deleters=3, middle=3), 100, 3)
+    costly = simulate(votes_on(-0.2, keepers=4, deleters=3, middle=3, behaviour={"reopening_cost": 0.05}), 100, 3)
+    voted = costly.record["provision_p"] >= 0
+    assert voted.mean() > 0.9
+    assert (plain.record["abstain_p"][voted] >= 3).all()
+    assert (costly.record["abstain_p"][voted] == 0).mean() > 0.9
+    assert (costly.record["keep_p"][voted] >= 7).mean() > 0.9
+    assert (costly.record["delete_p"][voted] >= 3).all()
+
+
+def test_a_cost_of_reopening_above_every_gain_from_a_deletion_calls_no_vote():
+    """The majority of deleters of the known case gain about 0.1; a cost of 0.2 leaves no one who would vote delete,
+    so no vote is called and the provision stands."""
+    results = simulate(votes_on(-0.2, keepers=2, deleters=6, behaviour={"reopening_cost": 0.2}), 100, 2)
+    assert (results.record["provision_p"] == -1).all()
+    assert (results.outcome_labels() != "failed").all()
+
+
+def test_a_higher_cost_of_reopening_never_adds_a_vote_to_delete():
+    """Replicate by replicate (the same draws: common random numbers), raising the cost of reopening the text never
+    adds a vote to delete the first provision and never turns a kept provision into a deleted one."""
+    scenario = load_scenario("uncc2024_provisions")
+    runs = [
+        simulate(with_overrides(scenario, {"behaviour": {"reopening_cost": cost}}), 60, 5)
+        for cost in (0.0, 0.01, 0.03, 0.06)
+    ]
+    for lower, higher in zip(runs, runs[1:]):
+        first = "art6_2"
+        lower_delete = np.where(lower.record[f"provision_{first}"] >= 0, lower.record[f"delete_{first}"], 0)
+        higher_delete = np.where(higher.record[f"provision_{first}"] >= 0, higher.record[f"delete_{first}"], 0)
+        assert (higher_delete <= lower_delete).all()
+        assert not ((lower.record[f"provision_{first}"] != 0) & (higher.record[f"provision_{first}"] == 0)).any()
+    assert runs[-1].record["delete_art6_2"].sum() < runs[0].record["delete_art6_2"].sum()
+
+
+def test_the_mesa_model_weighs_the_cost_of_reopening_as_the_batched_engine_does():
+    from sim.model import NegotiationModel
+
+    scenario = votes_on(-0.2, keepers=4, deleters=3, middle=3, behaviour={"reopening_cost": 0.05})
+    batch = simulate(scenario, 5, 9)
+    for k in range(5):
+        model = NegotiationModel(scenario, seed=9, replicate=k).run()
+        vote = model.provision_results.get("p", {"called": False})
+        assert batch.record["provision_p"][k] == (int(vote["kept"]) if vote["called"] else -1), k
+        if vote["called"]:
+            assert (batch.record["keep_p"][k], batch.record["delete_p"][k]) == (vote["keep"], vote["delete"]), k
+
+
 def band_table_in_the_docs() -> list[list[str]]:
     """The rows of the abstention-band table of docs/model.md section 15 ("What the vote turns on")."""
     text = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
