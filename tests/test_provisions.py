@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -188,8 +189,8 @@ def test_a_higher_cost_of_reopening_never_adds_a_vote_to_delete():
         simulate(with_overrides(scenario, {"behaviour": {"reopening_cost": cost}}), 60, 5)
         for cost in (0.0, 0.01, 0.03, 0.06)
     ]
-    for lower, higher in zip(runs, runs[1:]):
-        first = "art6_2"
+    first = "art6_2"
+    for lower, higher in itertools.pairwise(runs):
         lower_delete = np.where(lower.record[f"provision_{first}"] >= 0, lower.record[f"delete_{first}"], 0)
         higher_delete = np.where(higher.record[f"provision_{first}"] >= 0, higher.record[f"delete_{first}"], 0)
         assert (higher_delete <= lower_delete).all()
