@@ -129,7 +129,7 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 #: Why a provision may not be put to a vote in a replicate (docs/model.md section 15).
-NO_VOTE_BECAUSE = "the talks ended before the last round, or no delegation gained enough from deleting it"
+NO_VOTE_BECAUSE = "no delegation gained enough from deleting it, or the talks were suspended before a decision"
 
 
 def how_voted(provision: Mapping[str, Any]) -> str:

@@ -90,7 +90,7 @@ def spread(values: Histogram) -> dict[str, float] | None:
 
 def provisions_summary(tally: Tally) -> dict[str, Any]:
     """Per provision put to recorded votes: P(a vote was called), P(kept) with its Wilson interval (over all
-    replicates: kept when no vote was called or the talks ended before the last round), P(kept) among the replicates
+    replicates: kept when no vote was called, or the talks were suspended before a decision), P(kept) among the replicates
     in which it was put to a vote (``None`` when it never was), and the votes to keep, delete and abstain where a
     vote was held (mean, 5th and 95th percentiles)."""
     ids = [c.name[len("provision_") :] for c in tally.columns if c.name.startswith("provision_")]

@@ -134,6 +134,7 @@ class NegotiationModel(mesa.Model):
         self.signatures, self.ratifications, self.ratified = 0, 0, []  # after adoption (see ratify())
         self.in_force_years: float | None = None
         self.provision_results: dict[str, dict[str, object]] = {}  # see vote_on_provisions()
+        self.provisions_voted = False  # the provisions are put to the vote once, before the decision on the whole
         self.played: dict[int, tuple[bool, np.ndarray | None]] = {}  # see play(); empty unless someone plays
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -206,8 +207,10 @@ class NegotiationModel(mesa.Model):
             for stakeholder in self.stakeholders:
                 stakeholder.press()
             self.agents_by_type[Delegation].do("adopt", self.draw)
-        if self.round == rounds and self.arrays.provision_ids and not self.arrays.followed[self.session]:
-            self.vote_on_provisions()
+        if self.arrays.provision_ids and not self.provisions_voted:
+            final = not self.arrays.followed[self.session]
+            if steps.decision_due(self.arrays, self.text, self.draw, self.round, final, self.belief):
+                self.vote_on_provisions()
         self.agents_by_type[Delegation].do("evaluate", self.text, steps.progress(self.arrays, self.round, self.belief))
         self.settle(steps.choice_uniforms(self.arrays, self.draw, self.session, self.round))
         self.datacollector.collect(self)
@@ -240,7 +243,7 @@ class NegotiationModel(mesa.Model):
         """What every delegation would decide in the coming round on the text now on the table, as :meth:`step` will
         decide it — after the stakeholders' pressure, with the groups' pull and coordinated blocs pooled, any relief of
         isolation and the round's random-utility draws — without changing the model (the dashboard's advice to a
-        player). The recorded votes on provisions that open a final round are not foreseen."""
+        player). The recorded votes on provisions that open the round of the decision on the whole are not foreseen."""
         t = min(self.round + 1, max(self.arrays.rounds, 1))
         draw = steps.lobby(self.arrays, self.draw, self.text) if self.stakeholders else self.draw
         util, threshold = steps.assess(self.arrays, self.text, draw, t, self.belief)
@@ -306,10 +309,12 @@ class NegotiationModel(mesa.Model):
             self.ratify()
 
     def vote_on_provisions(self) -> None:
-        """The last round of the final session opens with recorded votes on deleting single provisions
-        (:func:`sim.steps.provision_votes`); ``provision_results`` keeps each vote, the text goes on without the
-        provisions deleted."""
-        votes = steps.provision_votes(self.arrays, self.text, self.draw, self.belief)
+        """The round of the decision on the whole text (:func:`sim.steps.decision_due`: the text would be agreed by
+        consensus, or the final session's last round) opens, once per run, with recorded votes on deleting single
+        provisions (:func:`sim.steps.provision_votes`); ``provision_results`` keeps each vote, the text goes on
+        without the provisions deleted."""
+        self.provisions_voted = True
+        votes = steps.provision_votes(self.arrays, self.text, self.draw, self.belief, self.round)
         for j, pid in enumerate(self.arrays.provision_ids):
             self.provision_results[pid] = {
                 "called": bool(votes.called[j]),

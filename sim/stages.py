@@ -41,6 +41,7 @@ class Talks:
     in_force: np.ndarray | None = None
     blocking: np.ndarray | None = None
     batch: Draw | None = None  # the whole batch's draw, for a stage after the talks (never cut)
+    voted: np.ndarray | None = None  # per replicate: its provisions were put to the vote already (None: none yet)
 
     def keep(self, rows: np.ndarray) -> Talks:
         """Only the replicates in boolean ``rows``."""
@@ -58,6 +59,7 @@ class Talks:
             cut(self.in_force),
             cut(self.blocking),
             self.batch,
+            cut(self.voted),
         )
 
 
@@ -94,8 +96,8 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     for t in range(1, arrays.rounds + 1):
         if arrays.stakeholders:
             talks = replace(talks, draw=steps.lobby(arrays, talks.draw, talks.text))
-        if t == arrays.rounds and arrays.provision_ids and not arrays.followed[session]:
-            talks = vote_on_provisions(arrays, talks, record, belief)
+        if arrays.provision_ids:
+            talks = vote_on_provisions(arrays, talks, record, t, not arrays.followed[session], belief)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
         decision = steps.decide(
             arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t)
@@ -138,19 +140,31 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
 
 
 def vote_on_provisions(
-    arrays: ScenarioArrays, talks: Talks, record: Record, belief: float | np.ndarray | None = None
+    arrays: ScenarioArrays,
+    talks: Talks,
+    record: Record,
+    t: int,
+    final: bool,
+    belief: float | np.ndarray | None = None,
 ) -> Talks:
-    """In the last round of the final session, before the decision on the whole text: the recorded votes on
+    """Before the decision on the whole text — in the round it comes (:func:`sim.steps.decision_due`: the text
+    would be agreed by consensus, or the final session's last round), once per replicate — the recorded votes on
     deleting single provisions (:func:`sim.steps.provision_votes`, the deadline believed as far as ``belief``); the
     text goes on without those deleted."""
-    votes = steps.provision_votes(arrays, talks.text, talks.draw, belief)
+    voted = np.zeros(talks.active.size, dtype=bool) if talks.voted is None else talks.voted
+    due = ~voted & steps.decision_due(arrays, talks.text, talks.draw, t, final, belief)
+    if not due.any():
+        return replace(talks, voted=voted)
+    draw = talks.draw.take(due)
+    rows = talks.active[due]
+    votes = steps.provision_votes(arrays, talks.text[due], draw, belief if np.ndim(belief) == 0 else belief[due], t)
     for j, pid in enumerate(arrays.provision_ids):
-        record[f"provision_{pid}"][talks.active] = np.where(
-            votes.called[..., j], votes.kept[..., j].astype(np.int8), -1
-        )
+        record[f"provision_{pid}"][rows] = np.where(votes.called[..., j], votes.kept[..., j].astype(np.int8), -1)
         for name in ("keep", "delete", "abstain"):
-            record[f"{name}_{pid}"][talks.active] = getattr(votes, name)[..., j]
-    return replace(talks, text=votes.text)
+            record[f"{name}_{pid}"][rows] = getattr(votes, name)[..., j]
+    text = talks.text.copy()
+    text[due] = votes.text
+    return replace(talks, text=text, voted=voted | due)
 
 
 def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:

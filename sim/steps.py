@@ -214,15 +214,40 @@ class ProvisionVotes:
     abstain: np.ndarray
 
 
-def foreseen_adoption(
-    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: float | np.ndarray | None = None
+def foreseen_consensus(
+    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int, belief: float | np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether nobody who can block would object to ``text`` in round ``t``, by the deterministic rule (with any
+    relief of isolation): ``(agreed, util, threshold)``, (...), (..., N), (..., N). No draws are spent on it."""
+    sure = replace(arrays, temperature=0.0)
+    util, threshold = assess(sure, text, draw, t, belief)
+    return dyn.consensus_reached(decide(sure, util, threshold, t, belief).blocking), util, threshold
+
+
+def decision_due(
+    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int, final: bool, belief: float | np.ndarray | None = None
 ) -> np.ndarray:
-    """Whether ``text`` would be adopted if the decision on the whole came now, in the final round: by consensus
-    (nobody who can block objects, by the deterministic rule, with any relief of isolation) or, where the rules
-    provide one, by the fallback vote. What a sophisticated voter foresees (Farquharson 1969). (..., K) → (...)."""
+    """Whether the decision on the whole text comes in round ``t``, so that the recorded votes on single provisions
+    come first: the text would be agreed by consensus this round (:func:`foreseen_consensus`), or it is the last
+    round of the talks (``final``: the final session's deadline). (..., K) → (...)."""
+    if final and t == arrays.rounds:
+        return np.ones(text.shape[:-1], dtype=bool)
+    return foreseen_consensus(arrays, text, draw, t, belief)[0]
+
+
+def foreseen_adoption(
+    arrays: ScenarioArrays,
+    text: np.ndarray,
+    draw: Draw,
+    belief: float | np.ndarray | None = None,
+    t: int | None = None,
+) -> np.ndarray:
+    """Whether ``text`` would be adopted if the decision on the whole came now, in round ``t`` (default: the final
+    round): by consensus (nobody who can block objects, by the deterministic rule, with any relief of isolation) or,
+    where the rules provide one, by the fallback vote. What a sophisticated voter foresees (Farquharson 1969).
+    (..., K) → (...)."""
     sure = replace(arrays, temperature=0.0)  # foresight by the deterministic rule: no draws are spent on it
-    util, threshold = assess(sure, text, draw, arrays.rounds, belief)
-    agreed = dyn.consensus_reached(decide(sure, util, threshold, arrays.rounds, belief).blocking)
+    agreed, util, threshold = foreseen_consensus(arrays, text, draw, arrays.rounds if t is None else t, belief)
     if not arrays.vote_fallback:
         return agreed
     yes, no = ballots(sure, util, threshold)
@@ -235,8 +260,10 @@ def provision_worth(
     without: np.ndarray,
     draw: Draw,
     belief: float | np.ndarray | None = None,
+    t: int | None = None,
 ) -> np.ndarray:
-    """What keeping a provision is worth to each delegation: the text with it against the text without it.
+    """What keeping a provision is worth to each delegation in round ``t`` (default: the final round): the text with
+    it against the text without it.
 
     ``sincere`` voting compares the two texts, u_i(p) − u_i(p′). ``sophisticated`` voting (the default) compares
     what each vote leads to (Farquharson 1969; McKelvey & Niemi 1978): a text that would then fail is worth the
@@ -246,17 +273,22 @@ def provision_worth(
     util = dyn.utility(text, draw.position, draw.salience)
     util_without = dyn.utility(without, draw.position, draw.salience)
     if arrays.provision_voting == "sophisticated":
-        util = np.where(foreseen_adoption(arrays, text, draw, belief)[..., None], util, draw.outside_option)
+        util = np.where(foreseen_adoption(arrays, text, draw, belief, t)[..., None], util, draw.outside_option)
         util_without = np.where(
-            foreseen_adoption(arrays, without, draw, belief)[..., None], util_without, draw.outside_option
+            foreseen_adoption(arrays, without, draw, belief, t)[..., None], util_without, draw.outside_option
         )
     return pooled(arrays, util - util_without)
 
 
 def provision_votes(
-    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: float | np.ndarray | None = None
+    arrays: ScenarioArrays,
+    text: np.ndarray,
+    draw: Draw,
+    belief: float | np.ndarray | None = None,
+    t: int | None = None,
 ) -> ProvisionVotes:
-    """Before the decision on the whole text, one provision after another: a delegation that gains more than half
+    """Before the decision on the whole text (in round ``t``, :func:`decision_due`; default: the final round), one
+    provision after another: a delegation that gains more than half
     the abstention band from deleting it calls a recorded vote; every delegation votes keep if the provision is worth
     at least half the band to it (:func:`provision_worth`: sophisticated or sincere, per
     ``procedure.provision_voting``), delete if deleting it is, and abstains in between (random-utility ballots at the
@@ -281,7 +313,7 @@ def provision_votes(
     reopening = arrays.dtype.type(arrays.reopening_cost)  # what changing the chair's text costs each delegation
     for j in range(n_provisions):
         without = np.clip(text + arrays.provision_shift[j], 0.0, 1.0).astype(text.dtype)
-        worth = provision_worth(arrays, text, without, draw, belief) + reopening
+        worth = provision_worth(arrays, text, without, draw, belief, t) + reopening
         calls = dyn.ballots(worth, np.float32(half), arrays.abstention_band)[1]  # would vote to delete
         if arrays.stochastic:
             keep, delete = dyn.random_ballots(

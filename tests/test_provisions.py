@@ -159,6 +159,46 @@ def test_an_equally_divided_vote_keeps_the_provision():
     assert (results.record["provision_p"][voted] == 1).all()
 
 
+def early_consensus(**extra):
+    """Eight delegations that all accept the held text (safeguards 0.6) in the first of five rounds; six of them
+    (ideal 0.2) gain 0.1 from deleting its provision and would still accept the text without it, as would the two
+    who value it (ideal 0.9)."""
+    members = [delegation(f"K{i}", 0.5, 0.9, reservation=0.5, outside_option=0.3) for i in range(2)] + [
+        delegation(f"D{i}", 0.5, 0.2, reservation=0.5, outside_option=0.3) for i in range(6)
+    ]
+    return build(
+        members,
+        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
+        procedure={"rounds": 5, "fallback": "vote"},
+        uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02},
+        **extra,
+    )
+
+
+def test_the_provisions_are_voted_on_before_a_consensus_that_comes_before_the_deadline():
+    """The decision on the whole comes in round 1 (everyone accepts), and the recorded votes come before it, as on
+    8 Aug 2024: the majority deletes the provision, then the text without it is agreed in that round."""
+    results = simulate(early_consensus(), 100, 6)
+    assert (results.outcome_labels() == "consensus").all()
+    assert (results.record["round"] == 1).all()
+    assert (results.record["provision_p"] == 0).all()
+    assert np.allclose(results.text[:, 1], 0.4, atol=1e-6)
+
+
+def test_the_mesa_model_votes_on_provisions_in_the_round_the_batched_engine_does():
+    from sim.model import NegotiationModel
+
+    for scenario in (early_consensus(), votes_on(-0.2, keepers=4, deleters=3, middle=3)):
+        batch = simulate(scenario, 5, 10)
+        for k in range(5):
+            model = NegotiationModel(scenario, seed=10, replicate=k).run()
+            assert model.outcome == batch.outcome_labels()[k] and model.round == batch.record["round"][k], k
+            vote = model.provision_results.get("p", {"called": False})
+            assert batch.record["provision_p"][k] == (int(vote["kept"]) if vote["called"] else -1), k
+            assert np.allclose(model.text, batch.text[k]), k
+
+
 def test_a_cost_of_reopening_the_text_turns_the_indifferent_from_abstaining_to_keeping():
     """The deleters gain 0.2 x 1/2 = 0.1 from the deletion, the middle next to nothing: with a cost of reopening
     the chair's text of 0.05 the middle keeps it (its worth rises past the half-band 0.025) while the deleters still

@@ -10,7 +10,7 @@ from sim.analysis.report import format_summary
 from sim.analysis.stats import summarize
 from sim.assumptions import describe
 from sim.runner import with_scenario_facts
-from tests.builders import build, delegation, lone_holdout
+from tests.builders import build, delegation
 
 
 def report(scenario, replicates: int = 200, seed: int = 1) -> tuple[dict, str]:
@@ -34,19 +34,27 @@ def with_provision(scenario, **extra):
 
 
 def test_a_provision_never_put_to_a_vote_is_reported_as_such():
-    """Everyone agrees in round 1: the provision is 'kept' only because no vote was held, and the report says so."""
-    agree = build([delegation(f"D{i}", 0.5, 0.5) for i in range(4)], procedure={"rounds": 5})
+    """Everyone agrees in round 1 and values the provision: it is 'kept' only because no one called a vote, and the
+    report says so."""
+    agree = build(
+        [delegation(f"D{i}", 0.5, 0.9) for i in range(4)], procedure={"rounds": 5}, uncertainty={"position": 0.0}
+    )
     summary, text = report(with_provision(agree))
     assert summary["provisions"]["p"]["p_vote_called"] == 0.0
     assert summary["provisions"]["p"]["p_kept_if_voted"] is None
     assert "provision p (Art. 9: a clause)" in text
-    assert "never put to a vote (the talks ended before the last round" in text
+    assert "never put to a vote (no delegation gained enough from deleting it" in text
 
 
 def test_a_provision_voted_on_in_some_replicates_reports_how_those_votes_went():
-    """A lone holdout makes the talks reach the last round in some replicates only: P(kept) over all replicates
-    and P(kept) among the votes held differ, and both are printed with the share of replicates that voted."""
-    summary, text = report(with_provision(lone_holdout(style="linear", reservation=0.85, outside_option=0.55)), 300)
+    """One delegation gains about half the abstention band from the deletion (ideal 0.475 against a held text at
+    0.6: (1 - 2 x 0.475) x 1/2 = 0.025), so it calls the vote in some replicates only: P(kept) over all replicates
+    and P(kept) among the votes held are both printed, with the share of replicates that voted."""
+    members = [delegation(f"K{i}", 0.5, 0.9) for i in range(4)] + [delegation("D", 0.5, 0.475)]
+    held = build(
+        members, chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}}, procedure={"rounds": 5}
+    )
+    summary, text = report(with_provision(held), 300)
     p = summary["provisions"]["p"]
     assert 0.0 < p["p_vote_called"] < 1.0, p
     assert p["p_kept_if_voted"] is not None

@@ -39,7 +39,12 @@ def participation(arrays: ScenarioArrays, util: np.ndarray, draw: Draw) -> np.nd
 
 
 def worth_by_who_joins(
-    arrays: ScenarioArrays, text: np.ndarray, without: np.ndarray, draw: Draw, belief: object = None
+    arrays: ScenarioArrays,
+    text: np.ndarray,
+    without: np.ndarray,
+    draw: Draw,
+    belief: object = None,
+    t: int | None = None,
 ) -> np.ndarray:
     """The candidate's provision_worth: V_i(p) − V_i(p without it), V as in the module docstring."""
     values = []
@@ -47,7 +52,7 @@ def worth_by_who_joins(
         util = dyn.utility(candidate, draw.position, draw.salience)
         joined = participation(arrays, util, draw)[..., None]
         value = draw.outside_option + joined * (util - draw.outside_option)
-        adopted = steps.foreseen_adoption(arrays, candidate, draw, belief)[..., None]
+        adopted = steps.foreseen_adoption(arrays, candidate, draw, belief, t)[..., None]
         values.append(np.where(adopted, value, draw.outside_option))
     return steps.pooled(arrays, values[0] - values[1])
 
@@ -66,19 +71,21 @@ def summary(results: Results) -> str:
 def still_gaining(scenario: Scenario, replicates: int, seed: int) -> float:
     """For the states that want strong safeguards (ideal ≥ 0.85): how often the text at the vote, without Art. 6(2),
     still gives them more than their outside option — i.e. they would not stay out of the treaty for it."""
-    seen: dict[str, object] = {}
+    gains: list[np.ndarray] = []
+    strong: list[np.ndarray] = []
 
-    def spy(arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: object = None) -> steps.ProvisionVotes:
-        seen.update(arrays=arrays, text=text, draw=draw)
-        return SHIPPED_VOTES(arrays, text, draw, belief)
+    def spy(
+        arrays: ScenarioArrays, text: np.ndarray, draw: Draw, belief: object = None, t: int | None = None
+    ) -> steps.ProvisionVotes:
+        without = np.clip(text + arrays.provision_shift[0], 0.0, 1.0)
+        gains.append(steps.pooled(arrays, dyn.utility(without, draw.position, draw.salience) - draw.outside_option))
+        strong.append(arrays.position[:, arrays.issue_ids.index("safeguards")] >= 0.85)
+        return SHIPPED_VOTES(arrays, text, draw, belief, t)
 
-    with mock.patch.object(steps, "provision_votes", spy):
+    with mock.patch.object(steps, "provision_votes", spy):  # each round's votes (replicates vote in their round)
         simulate(scenario, replicates, seed, workers=1, chunk_size=replicates)
-    arrays, text, draw = seen["arrays"], seen["text"], seen["draw"]
-    without = np.clip(text + arrays.provision_shift[0], 0.0, 1.0)
-    gain = steps.pooled(arrays, dyn.utility(without, draw.position, draw.salience) - draw.outside_option)
-    strong = arrays.position[:, arrays.issue_ids.index("safeguards")] >= 0.85
-    return float((gain[:, strong] > 0.0).mean())
+    values = np.concatenate([g[:, s].ravel() for g, s in zip(gains, strong, strict=True)])
+    return float((values > 0.0).mean())
 
 
 def main(argv: list[str] | None = None) -> None:
