@@ -39,6 +39,7 @@ SETTING_LABELS = {
     "behaviour.isolation_cost": "cost of blocking alone",
     "behaviour.temperature": "choice noise (temperature)",
     "behaviour.resumed_credibility": "credibility of a deadline before another session",
+    "behaviour.reopening_cost": "cost of reopening the chair's text (utility)",
     "ratification.threshold": "ratifications for entry into force",
     "ratification.lag_days": "days from the threshold to entry into force",
     "ratification.horizon_years": "years simulated after adoption",

@@ -90,8 +90,7 @@ def provisions(scenario: Scenario) -> list[str]:
         else "by the two texts alone (sincere)"
     )
     cost = scenario.behaviour.reopening_cost
-    if cost > 0:
-        how += f", with a cost of reopening the chair's text of {cost:g}"
+    how += f", with a cost of reopening the chair's text of {cost:g}" if cost > 0 else ", with no cost of reopening"
     share = scenario.procedure.provision_threshold
     n = len(scenario.provisions)
     return [

@@ -69,7 +69,7 @@ class ScenarioArrays:
     provision_shift: np.ndarray | None = None  # (P, K) how deleting each provision moves the text
     provision_threshold: float = 0.5
     provision_voting: str = "sophisticated"  # or "sincere" (sim.steps.provision_worth)
-    reopening_cost: float = 0.0  # counted against changing the chair's text in a provision vote (sim.steps)
+    reopening_cost: float = 0.02  # counted against changing the chair's text in a provision vote (sim.steps)
     cohesive_index: np.ndarray | None = None  # (N,) index of the delegation's cohesive (0 < c < 1) bloc, -1 for none
     cohesion: tuple[float, ...] = ()  # (C,) each cohesive bloc's cohesion
     lead: np.ndarray | None = None  # (N,) the index of the member that speaks for its bloc, -1 for none

@@ -251,7 +251,8 @@ class Behaviour(Frozen):
     rule); ``resumed_credibility`` the mean credibility of a deadline that delegations know can be followed by
     another session (drawn per replicate and session from a Beta distribution of that mean); ``reopening_cost`` what
     a delegation counts against changing the chair's text by a recorded vote on a single provision — the cost of
-    reopening a negotiated package (0: none; ``docs/model.md`` §15).
+    reopening a negotiated package (0: none), chosen on recorded amendment votes of other sessions, leaving one out
+    (``tools/reopening_check.py``, ``docs/model.md`` §15).
     """
 
     default_outside_option: Unit = 0.5
@@ -259,7 +260,7 @@ class Behaviour(Frozen):
     isolation_cost: Unit = 0.0
     temperature: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
     resumed_credibility: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = 0.8
-    reopening_cost: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.0
+    reopening_cost: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.02
 
 
 class Uncertainty(Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,9 @@ def votes_on(
     provision_shift: float, keepers: int, deleters: int, middle: int = 0, voting: str = "sophisticated", **extra
 ):
     """A take-it-or-leave-it text at safeguards 0.6 with one provision; ``keepers`` value it (ideal 0.9),
-    ``deleters`` gain from deleting it (ideal 0.2), ``middle`` are indifferent (ideal 0.6, low salience on it)."""
+    ``deleters`` gain from deleting it (ideal 0.2), ``middle`` are indifferent (ideal 0.6, low salience on it).
+    Without a cost of reopening the text unless ``behaviour`` says otherwise: the cases state the band's rule."""
+    extra.setdefault("behaviour", {"reopening_cost": 0.0})
     members = (
         [delegation(f"K{i}", 0.5, 0.9) for i in range(keepers)]
         + [delegation(f"D{i}", 0.5, 0.2) for i in range(deleters)]
@@ -303,3 +306,26 @@ def test_the_unshipped_candidate_in_the_docs_is_what_its_script_prints(capsys):
     # and the shipped rule's line is the miss the section reports
     shipped = next(line for line in printed.splitlines() if line.startswith("shipped"))
     assert "art6_2 kept 0.27" in shipped and "84 / 88 / 21" in shipped
+
+
+def test_the_cost_of_reopening_in_the_docs_is_what_its_script_chose(capsys, monkeypatch):
+    """docs/model.md section 15 quotes the output of tools/reopening_check.py (the plan that chose
+    ``behaviour.reopening_cost``) verbatim, and the schema's default is the value the plan chose."""
+    from sim.scenario import Behaviour
+
+    tools = Path(__file__).parents[1] / "tools"
+    spec = importlib.util.spec_from_file_location("reopening_check", tools / "reopening_check.py")
+    check = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "reopening_check", check)  # its dataclasses look their module up
+    spec.loader.exec_module(check)
+    check.main([])
+    printed = capsys.readouterr().out.splitlines()
+    docs = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    block = docs.split("**What the plan gave**", 1)[1].split("```", 2)[1].strip("\n").splitlines()
+    assert len(block) >= 6
+    for line in block:
+        assert line in printed, line
+    chosen = next(line for line in printed if line.startswith("mean held-out")).rsplit("default: ", 1)[1]
+    assert Behaviour().reopening_cost == float(chosen)
+    predicted = [line for line in printed if line.startswith("  uncc2024:")][:2]
+    assert all(f"c={chosen}: kept 1.00" in line for line in predicted), predicted

@@ -200,6 +200,9 @@ def render(scenario: Mapping[str, Any]) -> str:
     for section in ("procedure", "chair", "status_quo", "ratification"):
         if section in scenario:
             lines.append(f"{section}: {_flow(scenario[section])}")
+    if scenario.get("provisions"):
+        lines.append("provisions:")
+        lines += [f"  - {_flow(item)}" for item in scenario["provisions"]]
     return "\n".join(lines) + "\n"
 
 

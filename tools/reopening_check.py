@@ -57,8 +57,8 @@ RECORDED: tuple[Recorded, ...] = (
 )
 #: Predicted only (point 5 of the plan): the cybercrime deletions, every one of which failed [V-2nd].
 PREDICTED: tuple[Recorded, ...] = (
-    Recorded("uncc2024_provisions", "art6_2", True, None, "addendum 3 (outcome [V-2nd b]; the list of votes [U])"),
-    Recorded("uncc2024_provisions", "art24", True, None, "addendum 3 (outcome [V-2nd b]; the list of votes [U])"),
+    Recorded("uncc2024", "art6_2", True, None, "addendum 3 (outcome [V-2nd b]; the list of votes [U])"),
+    Recorded("uncc2024", "art24", True, None, "addendum 3 (outcome [V-2nd b]; the list of votes [U])"),
 )
 
 
@@ -113,47 +113,69 @@ def best(scores: dict[str, dict[float, float]], sessions: list[str]) -> float:
     return min(GRID, key=lambda c: (round(float(np.mean([scores[s][c] for s in sessions])), 12), c))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
-    fits = {(i, c): fit(v, c, args.replicates, args.seed) for i, v in enumerate(RECORDED) for c in GRID}
-    print("per vote: P(kept) / share for the change where called (recorded) at each c")
-    for i, v in enumerate(RECORDED):
-        recorded = "n/a" if v.share_for_change is None else f"{v.share_for_change:.2f}"
-        cells = "  ".join(f"{c:g}: {fits[i, c].p_kept:.2f}/{fits[i, c].share:.2f}" for c in GRID)
-        print(f"  {v.session}:{v.provision} (kept {v.kept}, share {recorded})  {cells}")
+def choose(fits: dict[tuple[int, float], Fit]) -> tuple[float, list[str]]:
+    """The plan's point 4: the default c, and the lines that show how it was chosen (session scores, leave one
+    session out)."""
     scores = session_scores(fits)
     sessions = list(scores)
-    print("session scores (lower is better): " + "  ".join(f"c={c:g}" for c in GRID))
-    for s in sessions:
-        print(f"  {s}: " + "  ".join(f"{scores[s][c]:.3f}" for c in GRID))
-    print("leave one session out: chosen c on the others, held-out score at it and at c=0")
+    lines = ["session scores (lower is better): " + "  ".join(f"c={c:g}" for c in GRID)]
+    lines += [f"  {s}: " + "  ".join(f"{scores[s][c]:.3f}" for c in GRID) for s in sessions]
+    lines.append("leave one session out: chosen c on the others, held-out score at it and at c=0")
     held, zero = [], []
     for s in sessions:
         c = best(scores, [o for o in sessions if o != s])
         held.append(scores[s][c])
         zero.append(scores[s][0.0])
-        print(f"  {s}: c={c:g}  held-out {scores[s][c]:.3f}  at c=0 {scores[s][0.0]:.3f}")
+        lines.append(f"  {s}: c={c:g}  held-out {scores[s][c]:.3f}  at c=0 {scores[s][0.0]:.3f}")
     overall = best(scores, sessions)
     chosen = overall if float(np.mean(held)) < float(np.mean(zero)) else 0.0
-    print(
+    lines.append(
         f"mean held-out score {np.mean(held):.3f} against {np.mean(zero):.3f} at c=0; "
         f"c on all sessions {overall:g}; default: {chosen:g}"
     )
-    print("predicted, never used to choose: P(kept) / share for the deletion where called / P(vote called)")
+    return chosen, lines
+
+
+def prediction(vote: Recorded, cost: float, replicates: int, seed: int) -> str:
+    """P(kept), P(vote called) and the mean votes to keep / delete / abstain where called, at cost ``cost``."""
+    scenario = with_overrides(load_scenario(vote.session), {"behaviour": {"reopening_cost": cost}})
+    record = simulate(scenario, replicates, seed).record
+    state = record[f"provision_{vote.provision}"]
+    called = state >= 0
+    split = " / ".join(
+        f"{record[f'{k}_{vote.provision}'][called].mean():.0f}" if called.any() else "-"
+        for k in ("keep", "delete", "abstain")
+    )
+    return f"c={cost:g}: kept {(state != 0).mean():.2f}, called {called.mean():.2f}, keep / delete / abstain {split}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replicates", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    n, seed = args.replicates, args.seed
+    fits = {(i, c): fit(v, c, n, seed) for i, v in enumerate(RECORDED) for c in GRID}
+    print("per vote: P(kept) / share for the change where called (recorded) at each c")
+    for i, v in enumerate(RECORDED):
+        recorded = "n/a" if v.share_for_change is None else f"{v.share_for_change:.2f}"
+        cells = "  ".join(f"{c:g}: {fits[i, c].p_kept:.2f}/{fits[i, c].share:.2f}" for c in GRID)
+        print(f"  {v.session}:{v.provision} (kept {v.kept}, share {recorded})  {cells}")
+    chosen, lines = choose(fits)
+    print("\n".join(lines))
+    print("predicted, never used to choose:")
     for v in PREDICTED:
-        cells = "  ".join(
-            f"c={c:g}: {f.p_kept:.2f}/{f.share:.2f}/{f.p_called:.2f}"
-            for c in dict.fromkeys((0.0, chosen))
-            for f in [fit(v, c, args.replicates, args.seed)]
+        print(
+            f"  {v.session}:{v.provision}  "
+            + "; ".join(prediction(v, c, n, seed) for c in dict.fromkeys((0.0, chosen)))
         )
-        print(f"  {v.session}:{v.provision}  {cells}")
-    rome = RECORDED[-1]
-    print("sensitivity, never used to choose: the US amendment encoded as replacing the rule (shift -0.25)")
-    cells = "  ".join(f"{c:g}: {fit(rome, c, args.replicates, args.seed, -0.25).score:.3f}" for c in GRID)
-    print(f"  {rome.session}:{rome.provision} score  {cells}")
+    rome = len(RECORDED) - 1
+    print("sensitivity, never used to choose: the US amendment at Rome encoded as replacing the rule (shift -0.25)")
+    other = fits | {(rome, c): fit(RECORDED[rome], c, n, seed, -0.25) for c in GRID}
+    alternative, lines = choose(other)
+    print("\n".join(lines[-3:]))
+    for v in PREDICTED:
+        print(f"  {v.session}:{v.provision}  " + prediction(v, alternative, n, seed))
 
 
 if __name__ == "__main__":
