@@ -46,3 +46,20 @@ def lone_holdout(style: Any = "boulware", reservation: float = 0.9, outside_opti
     ]
     holdout = delegation("H", 0.9, 0.9, reservation=reservation, outside_option=outside_option, style=style)
     return build(crowd + [holdout], procedure={"rounds": 8})
+
+
+def early_consensus(**extra: Any) -> Scenario:
+    """Eight delegations that all accept the held text (safeguards 0.6) in the first of five rounds; six of them
+    (ideal 0.2) gain 0.1 from deleting its provision and would still accept the text without it, as would the two
+    who value it (ideal 0.9)."""
+    members = [delegation(f"K{i}", 0.5, 0.9, reservation=0.5, outside_option=0.3) for i in range(2)] + [
+        delegation(f"D{i}", 0.5, 0.2, reservation=0.5, outside_option=0.3) for i in range(6)
+    ]
+    return build(
+        members,
+        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
+        procedure={"rounds": 5, "fallback": "vote"},
+        uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02},
+        **extra,
+    )

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim import simulate
 from sim.loading import load_scenario, with_overrides
-from tests.builders import build, delegation
+from tests.builders import build, delegation, early_consensus
 
 
 def votes_on(
@@ -160,23 +160,6 @@ def test_an_equally_divided_vote_keeps_the_provision():
     assert voted.mean() > 0.9
     assert (results.record["keep_p"][voted] == results.record["delete_p"][voted]).all()
     assert (results.record["provision_p"][voted] == 1).all()
-
-
-def early_consensus(**extra):
-    """Eight delegations that all accept the held text (safeguards 0.6) in the first of five rounds; six of them
-    (ideal 0.2) gain 0.1 from deleting its provision and would still accept the text without it, as would the two
-    who value it (ideal 0.9)."""
-    members = [delegation(f"K{i}", 0.5, 0.9, reservation=0.5, outside_option=0.3) for i in range(2)] + [
-        delegation(f"D{i}", 0.5, 0.2, reservation=0.5, outside_option=0.3) for i in range(6)
-    ]
-    return build(
-        members,
-        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
-        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-        procedure={"rounds": 5, "fallback": "vote"},
-        uncertainty={"position": 0.02, "salience": 0.05, "reservation": 0.02},
-        **extra,
-    )
 
 
 def test_the_provisions_are_voted_on_before_a_consensus_that_comes_before_the_deadline():

@@ -15,6 +15,17 @@ def test_the_round_log_tells_the_recorded_votes_on_provisions():
     assert sum(r.provisions is not None for r in game.history) == 1  # once, in the last round
 
 
+def test_the_round_log_tells_provision_votes_that_open_an_early_consensus_in_their_round():
+    """Everyone accepts the held text in round 1 of 5; the votes on its provision come first, in round 1."""
+    from tests.builders import early_consensus
+
+    game = Game(early_consensus(), seed=3)
+    game.run_to_deadline()
+    voted = [r.round for r in game.history if r.provisions is not None]
+    assert voted == [1] and game.model.outcome == "consensus"
+    assert "a recorded vote on deleting p: deleted" in "\n".join(round_log(game))
+
+
 def test_the_monte_carlo_panel_gives_entry_into_force_and_provisions():
     summary = monte_carlo(load_scenario("uncc2024_provisions"), replicates=60, seed=2)
     lines = "\n".join(monte_carlo_lines(summary))

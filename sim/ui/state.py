@@ -257,8 +257,9 @@ class Game:
             next_text=m.text.copy() if m.running else None,
             outcome=m.outcome,
             votes=dict(m.votes) if m.outcome is not None and m.arrays.vote_fallback else None,
+            # the votes open the round of the decision on the whole, once per run: logged in the first record after
             provisions=dict(m.provision_results)
-            if m.provision_results and m.round == m.arrays.rounds and not any(r.provisions for r in self.history)
+            if m.provision_results and not any(r.provisions for r in self.history)
             else None,
             groups=group_lines(m, {d.delegation_id for d in m.delegations if d.objecting}),
             pressures=stakeholder_pressures(m),
