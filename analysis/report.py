@@ -65,13 +65,21 @@ def chair_words(summary: Mapping[str, Any]) -> str:
     return f", chair: {strategy}" + (f" ({', '.join(details)})" if details else "")
 
 
+def fallback_words(summary: Mapping[str, Any]) -> str:
+    """What ends talks without consensus at the final deadline: the rules' fallback, or — where the mandate lets
+    the talks resume (``procedure.resumable``) — suspension, which comes first (docs/model.md section 11)."""
+    if summary.get("resumable"):
+        return "suspension (the talks may resume)"
+    return str(summary.get("fallback"))
+
+
 def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     """The summary as a small table: likelihoods with 95% intervals, then rounds, final text and blockers."""
     lines = [
         f"{title or summary['scenario']}",
         (
             f"{summary['replicates']:,} replicates, seed {summary['seed']}, deadline {summary.get('rounds')} rounds, "
-            f"fallback: {summary.get('fallback')}{chair_words(summary)}"
+            f"fallback: {fallback_words(summary)}{chair_words(summary)}"
         ),
         "",
     ]
@@ -111,20 +119,22 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
 
 def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     """Per provision put to recorded votes: P(kept) over all replicates, how often it was put to a vote and how
-    those votes went, and the mean votes to keep, delete and abstain where one was held. A provision never put to a
-    vote is kept, so P(kept) alone can hide that no vote was held (consensus before the last round, or no delegation
-    gaining enough from deleting it): the lines say so."""
+    those votes went, and the mean votes to keep, delete and abstain where one was held (to a tenth where fewer than
+    20 votes are cast, so that small rooms add up). A provision never put to a vote is kept, so P(kept) alone can hide
+    that no vote was held (no delegation gaining enough from deleting it): the lines say so."""
     out = []
     for pid, p in (summary.get("provisions") or {}).items():
         label = p.get("label") or ""
         out.append(f"  provision {pid}" + (f" ({label})" if label and label != pid else ""))
-        out.append(f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}: {how_voted(p)}")
+        out.append(
+            f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}: {how_voted(p, summary.get('replicates'))}"
+        )
         votes = p["votes"]
         if votes["keep"]:
-            out.append(
-                f"    votes where one was held (means): keep {votes['keep']['mean']:.0f}, "
-                f"delete {votes['delete']['mean']:.0f}, abstain {votes['abstain']['mean']:.0f}"
-            )
+            means = [votes[k]["mean"] for k in ("keep", "delete", "abstain")]
+            digits = 1 if sum(means) < 20 else 0
+            keep, delete, abstain = (f"{m:.{digits}f}" for m in means)
+            out.append(f"    votes where one was held (means): keep {keep}, delete {delete}, abstain {abstain}")
     return ([""] + out) if out else []
 
 
@@ -132,19 +142,22 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
 NO_VOTE_BECAUSE = "no delegation gained enough from deleting it, or the talks were suspended before a decision"
 
 
-def how_voted(provision: Mapping[str, Any]) -> str:
+def how_voted(provision: Mapping[str, Any], replicates: int | None = None) -> str:
     """How often a provision (a summary's ``provisions`` entry) was put to a vote and how those votes went, in words:
-    the report's line and the dashboard's sentence say it alike."""
+    the report's line and the dashboard's sentence say it alike. With the run's ``replicates``, the votes are counted
+    ("kept in 3 of the 4 replicates that voted on it"), so that a share resting on a handful of votes reads as one."""
     called = provision["p_vote_called"]
     if not called:
         return f"never put to a vote ({NO_VOTE_BECAUSE})"
     if called == 1.0:
         return "put to a vote in every replicate"
-    return (
-        f"put to a vote in {format_share(called)} of replicates, kept by "
-        f"{format_estimate(provision['p_kept_if_voted'], provision['ci95_kept_if_voted'])} of those votes; "
-        f"no vote in the rest ({NO_VOTE_BECAUSE})"
-    )
+    kept = format_estimate(provision["p_kept_if_voted"], provision["ci95_kept_if_voted"])
+    if replicates:
+        voted = round(called * replicates)
+        share = f"kept in {round(provision['p_kept_if_voted'] * voted)} of the {voted} that voted on it ({kept})"
+    else:
+        share = f"kept in {kept} of those that voted on it"
+    return f"put to a vote in {format_share(called)} of replicates, {share}; no vote in the rest ({NO_VOTE_BECAUSE})"
 
 
 def ratification_lines(summary: Mapping[str, Any]) -> list[str]:

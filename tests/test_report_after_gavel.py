@@ -48,18 +48,24 @@ def test_a_provision_never_put_to_a_vote_is_reported_as_such():
 
 def test_a_provision_voted_on_in_some_replicates_reports_how_those_votes_went():
     """One delegation gains about half the abstention band from the deletion (ideal 0.475 against a held text at
-    0.6: (1 - 2 x 0.475) x 1/2 = 0.025), so it calls the vote in some replicates only: P(kept) over all replicates
-    and P(kept) among the votes held are both printed, with the share of replicates that voted."""
+    0.6: (1 - 2 x 0.475) x 1/2 = 0.025; no cost of reopening), so it calls the vote in some replicates only: P(kept)
+    over all replicates and P(kept) among the votes held are both printed, with the share and the number of
+    replicates that voted, and the mean votes of this room of five to a tenth."""
     members = [delegation(f"K{i}", 0.5, 0.9) for i in range(4)] + [delegation("D", 0.5, 0.475)]
     held = build(
         members, chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}}, procedure={"rounds": 5}
     )
-    summary, text = report(with_provision(held), 300)
+    summary, text = report(with_provision(held, behaviour={"reopening_cost": 0.0}), 300)
     p = summary["provisions"]["p"]
     assert 0.0 < p["p_vote_called"] < 1.0, p
     assert p["p_kept_if_voted"] is not None
     assert p["p_kept"] == pytest.approx(1.0 - p["p_vote_called"] * (1.0 - p["p_kept_if_voted"]))
-    assert "of those votes; no vote in the rest" in text
+    voted = round(p["p_vote_called"] * 300)
+    assert f"kept in {round(p['p_kept_if_voted'] * voted)} of the {voted} that voted on it (" in text
+    assert "; no vote in the rest" in text
+    means = [p["votes"][k]["mean"] for k in ("keep", "delete", "abstain")]
+    keep, delete, abstain = (f"{m:.1f}" for m in means)
+    assert f"(means): keep {keep}, delete {delete}, abstain {abstain}" in text
 
 
 def test_the_report_names_the_entry_into_force_rule_and_a_threshold_never_met():
@@ -75,3 +81,16 @@ def test_the_report_names_the_entry_into_force_rule_and_a_threshold_never_met():
     doc["ratification"]["threshold"] = 3
     _, reachable = report(type(crowd).model_validate(doc), 50)
     assert "entry into force 30 days after 3 states ratify" in reachable and "never met" not in reachable
+
+
+def test_the_header_names_suspension_where_the_mandate_lets_talks_resume():
+    """With ``procedure.resumable`` a session without consensus is suspended before any fallback vote could come, so
+    the header does not promise a vote (docs/model.md section 11)."""
+    crowd = build([delegation(f"D{i}", 0.2 + 0.2 * i, 0.5) for i in range(4)], procedure={"rounds": 3})
+    resumable = build(
+        [delegation(f"D{i}", 0.2 + 0.2 * i, 0.5) for i in range(4)], procedure={"rounds": 3, "resumable": True}
+    )
+    assert "fallback: vote," in report(crowd, 20)[1]
+    summary, text = report(resumable, 20)
+    assert "fallback: suspension (the talks may resume)," in text and "fallback: vote" not in text
+    assert summary["p_vote"] == 0.0

@@ -270,7 +270,7 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
         )
     for pid, p in (summary.get("provisions") or {}).items():
         kept = format_estimate(p["p_kept"], p["ci95_kept"])
-        lines.append(f"Provision {p.get('label') or pid}: kept {kept}; {how_voted(p)}.")
+        lines.append(f"Provision {p.get('label') or pid}: kept {kept}; {how_voted(p, summary.get('replicates'))}.")
     if "p_in_force" in summary:
         median = summary.get("in_force_years_median")
         lines.append(
