@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,10 @@ def stage_problem(summary: dict[str, Any]) -> str | None:
 
 
 def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
-    """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none."""
+    """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none.
+
+    Each job's ``summary["scenario"]`` names its scenario in the sweep's tables and figures: the scenario's name, or,
+    where two scenario files of the sweep share a name, the file as the job was given it (:func:`told_apart`)."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
@@ -158,7 +161,47 @@ def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
                 )
             ],
         )
-    return jobs, incomplete
+    return told_apart(jobs), incomplete
+
+
+def scenario_of(job: Job) -> str:
+    """The scenario of ``job`` as the sweep was given it (``scenario=`` on the command line or in an experiment: a
+    bundled name or a path, as typed); its name when its settings do not say."""
+    given = job.settings.get("scenario")
+    return given if isinstance(given, str) and given else job.summary["scenario"]
+
+
+def shared_names(scenarios: list[tuple[str, str]]) -> set[str]:
+    """The names that several of the ``(name, as_given)`` scenarios, given otherwise, share (``good.yaml`` and
+    ``other/good.yaml``, both ``name: good``). The same file given twice the same way is one scenario."""
+    given: dict[str, set[str]] = {}
+    for name, as_given in scenarios:
+        given.setdefault(name, set()).add(as_given)
+    return {name for name, ways in given.items() if len(ways) > 1}
+
+
+def distinct_labels(scenarios: list[tuple[str, str]]) -> list[str]:
+    """A label for each ``(name, as_given)`` scenario: its ``name``, unless it is shared with a scenario given
+    otherwise (:func:`shared_names`): then it is labelled as given, so two files are never taken for one."""
+    shared = shared_names(scenarios)
+    return [as_given if name in shared else name for name, as_given in scenarios]
+
+
+def told_apart(jobs: list[Job]) -> list[Job]:
+    """``jobs`` with each one's ``summary["scenario"]`` its scenario's label in the sweep: its name, as in every summary, unless two scenario files of the sweep share that name. Then each such job is
+    labelled by its file as given (:func:`scenario_of`), and its title, which figures show, says which file it is;
+    jobs are otherwise as read (a sweep of distinct names is unchanged)."""
+    scenarios = [(job.summary["scenario"], scenario_of(job)) for job in jobs]
+    shared = shared_names(scenarios)
+    out = []
+    for job, (name, label) in zip(jobs, scenarios):
+        if name not in shared:
+            out.append(job)
+            continue
+        title = job.summary.get("title")
+        titled = f"{title} ({label})" if isinstance(title, str) and title else label
+        out.append(replace(job, summary={**job.summary, "scenario": label, "title": titled}))
+    return out
 
 
 def swept_parameters(jobs: list[Job]) -> list[str]:
