@@ -6,6 +6,7 @@ job with ``.hydra/overrides.yaml``), so no Hydra process is spawned."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from sim.analysis import sweep_plots
+from sim.analysis.compare import main as compare_main
 from sim.analysis.sweep import main as aggregate_main
 from sim.config import parse_run_config
 from sim.loading import scenario_path
@@ -98,3 +100,29 @@ def test_the_outcome_figure_draws_one_bar_per_file(same_name_sweep: Path, monkey
         matplotlib.pyplot.close(fig)
     assert len(ticks) == 3 and len(set(ticks)) == 3, ticks  # was two bars, "good" pooling both files
     assert sum("(good.yaml)" in t for t in ticks) == 1 and sum("(other/good.yaml)" in t for t in ticks) == 1
+
+
+def test_compare_labels_two_files_named_alike_by_their_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write_same_name_files(tmp_path)
+    out = tmp_path / "cmp"
+    assert compare_main([*SAME_NAME, BUNDLED, "-n", "60", "--seed", "3", "--out", str(out), "--no-figure"]) == 0
+    rows = list(csv.DictReader((out / "comparison.csv").open()))
+    assert [r["scenario"] for r in rows] == ["good.yaml", "other/good.yaml", "classroom"]
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed[2:5]] == ["good.yaml", "other/good.yaml", "classroom"]
+
+
+def test_the_comparison_figure_labels_two_files_named_alike_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.compare import compare
+    from sim.analysis.plots import plot_scenario_comparison
+
+    monkeypatch.chdir(tmp_path)
+    write_same_name_files(tmp_path)
+    fig, ax = plt.subplots()
+    plot_scenario_comparison(compare(SAME_NAME, 20, 3), ax=ax)
+    ticks = [" ".join(t.get_text().split()) for t in ax.get_yticklabels()]
+    plt.close(fig)
+    assert len(set(ticks)) == 2, ticks  # both were the scenario's title
