@@ -54,11 +54,12 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: _natural(p.relative_to(sweep_dir)))
 
 
-def read_job(path: Path, sweep_dir: Path) -> Job | None:
+def read_job(path: Path, sweep_dir: Path, damaged: dict[Path, str] | None = None) -> Job | None:
     """The job in ``path``, or ``None`` when it is incomplete (no ``summary.json`` or no ``config.json``) or damaged:
     its ``results.csv`` missing, or not the table its summary was computed from (row count and SHA-256 recorded in
     ``summary.json``, checked before the table is parsed: a table cut mid-row is never read). A damaged job is
-    named in a warning (one line) and left out, never mixed in."""
+    named in a warning (one line) and left out, never mixed in; given ``damaged``, what is wrong with it goes there
+    instead (its folder → the reason), for a command that names the jobs it leaves out itself."""
 
     from sim.io import FINGERPRINT_KEY, table_damage
 
@@ -73,15 +74,23 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     summary, record = texts["summary.json"], texts["config.json"]
     if not isinstance(summary, dict) or not isinstance(record, dict) or not isinstance(record.get("run"), dict):
         broken = "summary.json" if not isinstance(summary, dict) else "config.json"
-        log.warning("left out (damaged: %s cannot be read; rerun the sweep to redo it): %s", broken, path)
-        return None
-    damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
+        damage: str | None = f"{broken} cannot be read"
+    else:
+        damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
     if damage is not None:
-        log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
+        if damaged is None:
+            log.warning("%s", damaged_line(path, damage))
+        else:
+            damaged[path] = damage
         return None
     overrides = job_overrides(path)  # the settings are in config.json; the overrides only name the job
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
+
+
+def damaged_line(path: Path, damage: str) -> str:
+    """How a damaged job left out of a sweep's tables is named, in one line: what is wrong, what to do, where."""
+    return f"left out (damaged: {damage}; rerun the sweep to redo it): {path}"
 
 
 def number(value: Any) -> bool:
@@ -135,8 +144,10 @@ def stage_problem(summary: dict[str, Any]) -> str | None:
     return None
 
 
-def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
-    """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none.
+def read_sweep(sweep_dir: Path, damaged: dict[Path, str] | None = None) -> tuple[list[Job], list[Path]]:
+    """The complete jobs of a sweep and the folders of the ones left out (incomplete, or damaged: each named in a
+    warning, or given ``damaged``, put there with what is wrong with it: :func:`read_job`); a :class:`ScenarioError`
+    if there is no complete job.
 
     Each job's ``summary["scenario"]`` names its scenario in the sweep's tables and figures: the scenario's name, or,
     where two scenario files of the sweep share a name, the file as the job was given it (:func:`told_apart`)."""
@@ -144,24 +155,20 @@ def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
     if not sweep_dir.is_dir():
         why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
         raise ScenarioError(str(sweep_dir), [("", why)])
-    jobs, incomplete = [], []
-    for path in job_dirs(sweep_dir):
-        job = read_job(path, sweep_dir)
-        (jobs.append(job) if job else incomplete.append(path))
+    folders = job_dirs(sweep_dir)
+    jobs, left_out = [], []
+    for path in folders:
+        job = read_job(path, sweep_dir, damaged)
+        (jobs.append(job) if job else left_out.append(path))
     if not jobs:
-        raise ScenarioError(
-            str(sweep_dir),
-            [
-                (
-                    "",
-                    (
-                        f"no complete job found ({len(incomplete)} incomplete); "
-                        "expected folders with summary.json written by `treatysim -m`"
-                    ),
-                )
-            ],
-        )
-    return told_apart(jobs), incomplete
+        named = [p for p in left_out if damaged and p in damaged]
+        count = f"{len(left_out) - len(named)} incomplete" + (f", {len(named)} damaged" if named else "")
+        problems = [
+            (p.relative_to(sweep_dir).as_posix(), f"damaged: {damaged[p]}; rerun the sweep to redo it") for p in named
+        ]
+        expected = "expected folders with summary.json written by `treatysim -m`"
+        raise ScenarioError(str(sweep_dir), [*problems, ("", f"no complete job found ({count}); {expected}")])
+    return told_apart(jobs), left_out
 
 
 def scenario_of(job: Job) -> str:

@@ -1,5 +1,6 @@
 """Two scenario files that share a ``name`` are two scenarios: ``treatysim-aggregate`` and ``treatysim-compare`` keep
-them apart and label each by its file as given (a bundled name keeps its name). Each test fails without its fix.
+them apart and label each by its file as given (a bundled name keeps its name); and the aggregate command's rough
+edges (a damaged job named once, "1 complete job"). Each test fails without its fix.
 
 The sweeps here are written job by job with :func:`sim.runner.run`, as ``treatysim -m`` leaves them (a folder per
 job with ``.hydra/overrides.yaml``), so no Hydra process is spawned."""
@@ -126,3 +127,45 @@ def test_the_comparison_figure_labels_two_files_named_alike_apart(tmp_path: Path
     ticks = [" ".join(t.get_text().split()) for t in ax.get_yticklabels()]
     plt.close(fig)
     assert len(set(ticks)) == 2, ticks  # both were the scenario's title
+
+
+# --- treatysim-aggregate's rough edges -------------------------------------------------------------------------
+
+
+def test_a_damaged_job_is_left_out_once_as_damaged(tmp_path: Path, capsys):
+    sweep = tmp_path / "sweep"
+    for n in range(3):
+        write_job(sweep / str(n), BUNDLED, rounds=2 + n)
+    table = sweep / "1" / "results.csv"
+    table.write_bytes(table.read_bytes()[:3000])  # truncated
+    (sweep / "2" / "summary.json").unlink()  # not finished: incomplete
+    aggregate_main([str(sweep), "--no-figures"])
+    captured = capsys.readouterr()
+    lines = [line.strip() for line in captured.err.splitlines() if "left out" in line]
+    assert len(lines) == 2, lines  # the truncated job was also listed as incomplete
+    assert lines[0].startswith("left out (damaged: results.csv was changed or cut after the run (")
+    assert lines[0].endswith(f"rows where its summary counts {REPLICATES}); rerun the sweep to redo it): {sweep / '1'}")
+    assert lines[1] == f"left out (incomplete; rerun the sweep to complete it): {sweep / '2'}"
+    assert captured.out.startswith("1 complete job, ")
+
+
+def test_a_sweep_of_one_job_says_one_complete_job(tmp_path: Path, capsys):
+    sweep = tmp_path / "sweep"
+    write_job(sweep / "0", BUNDLED)
+    aggregate_main([str(sweep), "--no-figures"])
+    assert capsys.readouterr().out.startswith("1 complete job, swept: nothing\n")  # was "1 complete jobs"
+
+
+def test_a_sweep_with_no_complete_job_counts_a_damaged_one_as_damaged(tmp_path: Path, capsys, monkeypatch):
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    sweep = tmp_path / "sweep"
+    for n in range(2):
+        write_job(sweep / str(n), BUNDLED, rounds=2 + n)
+    (sweep / "0" / "results.csv").unlink()
+    (sweep / "1" / "summary.json").unlink()
+    with pytest.raises(SystemExit) as exit_:
+        aggregate_main([str(sweep)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "(1 incomplete, 1 damaged)" in err  # was "(2 incomplete)"
+    assert f"{sweep}: 0: damaged: results.csv is missing; rerun the sweep to redo it" in err
+    assert not (sweep / "aggregate").exists()
