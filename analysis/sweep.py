@@ -170,8 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     """``treatysim-aggregate SWEEP_DIR``: the sweep's tables (Parquet and CSV) and, unless ``--no-figures``,
     its figures, into ``SWEEP_DIR/aggregate`` (or ``--out``), then one line per job left out, damaged or incomplete.
     Scenarios are told apart by the file each job was given, not only by their names (two files named alike are two
-    scenarios: :func:`sim.analysis.sweep_jobs.told_apart`). Bad input prints one line per problem and exits with
-    code 2, Ctrl-C exits with 130 (:func:`sim.errors.command_boundary`, as every command)."""
+    scenarios: :func:`sim.analysis.sweep_jobs.told_apart`). A single run's folder is not a sweep: one line says so
+    and nothing is written. Bad input prints one line per problem and exits with code 2, Ctrl-C exits with 130
+    (:func:`sim.errors.command_boundary`, as every command)."""
     parser = argparse.ArgumentParser(
         prog="treatysim-aggregate",
         description="Aggregate a sweep: its tables (Parquet and CSV) and, unless --no-figures, its figures, "

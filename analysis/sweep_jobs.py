@@ -147,7 +147,7 @@ def stage_problem(summary: dict[str, Any]) -> str | None:
 def read_sweep(sweep_dir: Path, damaged: dict[Path, str] | None = None) -> tuple[list[Job], list[Path]]:
     """The complete jobs of a sweep and the folders of the ones left out (incomplete, or damaged: each named in a
     warning, or given ``damaged``, put there with what is wrong with it: :func:`read_job`); a :class:`ScenarioError`
-    if there is no complete job.
+    if there is no complete job, or if ``sweep_dir`` is a single run rather than a sweep (:func:`single_run`).
 
     Each job's ``summary["scenario"]`` names its scenario in the sweep's tables and figures: the scenario's name, or,
     where two scenario files of the sweep share a name, the file as the job was given it (:func:`told_apart`)."""
@@ -156,6 +156,12 @@ def read_sweep(sweep_dir: Path, damaged: dict[Path, str] | None = None) -> tuple
         why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
         raise ScenarioError(str(sweep_dir), [("", why)])
     folders = job_dirs(sweep_dir)
+    if single_run(sweep_dir, folders):
+        why = (
+            f"a single run, not a sweep: its statistics are in {sweep_dir / 'summary.json'}; treatysim-aggregate "
+            "reads the folder of a sweep (hydra.sweep.dir of `treatysim -m ...`)"
+        )
+        raise ScenarioError(str(sweep_dir), [("", why)])
     jobs, left_out = [], []
     for path in folders:
         job = read_job(path, sweep_dir, damaged)
@@ -169,6 +175,18 @@ def read_sweep(sweep_dir: Path, damaged: dict[Path, str] | None = None) -> tuple
         expected = "expected folders with summary.json written by `treatysim -m`"
         raise ScenarioError(str(sweep_dir), [*problems, ("", f"no complete job found ({count}); {expected}")])
     return told_apart(jobs), left_out
+
+
+def single_run(folder: Path, jobs: list[Path] | None = None) -> bool:
+    """Whether ``folder`` is the folder of a single run (``treatysim`` without ``-m``: its own ``.hydra/`` record or
+    ``summary.json``, no ``multirun.yaml``, no job folders under it) rather than a sweep's. ``jobs``: its job
+    folders (:func:`job_dirs`), if already found."""
+    folder = Path(folder)
+    if (folder / "multirun.yaml").is_file():
+        return False
+    if not ((folder / ".hydra").is_dir() or (folder / "summary.json").is_file()):
+        return False
+    return all(path == folder for path in (job_dirs(folder) if jobs is None else jobs))
 
 
 def scenario_of(job: Job) -> str:

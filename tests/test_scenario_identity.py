@@ -1,6 +1,6 @@
 """Two scenario files that share a ``name`` are two scenarios: ``treatysim-aggregate`` and ``treatysim-compare`` keep
 them apart and label each by its file as given (a bundled name keeps its name); and the aggregate command's rough
-edges (a damaged job named once, "1 complete job"). Each test fails without its fix.
+edges (a damaged job named once, a single run's folder refused, "1 complete job"). Each test fails without its fix.
 
 The sweeps here are written job by job with :func:`sim.runner.run`, as ``treatysim -m`` leaves them (a folder per
 job with ``.hydra/overrides.yaml``), so no Hydra process is spawned."""
@@ -8,6 +8,7 @@ job with ``.hydra/overrides.yaml``), so no Hydra process is spawned."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import matplotlib
@@ -154,6 +155,23 @@ def test_a_sweep_of_one_job_says_one_complete_job(tmp_path: Path, capsys):
     write_job(sweep / "0", BUNDLED)
     aggregate_main([str(sweep), "--no-figures"])
     assert capsys.readouterr().out.startswith("1 complete job, swept: nothing\n")  # was "1 complete jobs"
+
+
+def test_a_single_run_folder_is_not_aggregated(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("TREATYSIM_DEBUG", raising=False)
+    folder = tmp_path / "run"
+    (folder / ".hydra").mkdir(parents=True)  # as `treatysim` without -m leaves it
+    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([f"scenario={BUNDLED}"]))
+    run(parse_run_config({"scenario": BUNDLED, "replicates": 50, "figures": False}), folder)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    with pytest.raises(SystemExit) as exit_:
+        aggregate_main([str(folder)])
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2 and captured.out == ""
+    assert captured.err.count("\n") == 1 and "a single run, not a sweep" in captured.err
+    assert str(folder / "summary.json") in captured.err and "treatysim -m" in captured.err
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # no aggregate/, no jobs.csv
+    assert json.loads((folder / "summary.json").read_text())["replicates"] == 50
 
 
 def test_a_sweep_with_no_complete_job_counts_a_damaged_one_as_damaged(tmp_path: Path, capsys, monkeypatch):
