@@ -45,13 +45,24 @@ def most_likely_outcome(summary: Mapping[str, Any]) -> str:
 
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:
     """Load every scenario first (so a bad name fails before any run), then simulate and summarise each, naming
-    delegations and blocs as every report does (:meth:`sim.scenario.Scenario.display_names`)."""
+    delegations and blocs as every report does (:meth:`sim.scenario.Scenario.display_names`). Each summary's
+    ``scenario`` is the scenario's name, unless two files given share it (``good.yaml`` and ``other/good.yaml``, both
+    ``name: good``): then each is named as given, and its ``title`` says which file it is, so that the table and the
+    figure never show two scenarios under one label (:func:`sim.analysis.sweep_jobs.distinct_labels`)."""
     from sim.analysis.stats import summarize
+    from sim.analysis.sweep_jobs import distinct_labels
     from sim.engine import simulate
     from sim.loading import load_scenario
 
     scenarios = [load_scenario(name) for name in names]
-    return [{"title": s.title, **summarize(simulate(s, replicates, seed), s.display_names())} for s in scenarios]
+    labels = distinct_labels([(s.name, str(name)) for s, name in zip(scenarios, names)])
+    summaries = []
+    for s, label in zip(scenarios, labels):
+        summary = {"title": s.title, **summarize(simulate(s, replicates, seed), s.display_names())}
+        if label != s.name:
+            summary.update(scenario=label, title=f"{s.title} ({label})" if s.title else label)
+        summaries.append(summary)
+    return summaries
 
 
 def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from sim.analysis.sweep_jobs import (
     FIXED,
     NOT_PARAMETERS,
     Job,
+    damaged_line,
     flatten,
     job_dirs,
     read_job,
@@ -167,8 +168,11 @@ def sweep_overrides(config: Any) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """``treatysim-aggregate SWEEP_DIR``: the sweep's tables (Parquet and CSV) and, unless ``--no-figures``,
-    its figures, into ``SWEEP_DIR/aggregate`` (or ``--out``). Bad input prints one line per problem and exits with
-    code 2, Ctrl-C exits with 130 (:func:`sim.errors.command_boundary`, as every command)."""
+    its figures, into ``SWEEP_DIR/aggregate`` (or ``--out``), then one line per job left out, damaged or incomplete.
+    Scenarios are told apart by the file each job was given, not only by their names (two files named alike are two
+    scenarios: :func:`sim.analysis.sweep_jobs.told_apart`). A single run's folder is not a sweep: one line says so
+    and nothing is written. Bad input prints one line per problem and exits with code 2, Ctrl-C exits with 130
+    (:func:`sim.errors.command_boundary`, as every command)."""
     parser = argparse.ArgumentParser(
         prog="treatysim-aggregate",
         description="Aggregate a sweep: its tables (Parquet and CSV) and, unless --no-figures, its figures, "
@@ -188,15 +192,19 @@ def main(argv: list[str] | None = None) -> None:
         from sim.analysis.sweep_tables import write_tables
 
         formats = figure_formats(args.format) if args.format else None
-        jobs, incomplete = read_sweep(args.sweep_dir)
+        damaged: dict[Path, str] = {}
+        jobs, left_out = read_sweep(args.sweep_dir, damaged=damaged)
         out = args.out or args.sweep_dir / "aggregate"
         written = write_tables(jobs, out) + ([] if args.no_figures else write_figures(jobs, out, formats))
         written.append(write_job_map(args.sweep_dir))
         scenarios = len({job.summary["scenario"] for job in jobs})
         swept = (["scenario"] if scenarios > 1 else []) + swept_parameters(jobs)
-        print(f"{len(jobs)} complete jobs, swept: {', '.join(swept) or 'nothing'}")
-        for path in incomplete:
-            print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)
+        print(f"{len(jobs)} complete job{'' if len(jobs) == 1 else 's'}, swept: {', '.join(swept) or 'nothing'}")
+        for path in left_out:
+            if path in damaged:
+                print(f"  {damaged_line(path, damaged[path])}", file=sys.stderr)
+            else:
+                print(f"  left out (incomplete; rerun the sweep to complete it): {path}", file=sys.stderr)
         print("\n".join(f"  wrote {p}" for p in written))
 
 

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,12 @@ def job_dirs(sweep_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: _natural(p.relative_to(sweep_dir)))
 
 
-def read_job(path: Path, sweep_dir: Path) -> Job | None:
+def read_job(path: Path, sweep_dir: Path, damaged: dict[Path, str] | None = None) -> Job | None:
     """The job in ``path``, or ``None`` when it is incomplete (no ``summary.json`` or no ``config.json``) or damaged:
     its ``results.csv`` missing, or not the table its summary was computed from (row count and SHA-256 recorded in
     ``summary.json``, checked before the table is parsed: a table cut mid-row is never read). A damaged job is
-    named in a warning (one line) and left out, never mixed in."""
+    named in a warning (one line) and left out, never mixed in; given ``damaged``, what is wrong with it goes there
+    instead (its folder → the reason), for a command that names the jobs it leaves out itself."""
 
     from sim.io import FINGERPRINT_KEY, table_damage
 
@@ -73,15 +74,23 @@ def read_job(path: Path, sweep_dir: Path) -> Job | None:
     summary, record = texts["summary.json"], texts["config.json"]
     if not isinstance(summary, dict) or not isinstance(record, dict) or not isinstance(record.get("run"), dict):
         broken = "summary.json" if not isinstance(summary, dict) else "config.json"
-        log.warning("left out (damaged: %s cannot be read; rerun the sweep to redo it): %s", broken, path)
-        return None
-    damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
+        damage: str | None = f"{broken} cannot be read"
+    else:
+        damage = summary_problem(summary) or table_damage(path / "results.csv", summary.get(FINGERPRINT_KEY))
     if damage is not None:
-        log.warning("left out (damaged: %s; rerun the sweep to redo it): %s", damage, path)
+        if damaged is None:
+            log.warning("%s", damaged_line(path, damage))
+        else:
+            damaged[path] = damage
         return None
     overrides = job_overrides(path)  # the settings are in config.json; the overrides only name the job
     name = path.relative_to(sweep_dir).as_posix() if path != sweep_dir else "."
     return Job(name, path, flatten(record["run"]), tuple(overrides or ()), summary)
+
+
+def damaged_line(path: Path, damage: str) -> str:
+    """How a damaged job left out of a sweep's tables is named, in one line: what is wrong, what to do, where."""
+    return f"left out (damaged: {damage}; rerun the sweep to redo it): {path}"
 
 
 def number(value: Any) -> bool:
@@ -135,30 +144,89 @@ def stage_problem(summary: dict[str, Any]) -> str | None:
     return None
 
 
-def read_sweep(sweep_dir: Path) -> tuple[list[Job], list[Path]]:
-    """The complete jobs of a sweep and the folders of the incomplete ones; a :class:`ScenarioError` if none."""
+def read_sweep(sweep_dir: Path, damaged: dict[Path, str] | None = None) -> tuple[list[Job], list[Path]]:
+    """The complete jobs of a sweep and the folders of the ones left out (incomplete, or damaged: each named in a
+    warning, or given ``damaged``, put there with what is wrong with it: :func:`read_job`); a :class:`ScenarioError`
+    if there is no complete job, or if ``sweep_dir`` is a single run rather than a sweep (:func:`single_run`).
+
+    Each job's ``summary["scenario"]`` names its scenario in the sweep's tables and figures: the scenario's name, or,
+    where two scenario files of the sweep share a name, the file as the job was given it (:func:`told_apart`)."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         why = "is a file, not a sweep directory" if sweep_dir.exists() else "no such sweep directory"
         raise ScenarioError(str(sweep_dir), [("", why)])
-    jobs, incomplete = [], []
-    for path in job_dirs(sweep_dir):
-        job = read_job(path, sweep_dir)
-        (jobs.append(job) if job else incomplete.append(path))
-    if not jobs:
-        raise ScenarioError(
-            str(sweep_dir),
-            [
-                (
-                    "",
-                    (
-                        f"no complete job found ({len(incomplete)} incomplete); "
-                        "expected folders with summary.json written by `treatysim -m`"
-                    ),
-                )
-            ],
+    folders = job_dirs(sweep_dir)
+    if single_run(sweep_dir, folders):
+        why = (
+            f"a single run, not a sweep: its statistics are in {sweep_dir / 'summary.json'}; treatysim-aggregate "
+            "reads the folder of a sweep (hydra.sweep.dir of `treatysim -m ...`)"
         )
-    return jobs, incomplete
+        raise ScenarioError(str(sweep_dir), [("", why)])
+    jobs, left_out = [], []
+    for path in folders:
+        job = read_job(path, sweep_dir, damaged)
+        (jobs.append(job) if job else left_out.append(path))
+    if not jobs:
+        named = [p for p in left_out if damaged and p in damaged]
+        count = f"{len(left_out) - len(named)} incomplete" + (f", {len(named)} damaged" if named else "")
+        problems = [
+            (p.relative_to(sweep_dir).as_posix(), f"damaged: {damaged[p]}; rerun the sweep to redo it") for p in named
+        ]
+        expected = "expected folders with summary.json written by `treatysim -m`"
+        raise ScenarioError(str(sweep_dir), [*problems, ("", f"no complete job found ({count}); {expected}")])
+    return told_apart(jobs), left_out
+
+
+def single_run(folder: Path, jobs: list[Path] | None = None) -> bool:
+    """Whether ``folder`` is the folder of a single run (``treatysim`` without ``-m``: its own ``.hydra/`` record or
+    ``summary.json``, no ``multirun.yaml``, no job folders under it) rather than a sweep's. ``jobs``: its job
+    folders (:func:`job_dirs`), if already found."""
+    folder = Path(folder)
+    if (folder / "multirun.yaml").is_file():
+        return False
+    if not ((folder / ".hydra").is_dir() or (folder / "summary.json").is_file()):
+        return False
+    return all(path == folder for path in (job_dirs(folder) if jobs is None else jobs))
+
+
+def scenario_of(job: Job) -> str:
+    """The scenario of ``job`` as the sweep was given it (``scenario=`` on the command line or in an experiment: a
+    bundled name or a path, as typed); its name when its settings do not say."""
+    given = job.settings.get("scenario")
+    return given if isinstance(given, str) and given else job.summary["scenario"]
+
+
+def shared_names(scenarios: list[tuple[str, str]]) -> set[str]:
+    """The names that several of the ``(name, as_given)`` scenarios, given otherwise, share (``good.yaml`` and
+    ``other/good.yaml``, both ``name: good``). The same file given twice the same way is one scenario."""
+    given: dict[str, set[str]] = {}
+    for name, as_given in scenarios:
+        given.setdefault(name, set()).add(as_given)
+    return {name for name, ways in given.items() if len(ways) > 1}
+
+
+def distinct_labels(scenarios: list[tuple[str, str]]) -> list[str]:
+    """A label for each ``(name, as_given)`` scenario: its ``name``, unless it is shared with a scenario given
+    otherwise (:func:`shared_names`): then it is labelled as given, so two files are never taken for one."""
+    shared = shared_names(scenarios)
+    return [as_given if name in shared else name for name, as_given in scenarios]
+
+
+def told_apart(jobs: list[Job]) -> list[Job]:
+    """``jobs`` with each one's ``summary["scenario"]`` its scenario's label in the sweep: its name, as in every summary, unless two scenario files of the sweep share that name. Then each such job is
+    labelled by its file as given (:func:`scenario_of`), and its title, which figures show, says which file it is;
+    jobs are otherwise as read (a sweep of distinct names is unchanged)."""
+    scenarios = [(job.summary["scenario"], scenario_of(job)) for job in jobs]
+    shared = shared_names(scenarios)
+    out = []
+    for job, (name, label) in zip(jobs, scenarios):
+        if name not in shared:
+            out.append(job)
+            continue
+        title = job.summary.get("title")
+        titled = f"{title} ({label})" if isinstance(title, str) and title else label
+        out.append(replace(job, summary={**job.summary, "scenario": label, "title": titled}))
+    return out
 
 
 def swept_parameters(jobs: list[Job]) -> list[str]:

@@ -68,7 +68,9 @@ def summary_table(jobs: list[Job]) -> pd.DataFrame:
 
 
 def replicate_table(jobs: list[Job]) -> pd.DataFrame:
-    """Every job's ``results.csv`` stacked: ``job`` and the swept parameters, then the per-replicate columns."""
+    """Every job's ``results.csv`` stacked: ``job`` and the swept parameters, then the per-replicate columns; each
+    replicate's ``scenario`` is its job's label in the sweep (its name, or its file where two files share a name:
+    :func:`sim.analysis.sweep_jobs.told_apart`), as in :func:`summary_table`."""
     import pandas as pd
 
     swept = swept_parameters(jobs)
@@ -76,6 +78,8 @@ def replicate_table(jobs: list[Job]) -> pd.DataFrame:
     for job in jobs:
         frame = read_results(job)
         frame["blockers"] = frame["blockers"].astype(object).fillna("").astype(str)  # all empty: read as floats
+        if "scenario" in frame.columns:
+            frame["scenario"] = job.summary["scenario"]
         extra = pd.DataFrame({k: [v] * len(frame) for k, v in _job_columns(job, swept).items()})
         parts.append(pd.concat([extra, frame], axis=1))
     return pd.concat(parts, ignore_index=True)
