@@ -110,7 +110,7 @@ def test_the_aggregate_command_names_the_damaged_job(tmp_path: Path, capsys):
     (sweep / "0" / "results.csv").unlink()
     aggregate_main([str(sweep), "--no-figures"])
     captured = capsys.readouterr()
-    assert "1 complete jobs" in captured.out
+    assert "1 complete job," in captured.out
     assert str(sweep / "0") in captured.err
 
 
