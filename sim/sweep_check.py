@@ -28,8 +28,8 @@ ALL_JOBS_UP_TO = 10_000
 
 class SweepCheck(Callback):
     """Hydra callback (``conf/config.yaml``): before a sweep's first job, validate every job's settings
-    (:func:`first_bad_job`); if one is bad, print which and why in one line per problem and exit with code 2 before
-    anything runs. Only Hydra's basic sweeper is checked (another sweeper makes its jobs its own way)."""
+    (:func:`bad_jobs`); if any is bad, print each distinct problem once, with a job that has it, and exit with code 2
+    before anything runs. Only Hydra's basic sweeper is checked (another sweeper makes its jobs its own way)."""
 
     def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         from omegaconf import OmegaConf
@@ -40,14 +40,15 @@ class SweepCheck(Callback):
         if not str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
             return
         base = OmegaConf.to_container(OmegaConf.masked_copy(config, [k for k in config if k != "hydra"]), resolve=True)
-        bad = first_bad_job(base, sweep_overrides(config))  # type: ignore[arg-type]
-        if bad is not None:
-            overrides, problem = bad
-            print(
-                f"treatysim: the sweep's job {' '.join(overrides) or '(no overrides)'} would fail, so no job was run:",
-                file=sys.stderr,
-            )
-            print(problem, file=sys.stderr)
+        bad = bad_jobs(base, sweep_overrides(config))  # type: ignore[arg-type]
+        if bad:
+            for overrides, problem in bad:
+                print(
+                    f"treatysim: the sweep's job {' '.join(overrides) or '(no overrides)'} would fail, so no job was "
+                    "run:",
+                    file=sys.stderr,
+                )
+                print(problem, file=sys.stderr)
             sys.exit(EXIT_USAGE)
 
 
@@ -85,6 +86,19 @@ def first_bad_job(base: Mapping[str, Any], overrides: list[str]) -> tuple[list[s
     """The first job whose settings would fail validation — its overrides and the problem as the run would print
     it — or None. ``base``: the sweep's composed run settings (without ``hydra``); ``overrides``: the sweeper's
     params and the command line."""
+    bad = bad_jobs(base, overrides, limit=1)
+    return bad[0] if bad else None
+
+
+#: At most this many distinct problems are reported (a sweep with a bad value in every job says it once anyway).
+MAX_PROBLEMS = 10
+
+
+def bad_jobs(base: Mapping[str, Any], overrides: list[str], limit: int = MAX_PROBLEMS) -> list[tuple[list[str], str]]:
+    """Every distinct problem of the sweep's jobs, once, each with the first job that has it — so that two bad
+    values (``behaviour.reopening_cost=0,0.6 procedure.abstention_band=0.05,-0.1``) are both said in one go, not
+    one per attempt. The search stops once ``limit`` problems are found (the job that reaches it keeps all of its
+    lines); each entry is a job's overrides and its problems' lines as the run would print them."""
     import json
 
     from sim.config import parse_run_config
@@ -94,6 +108,7 @@ def first_bad_job(base: Mapping[str, Any], overrides: list[str]) -> tuple[list[s
 
     loaded: dict[str, Any] = {}  # each scenario file is loaded once
     checked: set[tuple[str, str]] = set()  # jobs that differ only in run settings (seed, replicates) share a scenario
+    found: dict[str, list[str]] = {}  # each problem line, with the first job that has it
     for job in jobs(swept_values(overrides)):
         data = dict(base)
         for key, value in job.items():
@@ -107,8 +122,14 @@ def first_bad_job(base: Mapping[str, Any], overrides: list[str]) -> tuple[list[s
                 prepare_scenario(config, loaded[config.scenario])
                 checked.add(same)
         except ScenarioError as exc:
-            return [f"{k}={v}" for k, v in job.items()], exc.format()
-    return None
+            for line in exc.format().splitlines():
+                found.setdefault(line, [f"{k}={v}" for k, v in job.items()])
+            if len(found) >= limit:
+                break
+    by_job: dict[tuple[str, ...], list[str]] = {}
+    for line, job_overrides in found.items():
+        by_job.setdefault(tuple(job_overrides), []).append(line)
+    return [(list(job_overrides), "\n".join(lines)) for job_overrides, lines in by_job.items()]
 
 
 def with_setting(data: Mapping[str, Any], dotted: str, value: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from sim import sweep_check
-from sim.sweep_check import first_bad_job, jobs, swept_values
+from sim.sweep_check import bad_jobs, first_bad_job, jobs, swept_values
 from tests.test_cli import treatysim
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,3 +77,15 @@ def test_a_value_bad_only_with_another_swept_value_is_caught_when_every_combinat
 def test_config_group_choices_and_single_values_are_not_swept():
     values = swept_values(["+experiment=deadline_sweep", "chair.strategy=hold", "procedure.rounds=5,10"])
     assert values == {"procedure.rounds": [5, 10]}
+
+
+def test_two_bad_values_of_a_sweep_are_both_said_at_once():
+    """A bad cost of reopening and a bad abstention band in different slots: each problem once, with a job that has
+    it, so the user fixes both in one go (not one per attempt)."""
+    overrides = ["scenario=classroom", "behaviour.reopening_cost=0,0.6", "procedure.abstention_band=0.05,-0.1"]
+    bad = bad_jobs(base_settings(), overrides)
+    said = "\n".join(problem for _, problem in bad)
+    assert "behaviour.reopening_cost" in said and "procedure.abstention_band" in said
+    assert sum(problem.count("behaviour.reopening_cost") for _, problem in bad) == 1
+    assert sum(problem.count("procedure.abstention_band") for _, problem in bad) == 1
+    assert bad_jobs(base_settings(), ["scenario=classroom", "behaviour.reopening_cost=0,0.01"]) == []
