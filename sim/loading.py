@@ -111,6 +111,9 @@ def scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
     if text not in names:
         close = difflib.get_close_matches(text, names, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
+        local = [f"{text}{suffix}" for suffix in SCENARIO_SUFFIXES if Path(f"{text}{suffix}").is_file()]
+        if local:  # the user's own file in this folder, named without its ending
+            hint = f" (there is ./{local[0]} here: use scenario={local[0]})"
         raise ScenarioError(text, [("", f"unknown scenario name{hint}; the bundled scenarios are: {listing}")])
     return scenarios_dir() / f"{text}.yaml"
 

@@ -153,3 +153,16 @@ def test_a_historical_session_is_named_history_slash_name():
         scenario_path("history/bbnj2030")
     with pytest.raises(ScenarioError, match="not a bundled scenario name"):
         scenario_path("history/../classroom")  # a name never reaches outside scenarios/history
+
+
+def test_a_name_that_is_a_file_in_this_folder_without_its_ending_says_so(tmp_path, monkeypatch):
+    """``scenario=good`` with ``good.yaml`` here: the error points at ``scenario=good.yaml``."""
+    from sim.errors import ScenarioError
+    from sim.loading import scenario_path
+
+    (tmp_path / "good.yaml").write_text("name: good\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match=r"there is \./good\.yaml here: use scenario=good\.yaml"):
+        scenario_path("good")
+    with pytest.raises(ScenarioError, match="unknown scenario name; the bundled"):
+        scenario_path("other")
