@@ -331,8 +331,11 @@ def _describe(error: dict[str, Any]) -> str:
     """Pydantic's error in plain words, with a "did you mean" for a misspelt field."""
     if error.get("type") == "extra_forbidden":
         known = known_fields(Scenario, error["loc"][:-1]) + (["extends"] if len(error["loc"]) == 1 else [])
-        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        name = str(error["loc"][-1])
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if not close:  # a shortened name: 'lag' for 'lag_days'
+            close = [k for k in known if k.startswith(name)] if len(name) >= 3 else []
+        hint = f" (did you mean '{close[0]}'?)" if len(close) == 1 else ""
         return f"unknown field{hint}; expected one of: {', '.join(known)}"
     return describe_pydantic_error(error)
 

@@ -82,6 +82,10 @@ FILE_CASES = {
         doc_with(lambda d: d.update(name="my-treaty")),
         ["name: must be letters, digits and _, not starting with a digit, got 'my-treaty'"],
     ),
+    "shortened field": (
+        doc_with(lambda d: d.update(ratification={"threshold": 2, "lag": 30})),
+        ["ratification.lag: unknown field (did you mean 'lag_days'?)"],
+    ),
     "misspelt extends": (
         doc_with(lambda d: d.update(extnds="uncc2024")),
         ["extnds: unknown field (did you mean 'extends'?)"],
