@@ -126,8 +126,30 @@ def group_errors(scenario: Scenario) -> list[str]:
     return [f"each bloc's ideal points share an error of sd {sd:g} per issue, on top of each member's own"]
 
 
+def inert_settings(scenario: Scenario) -> list[str]:
+    """Settings changed from their defaults that cannot act in this scenario (a cost of reopening without
+    provisions, say), so that a user who set one is not left to think it mattered."""
+    from sim.scenario import Behaviour, Procedure, Uncertainty
+
+    proc, how, unc = scenario.procedure, scenario.behaviour, scenario.uncertainty
+    followed = proc.resumable or proc.sessions > 1
+    checks = [
+        ("behaviour.reopening_cost", how.reopening_cost, Behaviour().reopening_cost, scenario.provisions, "provisions"),
+        ("procedure.provision_threshold", proc.provision_threshold, Procedure().provision_threshold,
+         scenario.provisions, "provisions"),
+        ("behaviour.resumed_credibility", how.resumed_credibility, Behaviour().resumed_credibility, followed,
+         "session that another may follow"),
+        ("uncertainty.group_position", unc.group_position, Uncertainty().group_position, scenario.blocs, "blocs"),
+    ]  # fmt: skip
+    return [
+        f"{name} {value:g} has no effect here: the scenario has no {needs}"
+        for name, value, default, present, needs in checks
+        if value != default and not present
+    ]
+
+
 def describe(scenario: Scenario) -> list[str]:
-    """The assumptions behind a run's number, most consequential first."""
+    """The assumptions behind a run's number, most consequential first; last, any setting changed that cannot act."""
     return [
         outside_options(scenario),
         deadline(scenario),
@@ -137,4 +159,5 @@ def describe(scenario: Scenario) -> list[str]:
         *provisions(scenario),
         *entry_into_force(scenario),
         *group_errors(scenario),
+        *inert_settings(scenario),
     ]

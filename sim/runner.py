@@ -99,8 +99,10 @@ def write_run(scenario: Scenario, config: RunConfig, record: dict[str, Any], out
 
 
 def with_scenario_facts(summary: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
-    """The summary with what the scenario says beside the statistics: each provision's label, and the
-    entry-into-force rule (``entry_into_force``: threshold, lag_days, horizon_years) the P(in force) is under."""
+    """The summary with what the scenario says beside the statistics: the model's global settings in force
+    (``behaviour``), each provision's label, and the entry-into-force rule (``entry_into_force``: threshold,
+    lag_days, horizon_years) the P(in force) is under."""
+    summary["behaviour"] = scenario.behaviour.model_dump()
     for provision in scenario.provisions:
         if provision.id in summary.get("provisions", {}):
             summary["provisions"][provision.id]["label"] = provision.label

@@ -94,3 +94,18 @@ def test_the_header_names_suspension_where_the_mandate_lets_talks_resume():
     summary, text = report(resumable, 20)
     assert "fallback: suspension (the talks may resume)," in text and "fallback: vote" not in text
     assert summary["p_vote"] == 0.0
+
+
+def test_a_setting_changed_where_it_cannot_act_is_said_to_have_no_effect():
+    """A cost of reopening without provisions, a resumed deadline's credibility without a session to resume: the
+    report says the setting has no effect here; where it acts (uncc2024 has provisions) it says nothing of the kind.
+    The summary records the global settings in force."""
+    crowd = build([delegation(f"D{i}", 0.2 + 0.2 * i, 0.5) for i in range(4)], procedure={"rounds": 3})
+    doc = crowd.model_dump()
+    doc["behaviour"].update(reopening_cost=0.1, resumed_credibility=0.6)
+    summary, text = report(type(crowd).model_validate(doc), 20)
+    assert "assumes: behaviour.reopening_cost 0.1 has no effect here: the scenario has no provisions" in text
+    assert "behaviour.resumed_credibility 0.6 has no effect here" in text
+    assert summary["behaviour"]["reopening_cost"] == 0.1 and summary["behaviour"]["resumed_credibility"] == 0.6
+    assert not any("no effect" in line for line in describe(with_provision(crowd, behaviour={"reopening_cost": 0.1})))
+    assert not any("no effect" in line for line in describe(crowd))
