@@ -257,7 +257,18 @@ def validate_scenario(data: Mapping[str, Any], source: str, node: yaml.Node | No
         errors = _without_echoes(exc.errors())
         problems = [(format_location(e["loc"]), _describe(e)) for e in errors]
         named = [_name_delegation(p, data) for p in _split_joined(problems)]
-        raise ScenarioError(source, [_with_line(p, data, node) for p in named]) from None
+        located = [_with_line(p, data, node) for p in named]
+        if all(e["loc"] for e in exc.errors()):  # field errors stop pydantic before the checks across fields
+            located.append(("", LATER_CHECKS))
+        raise ScenarioError(source, located) from None
+
+
+#: Said after field errors: the checks that compare fields with each other (sim.scenario.consistency_problems)
+#: run only on fields that are valid, so a file may have more to fix than the first run lists.
+LATER_CHECKS = (
+    "(then the checks across fields — issue ids in positions and saliences, provisions' issues, bloc members — "
+    "run once these are fixed)"
+)
 
 
 def _with_line(problem: tuple[str, str], data: Mapping[str, Any], node: yaml.Node | None) -> tuple[str, str]:
