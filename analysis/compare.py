@@ -74,6 +74,9 @@ def comparison_rows(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             row[key], (row[f"{key}_low"], row[f"{key}_high"]) = s[key], s["ci95"][key]
         if "p_in_force" in s:  # with an entry-into-force rule: P(in force within the horizon), as the report gives it
             row["p_in_force"], (row["p_in_force_low"], row["p_in_force_high"]) = s["p_in_force"], s["ci95_in_force"]
+        for pid, provision in (s.get("provisions") or {}).items():  # with provisions: P(kept), as the report gives it
+            key = f"p_kept.{pid}"
+            row[key], (row[f"{key}_low"], row[f"{key}_high"]) = provision["p_kept"], provision["ci95_kept"]
         row["most_likely"] = most_likely_outcome(s)
         rows.append(row)
     return rows
@@ -83,13 +86,21 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as an aligned text table, each probability followed by its 95% interval."""
     width = max([len("scenario")] + [len(str(r["scenario"])) for r in rows])
     cell = 25  # the widest cell, "<0.001 [<0.001, <0.001]", and two spaces (rounding: sim.analysis.report)
-    keys = [*KEYS, *(["p_in_force"] if any("p_in_force" in r for r in rows) else [])]
-    headers = {**HEADERS, "p_in_force": "P(in force)"}
+    kept = list(dict.fromkeys(k for r in rows for k in r if k.startswith("p_kept.") and k[-4:] not in ("_low", "high")))
+    keys = [*KEYS, *(["p_in_force"] if any("p_in_force" in r for r in rows) else []), *kept]
+    headers = {**HEADERS, "p_in_force": "P(in force)", **{k: f"P(kept {k[len('p_kept.') :]})" for k in kept}}
     head = f"{'scenario':<{width}}  " + "".join(f"{headers[k]:<{cell}}" for k in keys) + "most likely"
     lines = [head, "-" * len(head)]
     for r in rows:
         cells = "".join(
-            (format_estimate(r[k], (r[k + "_low"], r[k + "_high"])) if k in r else "no rule").ljust(cell) for k in keys
+            (
+                format_estimate(r[k], (r[k + "_low"], r[k + "_high"]))
+                if k in r
+                else "no provision"
+                if k.startswith("p_kept.")
+                else "no rule"
+            ).ljust(cell)
+            for k in keys
         )
         lines.append(f"{r['scenario']!s:<{width}}  {cells}{r['most_likely']}")
     replicates = {r["replicates"] for r in rows}

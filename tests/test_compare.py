@@ -128,3 +128,20 @@ def test_the_table_gives_p_in_force_for_scenarios_with_an_entry_into_force_rule(
     assert "p_in_force" not in rows[1]
     head, _, with_rule, without = format_table(rows).splitlines()[:4]
     assert "P(in force)" in head and "no rule" in without and "no rule" not in with_rule
+
+
+def test_the_table_gives_p_kept_for_each_provision():
+    """uncc2024 (c = 0.02) against its c = 0 what-if and classroom (no provisions): a P(kept) column per provision,
+    as the report gives it, 'no provision' where a scenario has none; the what-if deletes Art. 6(2) more often."""
+    names = ("uncc2024", "uncc2024_provisions", "classroom")
+    summaries = [summarize(simulate(load_scenario(n), 100, 1)) for n in names]
+    rows = comparison_rows(summaries)
+    for row, summary in zip(rows[:2], summaries[:2], strict=True):
+        for pid, provision in summary["provisions"].items():
+            assert row[f"p_kept.{pid}"] == provision["p_kept"]
+            assert [row[f"p_kept.{pid}_low"], row[f"p_kept.{pid}_high"]] == list(provision["ci95_kept"])
+    assert rows[1]["p_kept.art6_2"] < rows[0]["p_kept.art6_2"]
+    assert not any(k.startswith("p_kept.") for k in rows[2])
+    head, _, first, _, last = format_table(rows).splitlines()[:5]
+    assert "P(kept art6_2)" in head and "P(kept art24)" in head
+    assert last.count("no provision") == 2 and "no provision" not in first
