@@ -96,13 +96,17 @@ def negotiate_session(arrays: ScenarioArrays, talks: Talks, record: Record, sess
     for t in range(1, arrays.rounds + 1):
         if arrays.stakeholders:
             talks = replace(talks, draw=steps.lobby(arrays, talks.draw, talks.text))
-        if arrays.provision_ids:
-            talks = vote_on_provisions(arrays, talks, record, t, not arrays.followed[session], belief)
+        uniforms = steps.choice_uniforms(arrays, talks.draw, session, t)
         util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
-        decision = steps.decide(
-            arrays, util, threshold, t, belief, steps.choice_uniforms(arrays, talks.draw, session, t)
-        )
+        decision = steps.decide(arrays, util, threshold, t, belief, uniforms)
         agreed = dyn.consensus_reached(decision.blocking)
+        if arrays.provision_ids:  # the votes open the round of the decision on the whole; the text may change
+            final = not arrays.followed[session]
+            talks, changed = vote_on_provisions(arrays, talks, record, t, final, belief, agreed)
+            if changed:
+                util, threshold = steps.assess(arrays, talks.text, talks.draw, t, belief)
+                decision = steps.decide(arrays, util, threshold, t, belief, uniforms)
+                agreed = dyn.consensus_reached(decision.blocking)
         done = talks.active[agreed]
         record["outcome"][done] = outcomes.CONSENSUS.code
         record["round"][done] = t
@@ -146,15 +150,22 @@ def vote_on_provisions(
     t: int,
     final: bool,
     belief: float | np.ndarray | None = None,
-) -> Talks:
+    agreed: np.ndarray | None = None,
+) -> tuple[Talks, bool]:
     """Before the decision on the whole text — in the round it comes (:func:`sim.steps.decision_due`: the text
     would be agreed by consensus, or the final session's last round), once per replicate — the recorded votes on
     deleting single provisions (:func:`sim.steps.provision_votes`, the deadline believed as far as ``belief``); the
-    text goes on without those deleted."""
+    text goes on without those deleted. ``agreed``: the round's consensus on the text as it stands, already decided —
+    under the deterministic rule it is the foresight itself, so it is not computed twice. Returns the talks and
+    whether any text changed (its round must then be decided again)."""
     voted = np.zeros(talks.active.size, dtype=bool) if talks.voted is None else talks.voted
-    due = ~voted & steps.decision_due(arrays, talks.text, talks.draw, t, final, belief)
+    if agreed is None or arrays.stochastic:
+        coming = steps.decision_due(arrays, talks.text, talks.draw, t, final, belief)
+    else:
+        coming = agreed | (final and t == arrays.rounds)
+    due = ~voted & coming
     if not due.any():
-        return replace(talks, voted=voted)
+        return replace(talks, voted=voted), False
     draw = talks.draw.take(due)
     rows = talks.active[due]
     votes = steps.provision_votes(arrays, talks.text[due], draw, belief if np.ndim(belief) == 0 else belief[due], t)
@@ -162,9 +173,10 @@ def vote_on_provisions(
         record[f"provision_{pid}"][rows] = np.where(votes.called[..., j], votes.kept[..., j].astype(np.int8), -1)
         for name in ("keep", "delete", "abstain"):
             record[f"{name}_{pid}"][rows] = getattr(votes, name)[..., j]
+    changed = bool((votes.text != talks.text[due]).any())
     text = talks.text.copy()
     text[due] = votes.text
-    return replace(talks, text=text, voted=voted | due)
+    return replace(talks, text=text, voted=voted | due), changed
 
 
 def fallback(arrays: ScenarioArrays, talks: Talks, record: Record) -> Talks:
