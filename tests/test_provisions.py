@@ -314,21 +314,28 @@ def test_the_cost_of_reopening_in_the_docs_is_what_its_script_chose(capsys, monk
     assert all(f"c={chosen}: kept 1.00" in line for line in predicted), predicted
 
 
+def guardian_and_deleters(floor: float, **procedure):
+    """A held text at safeguards 0.6 over three rounds, without noise: a guardian G (ideal 0.9) whose reservation and
+    outside option are ``floor``, and six deleters (ideal 0) who accept the text and gain from deleting its
+    provision (which takes safeguards down by 0.2)."""
+    members = [delegation("G", 0.5, 0.9, reservation=floor, outside_option=floor)] + [
+        delegation(f"D{i}", 0.5, 0.0, reservation=0.5, outside_option=0.3) for i in range(6)
+    ]
+    return build(
+        members,
+        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
+        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
+        procedure={"rounds": 3, **procedure},
+        uncertainty={"position": 0.0, "salience": 0.0, "reservation": 0.0},
+    )
+
+
 def test_the_provisions_are_put_to_the_vote_once_per_run():
     """Everyone accepts the held text (safeguards 0.6) in round 1, so the votes come first: the six deleters (ideal
     0) delete the provision (to 0.4), and the guardian G (outside option 0.8) then blocks the text without it. The
     talks go on to the deadline, where the deleters would gain from a second deletion (to 0.2) — but the provisions
     were voted on already: the text stays at 0.4 and, with no fallback, the talks fail."""
-    members = [delegation("G", 0.5, 0.9, reservation=0.8, outside_option=0.8)] + [
-        delegation(f"D{i}", 0.5, 0.0, reservation=0.5, outside_option=0.3) for i in range(6)
-    ]
-    scenario = build(
-        members,
-        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
-        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-        procedure={"rounds": 3, "fallback": "none", "provision_voting": "sincere"},
-        uncertainty={"position": 0.0, "salience": 0.0, "reservation": 0.0},
-    )
+    scenario = guardian_and_deleters(0.8, fallback="none", provision_voting="sincere")
     results = simulate(scenario, 20, 13)
     assert (results.record["provision_p"] == 0).all()
     assert np.allclose(results.text[:, 1], 0.4, atol=1e-6)
@@ -342,16 +349,7 @@ def test_the_provisions_are_put_to_the_vote_once_per_run():
 def test_no_provision_is_put_to_the_vote_in_a_session_suspended_without_a_decision():
     """A guardian blocks the held text to the end of a session the mandate lets resume: the session is suspended,
     no decision on the whole comes, and so no vote on the provision either (though the deleters would gain)."""
-    members = [delegation("G", 0.5, 0.9, reservation=0.99, outside_option=0.99)] + [
-        delegation(f"D{i}", 0.5, 0.0, reservation=0.5, outside_option=0.3) for i in range(6)
-    ]
-    scenario = build(
-        members,
-        provisions=[{"id": "p", "issue": "safeguards", "shift": -0.2}],
-        chair={"strategy": "hold", "draft": {"scope": 0.5, "safeguards": 0.6}},
-        procedure={"rounds": 3, "fallback": "vote", "resumable": True},
-        uncertainty={"position": 0.0, "salience": 0.0, "reservation": 0.0},
-    )
+    scenario = guardian_and_deleters(0.99, fallback="vote", resumable=True)
     results = simulate(scenario, 20, 14)
     assert (results.outcome_labels() == "suspended").all()
     assert (results.record["provision_p"] == -1).all()
