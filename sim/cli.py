@@ -158,6 +158,10 @@ def validate(paths: list[str]) -> int:
             if debug:
                 raise
             print(exc.format(), file=sys.stderr)
+            if exc.more_checks:
+                from sim.loading import LATER_CHECKS
+
+                print(f"{exc.source}: ({LATER_CHECKS})", file=sys.stderr)
             bad += 1
             continue
         except OSError as exc:  # a folder, a file that cannot be read

@@ -19,9 +19,11 @@ class ScenarioError(Exception):
     ``problems`` is a list of ``(location, message)`` pairs; ``source`` names the file (or ``"overrides"``).
     """
 
-    def __init__(self, source: str, problems: Sequence[tuple[str, str]]):
+    def __init__(self, source: str, problems: Sequence[tuple[str, str]], more_checks: bool = False):
         self.source = str(source)
         self.problems = list(problems)
+        #: the checks across fields did not run (field errors stop them): a file may have more to fix
+        self.more_checks = more_checks
         super().__init__(self.format())
 
     def format(self) -> str:

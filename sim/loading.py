@@ -258,16 +258,15 @@ def validate_scenario(data: Mapping[str, Any], source: str, node: yaml.Node | No
         problems = [(format_location(e["loc"]), _describe(e)) for e in errors]
         named = [_name_delegation(p, data) for p in _split_joined(problems)]
         located = [_with_line(p, data, node) for p in named]
-        if all(e["loc"] for e in exc.errors()):  # field errors stop pydantic before the checks across fields
-            located.append(("", LATER_CHECKS))
-        raise ScenarioError(source, located) from None
+        more = all(e["loc"] for e in exc.errors())  # field errors stop pydantic before the checks across fields
+        raise ScenarioError(source, located, more_checks=more) from None
 
 
-#: Said after field errors: the checks that compare fields with each other (sim.scenario.consistency_problems)
-#: run only on fields that are valid, so a file may have more to fix than the first run lists.
+#: Said by ``treatysim validate`` after field errors: the checks that compare fields with each other
+#: (sim.scenario.consistency_problems) run only on fields that are valid, so a file may have more to fix.
 LATER_CHECKS = (
-    "(then the checks across fields — issue ids in positions and saliences, provisions' issues, bloc members — "
-    "run once these are fixed)"
+    "then the checks across fields — issue ids in positions and saliences, provisions' issues, bloc members — "
+    "run once these are fixed"
 )
 
 

@@ -204,19 +204,23 @@ def test_duplicate_issue_ids_are_reported_once_not_per_delegation(tmp_path):
     assert message.count("\n") == 0 and "duplicate issue id 'scope'" in message, message
 
 
-def test_field_errors_say_that_the_checks_across_fields_come_next(tmp_path):
+def test_field_errors_say_that_the_checks_across_fields_come_next(tmp_path, capsys):
     """A wrong power (a field) and a provision on an unknown issue (a check across fields): pydantic stops before the
-    second, so the first report says more checks follow; once the field is right, the second is reported, alone."""
+    second, so ``treatysim validate`` says more checks follow (a run keeps to one line per problem); once the field
+    is right, the second is reported, alone."""
+    from sim.cli import validate
 
     def both(d):
         d["delegations"][0].update(power="one")
         d["provisions"] = [{"id": "x", "issue": "inspection", "shift": -0.1}]
 
-    first = load_error(write(tmp_path, doc_with(both)))
-    assert "delegations[0].power" in first and "run once these are fixed" in first, first
-    second = load_error(
-        write(tmp_path, doc_with(lambda d: d.update(provisions=[{"id": "x", "issue": "inspection", "shift": -0.1}])))
-    )
+    assert validate([str(write(tmp_path, doc_with(both)))]) == 2
+    said = capsys.readouterr().err
+    assert "delegations[0].power" in said and "run once these are fixed" in said, said
+    assert "\n" not in load_error(write(tmp_path, doc_with(both)))  # a run says its one problem in one line
+    only = doc_with(lambda d: d.update(provisions=[{"id": "x", "issue": "inspection", "shift": -0.1}]))
+    assert validate([str(write(tmp_path, only))]) == 2
+    second = capsys.readouterr().err
     assert "unknown issue 'inspection'" in second and "run once these are fixed" not in second, second
 
 
