@@ -117,6 +117,11 @@ def format_summary(summary: Mapping[str, Any], title: str = "") -> str:
     return "\n".join(lines)
 
 
+def suspendable(summary: Mapping[str, Any]) -> bool:
+    """Whether a session of the run can end in suspension: the mandate lets it resume, or another session follows."""
+    return bool(summary.get("resumable")) or (summary.get("sessions") or 1) > 1
+
+
 def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     """Per provision put to recorded votes: P(kept) over all replicates, how often it was put to a vote and how
     those votes went, and the mean votes to keep, delete and abstain where one was held (to a tenth where fewer than
@@ -126,9 +131,8 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     for pid, p in (summary.get("provisions") or {}).items():
         label = p.get("label") or ""
         out.append(f"  provision {pid}" + (f" ({label})" if label and label != pid else ""))
-        out.append(
-            f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}: {how_voted(p, summary.get('replicates'))}"
-        )
+        voted = how_voted(p, summary.get("replicates"), suspendable(summary))
+        out.append(f"    kept {format_estimate(p['p_kept'], p['ci95_kept'])}: {voted}")
         votes = p["votes"]
         if votes["keep"]:
             means = [votes[k]["mean"] for k in ("keep", "delete", "abstain")]
@@ -138,17 +142,21 @@ def provision_lines(summary: Mapping[str, Any]) -> list[str]:
     return ([""] + out) if out else []
 
 
-#: Why a provision may not be put to a vote in a replicate (docs/model.md section 15).
-NO_VOTE_BECAUSE = "no delegation gained enough from deleting it, or the talks were suspended before a decision"
+#: Why a provision may not be put to a vote in a replicate (docs/model.md section 15); where a session can be
+#: suspended, also that no decision on the whole came.
+NO_VOTE_BECAUSE = "no delegation gained enough from deleting it"
+NO_DECISION = ", or the talks were suspended before a decision"
 
 
-def how_voted(provision: Mapping[str, Any], replicates: int | None = None) -> str:
+def how_voted(provision: Mapping[str, Any], replicates: int | None = None, suspendable: bool = False) -> str:
     """How often a provision (a summary's ``provisions`` entry) was put to a vote and how those votes went, in words:
     the report's line and the dashboard's sentence say it alike. With the run's ``replicates``, the votes are counted
-    ("kept in 3 of the 4 replicates that voted on it"), so that a share resting on a handful of votes reads as one."""
+    ("kept in 3 of the 4 replicates that voted on it"), so that a share resting on a handful of votes reads as one.
+    ``suspendable``: a session of the run can end in suspension, which holds no vote either."""
+    because = NO_VOTE_BECAUSE + (NO_DECISION if suspendable else "")
     called = provision["p_vote_called"]
     if not called:
-        return f"never put to a vote ({NO_VOTE_BECAUSE})"
+        return f"never put to a vote ({because})"
     if called == 1.0:
         return "put to a vote in every replicate"
     kept = format_estimate(provision["p_kept_if_voted"], provision["ci95_kept_if_voted"])
@@ -157,7 +165,7 @@ def how_voted(provision: Mapping[str, Any], replicates: int | None = None) -> st
         share = f"kept in {round(provision['p_kept_if_voted'] * voted)} of the {voted} that voted on it ({kept})"
     else:
         share = f"kept in {kept} of those that voted on it"
-    return f"put to a vote in {format_share(called)} of replicates, {share}; no vote in the rest ({NO_VOTE_BECAUSE})"
+    return f"put to a vote in {format_share(called)} of replicates, {share}; no vote in the rest ({because})"
 
 
 def ratification_lines(summary: Mapping[str, Any]) -> list[str]:

@@ -269,8 +269,8 @@ PIPELINE: tuple[Stage, ...] = (NEGOTIATE, FALLBACK)
 
 
 def provision_columns(arrays: ScenarioArrays) -> tuple[Column, ...]:
-    """Per provision: the vote's result (1 kept, 0 deleted, −1 no vote: none was called, or the talks ended before
-    the final round) and the votes to keep, delete and abstain."""
+    """Per provision: the vote's result (1 kept, 0 deleted, −1 no vote: none was called, or no decision on the whole
+    came, as in a suspended session) and the votes to keep, delete and abstain."""
     out: list[Column] = []
     for pid in arrays.provision_ids:
         out.append(

@@ -286,8 +286,8 @@ def test_the_unshipped_candidate_in_the_docs_is_what_its_script_prints(capsys):
     assert f"keeps Art. 6(2) in {kept} of the replicates" in quoted
     assert f"P(consensus) to {consensus}" in quoted and f"the split stays {split}" in quoted
     assert f"in {share} of the cases" in quoted
-    # and the shipped rule's line is the miss the section reports
-    shipped = next(line for line in printed.splitlines() if line.startswith("shipped"))
+    # and the shipped rule's line (without a cost of reopening) is the miss the section reports
+    shipped = next(line for line in printed.splitlines() if line.startswith("shipped rule, c = 0"))
     assert "art6_2 kept 0.27" in shipped and "84 / 88 / 21" in shipped
 
 
@@ -304,9 +304,10 @@ def test_the_cost_of_reopening_in_the_docs_is_what_its_script_chose(capsys, monk
     check.main([])
     printed = capsys.readouterr().out.splitlines()
     docs = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
-    block = docs.split("**What the plan gave**", 1)[1].split("```", 2)[1].strip("\n").splitlines()
-    assert len(block) >= 6
-    for line in block:
+    section = docs.split("**What the plan gave**", 1)[1].split("\n## ", 1)[0]
+    quoted = [line for block in section.split("```")[1::2] for line in block.strip("\n").splitlines()]
+    assert len(quoted) >= 7  # the plan's scores and choice, and the check after the plan
+    for line in quoted:
         assert line in printed, line
     chosen = next(line for line in printed if line.startswith("mean held-out")).rsplit("default: ", 1)[1]
     assert Behaviour().reopening_cost == float(chosen)

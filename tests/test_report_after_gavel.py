@@ -43,7 +43,11 @@ def test_a_provision_never_put_to_a_vote_is_reported_as_such():
     assert summary["provisions"]["p"]["p_vote_called"] == 0.0
     assert summary["provisions"]["p"]["p_kept_if_voted"] is None
     assert "provision p (Art. 9: a clause)" in text
-    assert "never put to a vote (no delegation gained enough from deleting it" in text
+    assert "never put to a vote (no delegation gained enough from deleting it)" in text  # no session to suspend
+    doc = with_provision(agree).model_dump()
+    doc["procedure"]["resumable"] = True
+    _, resumable = report(type(agree).model_validate(doc))
+    assert "never put to a vote (no delegation gained enough from deleting it, or the talks were suspended" in resumable
 
 
 def test_a_provision_voted_on_in_some_replicates_reports_how_those_votes_went():

@@ -207,7 +207,7 @@ def test_the_runners_agree_on_random_scenarios(number):
         assert model.final_session == batch.session[k], (number, k)
         assert (model.votes["yes"], model.votes["no"]) == (batch.yes[k], batch.no[k]), (number, k)
         for provision in scenario.provisions:
-            if provision.id not in model.provision_results:  # the talks ended before the final round
+            if provision.id not in model.provision_results:  # no decision on the whole came (a suspended session)
                 assert batch.record[f"provision_{provision.id}"][k] == -1, (number, k)
         for pid, vote in model.provision_results.items():
             assert batch.record[f"provision_{pid}"][k] == (int(vote["kept"]) if vote["called"] else -1), (number, k)

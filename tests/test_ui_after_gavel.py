@@ -12,7 +12,7 @@ def test_the_round_log_tells_the_recorded_votes_on_provisions():
     game.run_to_deadline()
     log = "\n".join(round_log(game))
     assert "a recorded vote on deleting Art. 6(2)" in log and "keep" in log and "abstain" in log
-    assert sum(r.provisions is not None for r in game.history) == 1  # once, in the last round
+    assert sum(r.provisions is not None for r in game.history) == 1  # once per run
 
 
 def test_the_round_log_tells_provision_votes_that_open_an_early_consensus_in_their_round():

@@ -7,7 +7,8 @@ whose value grows with its members (Barrett 2003, *Environment and Statecraft*):
 
     V_i(p) = o_i + m(p) (u_i(p) − o_i),   m(p) = Σ_j w_j [g_j(p) > 0] / Σ_j w_j,   g_j = u_j(p) − o_j (blocs pooled)
 
-This script runs ``uncc2024_provisions`` with the shipped rule and with the candidate, and prints what the docs quote:
+This script runs ``uncc2024_provisions`` (no cost of reopening, c = 0) with the shipped ``provision_worth`` and with
+the candidate, and prints what the docs quote:
 P(kept), the mean split of the Art. 6(2) vote, P(consensus), and how often each state that wants strong safeguards
 would still gain from the text without Art. 6(2). The candidate is patched in for this run only; nothing in ``sim``
 changes::
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     scenario = load_scenario("uncc2024_provisions")
-    print("shipped (sophisticated):  ", summary(simulate(scenario, args.replicates, args.seed)))
+    print("shipped rule, c = 0:       ", summary(simulate(scenario, args.replicates, args.seed)))
     with mock.patch.object(steps, "provision_worth", worth_by_who_joins):
         print("candidate (who joins):    ", summary(simulate(scenario, args.replicates, args.seed)))
     share = still_gaining(scenario, args.replicates, args.seed)

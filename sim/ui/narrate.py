@@ -12,7 +12,14 @@ import numpy as np
 
 from sim import dynamics as dyn
 from sim import outcomes
-from sim.analysis.report import format_estimate, format_interval, format_probability, format_share, how_voted
+from sim.analysis.report import (
+    format_estimate,
+    format_interval,
+    format_probability,
+    format_share,
+    how_voted,
+    suspendable,
+)
 from sim.ui.state import Game, RoundRecord
 
 #: Changes smaller than this (in utility) are not worth a word in the explanation.
@@ -270,7 +277,8 @@ def monte_carlo_lines(summary: Mapping[str, Any]) -> list[str]:
         )
     for pid, p in (summary.get("provisions") or {}).items():
         kept = format_estimate(p["p_kept"], p["ci95_kept"])
-        lines.append(f"Provision {p.get('label') or pid}: kept {kept}; {how_voted(p, summary.get('replicates'))}.")
+        voted = how_voted(p, summary.get("replicates"), suspendable(summary))
+        lines.append(f"Provision {p.get('label') or pid}: kept {kept}; {voted}.")
     if "p_in_force" in summary:
         median = summary.get("in_force_years_median")
         lines.append(
