@@ -155,15 +155,11 @@ def vote_on_provisions(
     """Before the decision on the whole text — in the round it comes (:func:`sim.steps.decision_due`: the text
     would be agreed by consensus, or the final session's last round), once per replicate — the recorded votes on
     deleting single provisions (:func:`sim.steps.provision_votes`, the deadline believed as far as ``belief``); the
-    text goes on without those deleted. ``agreed``: the round's consensus on the text as it stands, already decided —
-    under the deterministic rule it is the foresight itself, so it is not computed twice. Returns the talks and
-    whether any text changed (its round must then be decided again)."""
+    text goes on without those deleted. ``agreed``: the round's consensus on the text as it stands, already decided
+    (:func:`sim.steps.decision_due` reuses it). Returns the talks and whether any text changed (its round must then be
+    decided again)."""
     voted = np.zeros(talks.active.size, dtype=bool) if talks.voted is None else talks.voted
-    if agreed is None or arrays.stochastic:
-        coming = steps.decision_due(arrays, talks.text, talks.draw, t, final, belief)
-    else:
-        coming = agreed | (final and t == arrays.rounds)
-    due = ~voted & coming
+    due = ~voted & steps.decision_due(arrays, talks.text, talks.draw, t, final, belief, agreed)
     if not due.any():
         return replace(talks, voted=voted), False
     draw = talks.draw.take(due)

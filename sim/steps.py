@@ -225,13 +225,23 @@ def foreseen_consensus(
 
 
 def decision_due(
-    arrays: ScenarioArrays, text: np.ndarray, draw: Draw, t: int, final: bool, belief: float | np.ndarray | None = None
+    arrays: ScenarioArrays,
+    text: np.ndarray,
+    draw: Draw,
+    t: int,
+    final: bool,
+    belief: float | np.ndarray | None = None,
+    agreed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Whether the decision on the whole text comes in round ``t``, so that the recorded votes on single provisions
     come first: the text would be agreed by consensus this round (:func:`foreseen_consensus`), or it is the last
-    round of the talks (``final``: the final session's deadline). (..., K) → (...)."""
+    round of the talks (``final``: the final session's deadline). ``agreed``: the round's own consensus on ``text``
+    where it is decided already — under the deterministic rule it is the foresight itself, so it is not computed
+    twice. (..., K) → (...)."""
     if final and t == arrays.rounds:
         return np.ones(text.shape[:-1], dtype=bool)
+    if agreed is not None and not arrays.stochastic:
+        return agreed
     return foreseen_consensus(arrays, text, draw, t, belief)[0]
 
 
