@@ -213,14 +213,15 @@ def distinct_labels(scenarios: list[tuple[str, str]]) -> list[str]:
 
 
 def told_apart(jobs: list[Job]) -> list[Job]:
-    """``jobs`` with each one's ``summary["scenario"]`` its scenario's label in the sweep: its name, as in every summary, unless two scenario files of the sweep share that name. Then each such job is
+    """``jobs`` with each one's ``summary["scenario"]`` its scenario's label in the sweep (:func:`distinct_labels`):
+    its name, as in every summary, unless two scenario files of the sweep share that name. Then each such job is
     labelled by its file as given (:func:`scenario_of`), and its title, which figures show, says which file it is;
     jobs are otherwise as read (a sweep of distinct names is unchanged)."""
-    scenarios = [(job.summary["scenario"], scenario_of(job)) for job in jobs]
-    shared = shared_names(scenarios)
+    names = [job.summary["scenario"] for job in jobs]
+    labels = distinct_labels([(name, scenario_of(job)) for name, job in zip(names, jobs, strict=True)])
     out = []
-    for job, (name, label) in zip(jobs, scenarios):
-        if name not in shared:
+    for job, name, label in zip(jobs, names, labels, strict=True):
+        if label == name:
             out.append(job)
             continue
         title = job.summary.get("title")
