@@ -37,10 +37,20 @@ MAX_REPLICATES = 100_000_000
 
 def most_likely_outcome(summary: Mapping[str, Any]) -> str:
     """The outcome with the highest probability; outcomes tied for it are all named (``consensus or vote
-    (tied)``), in the registry's order (:mod:`sim.outcomes`), rather than the first standing for them."""
+    (tied)``), in the registry's order (:mod:`sim.outcomes`), rather than the first standing for them. Where the
+    summary gives intervals and another outcome's interval reaches the most likely one's, that one is named too
+    (``vote (consensus nearly as likely)``): the run cannot tell them apart at its replicates."""
     best = max(summary.get(o.key, 0.0) for o in outcomes.OUTCOMES)
     tied = [o.name for o in outcomes.OUTCOMES if summary.get(o.key, 0.0) == best]
-    return tied[0] if len(tied) == 1 else " or ".join(tied) + " (tied)"
+    if len(tied) > 1:
+        return " or ".join(tied) + " (tied)"
+    intervals = summary.get("ci95") or {}
+    top = next(o for o in outcomes.OUTCOMES if o.name == tied[0])
+    if top.key not in intervals:
+        return tied[0]
+    low = intervals[top.key][0]
+    close = [o.name for o in outcomes.OUTCOMES if o is not top and o.key in intervals and intervals[o.key][1] >= low]
+    return tied[0] + (f" ({' and '.join(close)} nearly as likely)" if close else "")
 
 
 def compare(names: Sequence[str], replicates: int, seed: int) -> list[dict[str, Any]]:

@@ -78,6 +78,12 @@ def test_most_likely_outcome_and_table_format():
     assert most_likely_outcome(summary) == "vote"
     tie = {**summary, "p_consensus": 0.5, "p_vote": 0.5, "p_failed": 0.0}
     assert most_likely_outcome(tie) == "consensus or vote (tied)"  # not "consensus" standing for both
+    ci = {o.key: [0.0, 0.0] for o in outcomes.OUTCOMES}
+    near = {**summary, "p_consensus": 0.49, "p_vote": 0.51, "p_failed": 0.0}
+    overlapping = {**near, "ci95": {**ci, "p_consensus": [0.44, 0.54], "p_vote": [0.46, 0.56]}}
+    assert most_likely_outcome(overlapping) == "vote (consensus nearly as likely)"  # the run cannot tell them apart
+    apart = {**near, "ci95": {**ci, "p_consensus": [0.47, 0.50], "p_vote": [0.505, 0.53]}}
+    assert most_likely_outcome(apart) == "vote"
     rows = comparison_rows([summarize(simulate(load_scenario("classroom"), 20, 1))])
     table = format_table(rows)
     assert "classroom" in table and "95% Wilson interval" in table and rows[0]["most_likely"] in table
