@@ -29,7 +29,8 @@ def stage_statistics(summary: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]
     (its Wilson interval), ``in_force_years_median`` and ``signatures_mean`` (``None`` when no replicate got there);
     with provisions, per provision ``p_vote_called.<id>`` and ``p_kept.<id>``, each with its Wilson interval
     (``summary.json`` records none for P(vote called): it is the interval of its count, ``p_vote_called`` ×
-    ``replicates``)."""
+    ``replicates``), and where a vote was held the mean votes ``keep_mean.<id>``, ``delete_mean.<id>`` and
+    ``abstain_mean.<id>`` (between their 5th and 95th percentiles), so that a sweep shows how the split moves."""
     stats: list[tuple[str, Any, Any, Any]] = []
     if "p_in_force" in summary:
         stats.append(("p_in_force", summary["p_in_force"], *summary["ci95_in_force"]))
@@ -39,6 +40,9 @@ def stage_statistics(summary: dict[str, Any]) -> list[tuple[str, Any, Any, Any]]
         called = provision["p_vote_called"]
         stats.append((f"p_vote_called.{pid}", called, *wilson_interval(round(called * r), r)))
         stats.append((f"p_kept.{pid}", provision["p_kept"], *provision["ci95_kept"]))
+        for name, votes in provision["votes"].items():
+            if votes:
+                stats.append((f"{name}_mean.{pid}", votes["mean"], votes["p05"], votes["p95"]))
     return stats
 
 

@@ -61,6 +61,11 @@ def test_the_summary_carries_entry_into_force_and_the_provisions(after_gavel: Pa
         for statistic in (f"p_vote_called.{pid}", f"p_kept.{pid}"):
             assert value[statistic].between(0, 1).all(), statistic
             assert ((low[statistic] <= value[statistic]) & (value[statistic] <= high[statistic])).all(), statistic
+        # where a vote was held, its mean split, between its 5th and 95th percentiles: every state at the table votes
+        means = [f"{name}_mean.{pid}" for name in ("keep", "delete", "abstain")]
+        for statistic in means:
+            assert ((low[statistic] <= value[statistic]) & (value[statistic] <= high[statistic])).all(), statistic
+        assert np.allclose(value[means].sum(axis=1), 193)
     # the gavel comes first: the threshold moves no statistic of the talks or the provision votes (hence no figure)
     before = ["p_adopted", "p_consensus", *(f"p_kept.{pid}" for pid in PROVISIONS)]
     assert np.array_equal(reachable[before].to_numpy(), unreachable[before].to_numpy())
