@@ -14,12 +14,14 @@ votes are the table ``RECORDED`` below, each row citing the addendum. Nothing in
 from __future__ import annotations
 
 import argparse
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim import simulate
 from sim.loading import load_scenario, with_overrides
+from sim.results import Record
 
 #: The plan's grid of c.
 GRID = (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10)
@@ -72,27 +74,35 @@ class Fit:
     score: float
 
 
+#: The ballots of a recorded vote.
+BALLOTS = ("keep", "delete", "abstain")
+
+
+@functools.cache
+def run(session: str, cost: float, replicates: int, seed: int, changed: tuple[str, float] | None = None) -> Record:
+    """The results of ``session`` at cost ``cost``, once per setting (both provisions of a session share a run).
+    ``changed``: a provision encoded otherwise, ``(id, shift)`` (a sensitivity)."""
+    scenario = load_scenario(session)
+    patch: dict[str, object] = {"behaviour": {"reopening_cost": cost}}
+    if changed is not None:
+        pid, shift = changed
+        patch["provisions"] = [p.model_dump() | ({"shift": shift} if p.id == pid else {}) for p in scenario.provisions]
+    return simulate(with_overrides(scenario, patch), replicates, seed).record
+
+
 def fit(vote: Recorded, cost: float, replicates: int, seed: int, shift: float | None = None) -> Fit:
     """The plan's score of cost ``cost`` on ``vote``: (kept − P(kept))² + (d − d*)² (the second term only with
     sourced counts; d = 0 where the vote is never called). ``shift``: another encoding of the change (a
     sensitivity)."""
-    scenario = load_scenario(vote.session)
-    patch: dict[str, object] = {"behaviour": {"reopening_cost": cost}}
-    if shift is not None:
-        patch["provisions"] = [
-            p.model_dump() | ({"shift": shift} if p.id == vote.provision else {}) for p in scenario.provisions
-        ]
-    scenario = with_overrides(scenario, patch)
-    record = simulate(scenario, replicates, seed).record
-    state = record[f"provision_{vote.provision}"]
+    pid = vote.provision
+    record = run(vote.session, cost, replicates, seed, None if shift is None else (pid, shift))
+    state = record[f"provision_{pid}"]
     called = state >= 0
     p_kept = float((state != 0).mean())
     share = 0.0
     if called.any():
-        cast = (record[f"keep_{vote.provision}"] + record[f"delete_{vote.provision}"])[called] + record[
-            f"abstain_{vote.provision}"
-        ][called]
-        share = float((record[f"delete_{vote.provision}"][called] / np.maximum(cast, 1)).mean())
+        cast = sum(record[f"{name}_{pid}"] for name in BALLOTS)[called]
+        share = float((record[f"delete_{pid}"][called] / np.maximum(cast, 1)).mean())
     score = (float(vote.kept) - p_kept) ** 2
     if vote.share_for_change is not None:
         score += (share - vote.share_for_change) ** 2
@@ -144,13 +154,11 @@ def counting_calls(fits: dict[tuple[int, float], Fit]) -> dict[tuple[int, float]
 
 def prediction(vote: Recorded, cost: float, replicates: int, seed: int) -> str:
     """P(kept), P(vote called) and the mean votes to keep / delete / abstain where called, at cost ``cost``."""
-    scenario = with_overrides(load_scenario(vote.session), {"behaviour": {"reopening_cost": cost}})
-    record = simulate(scenario, replicates, seed).record
+    record = run(vote.session, cost, replicates, seed)
     state = record[f"provision_{vote.provision}"]
     called = state >= 0
     split = " / ".join(
-        f"{record[f'{k}_{vote.provision}'][called].mean():.0f}" if called.any() else "-"
-        for k in ("keep", "delete", "abstain")
+        f"{record[f'{name}_{vote.provision}'][called].mean():.0f}" if called.any() else "-" for name in BALLOTS
     )
     return f"c={cost:g}: kept {(state != 0).mean():.2f}, called {called.mean():.2f}, keep / delete / abstain {split}"
 
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     n, seed = args.replicates, args.seed
     fits = {(i, c): fit(v, c, n, seed) for i, v in enumerate(RECORDED) for c in GRID}
-    print("per vote: P(kept) / share for the change where called / P(vote called) at each c (recorded in brackets)")
+    print("per vote: P(kept) / share for the change where called / P(vote called) at each c (recorded in parentheses)")
     for i, v in enumerate(RECORDED):
         recorded = "n/a" if v.share_for_change is None else f"{v.share_for_change:.2f}"
         cells = "  ".join(
